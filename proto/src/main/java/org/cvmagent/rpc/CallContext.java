@@ -1,0 +1,37 @@
+package org.cvmagent.rpc;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a handler may know about the call carrying its request, independent of the protocol.
+ *
+ * @param protocol       {@code ttrpc} or {@code grpc}
+ * @param peer           description of the connection, for logs
+ * @param fullMethodName e.g. {@code grpc.AgentService/CreateContainer}
+ * @param metadata       request metadata (ttRPC KeyValue pairs or gRPC headers)
+ * @param deadlineNanos  {@link System#nanoTime()} value after which the caller has given up, or
+ *                       {@link #NO_DEADLINE}
+ */
+public record CallContext(String protocol, String peer, String fullMethodName,
+                          Map<String, List<String>> metadata, long deadlineNanos) {
+
+    public static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    public CallContext {
+        Objects.requireNonNull(protocol, "protocol");
+        Objects.requireNonNull(peer, "peer");
+        Objects.requireNonNull(fullMethodName, "fullMethodName");
+        metadata = Map.copyOf(metadata);
+    }
+
+    public boolean hasDeadline() {
+        return deadlineNanos != NO_DEADLINE;
+    }
+
+    /** Nanoseconds left before the deadline; negative once it passed. */
+    public long remainingNanos() {
+        return hasDeadline() ? deadlineNanos - System.nanoTime() : Long.MAX_VALUE;
+    }
+}

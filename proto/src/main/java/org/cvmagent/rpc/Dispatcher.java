@@ -1,0 +1,66 @@
+package org.cvmagent.rpc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+
+import java.util.Objects;
+
+/**
+ * The one path every call takes, whichever protocol carried it: resolve the method, decode the
+ * request, pass the gate, run the handler. Handler failures that are not {@link RpcException}s
+ * become INTERNAL so a bug answers an error instead of killing the connection.
+ */
+public final class Dispatcher {
+
+    private static final System.Logger LOG = System.getLogger("org.cvmagent.rpc");
+
+    private final ServiceRegistry registry;
+    private final CallGate gate;
+
+    public Dispatcher(ServiceRegistry registry, CallGate gate) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.gate = Objects.requireNonNull(gate, "gate");
+    }
+
+    public ServiceRegistry registry() {
+        return registry;
+    }
+
+    /** Finds a method; unknown service or method → UNIMPLEMENTED naming it. */
+    public BoundMethod resolve(String service, String method) throws RpcException {
+        ServiceBinding binding = registry.service(service).orElseThrow(() ->
+                RpcException.unimplemented("service " + service));
+        return binding.method(method).orElseThrow(() ->
+                RpcException.unimplemented(service + "/" + method));
+    }
+
+    /** Decodes a request payload; malformed bytes → INVALID_ARGUMENT. */
+    public Message decode(BoundMethod method, ByteString payload) throws RpcException {
+        try {
+            return method.requestParser().parseFrom(payload);
+        } catch (InvalidProtocolBufferException e) {
+            throw RpcException.invalidArgument("cannot decode " + method.requestTypeName()
+                    + " for " + method.fullName() + ": " + e.getMessage());
+        }
+    }
+
+    /** Gate, then handler. */
+    public Message invoke(CallContext context, BoundMethod method, Message request)
+            throws RpcException, InterruptedException {
+        gate.check(context, method, request);
+        var handler = method.handler().orElseThrow(() -> RpcException.unimplemented(method.fullName()));
+        try {
+            Message response = handler.handle(context, request);
+            if (response == null) {
+                throw RpcException.internal(method.fullName() + " returned no response", null);
+            }
+            return response;
+        } catch (RpcException | InterruptedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "handler " + method.fullName() + " failed", e);
+            throw RpcException.internal(method.fullName() + " failed: " + e, e);
+        }
+    }
+}

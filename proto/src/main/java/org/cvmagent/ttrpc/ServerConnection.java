@@ -1,0 +1,274 @@
+package org.cvmagent.ttrpc;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.grpc.Status.Code;
+import org.cvmagent.proto.ttrpc.KeyValue;
+import org.cvmagent.proto.ttrpc.Request;
+import org.cvmagent.proto.ttrpc.Response;
+import org.cvmagent.rpc.BoundMethod;
+import org.cvmagent.rpc.CallContext;
+import org.cvmagent.rpc.Dispatcher;
+import org.cvmagent.rpc.RpcException;
+import org.cvmagent.transport.Connection;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+import static java.lang.System.Logger.Level.DEBUG;
+import static java.lang.System.Logger.Level.WARNING;
+
+/**
+ * One accepted ttRPC connection: reads frames on its own thread, runs each request on a virtual
+ * thread, writes responses one whole frame at a time. Any failure closes this connection only.
+ */
+final class ServerConnection {
+
+    private static final System.Logger LOG = System.getLogger("org.cvmagent.ttrpc");
+
+    private final long id;
+    private final Connection connection;
+    private final Dispatcher dispatcher;
+    private final ServerOptions options;
+    private final ScheduledExecutorService deadlines;
+    private final BooleanSupplier shuttingDown;
+    private final Consumer<ServerConnection> onClosed;
+    private final Map<Integer, Call> calls = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private FrameWriter writer;
+    private long lastStreamId;
+
+    ServerConnection(long id, Connection connection, Dispatcher dispatcher, ServerOptions options,
+                     ScheduledExecutorService deadlines, BooleanSupplier shuttingDown,
+                     Consumer<ServerConnection> onClosed) {
+        this.id = id;
+        this.connection = connection;
+        this.dispatcher = dispatcher;
+        this.options = options;
+        this.deadlines = deadlines;
+        this.shuttingDown = shuttingDown;
+        this.onClosed = onClosed;
+    }
+
+    long id() {
+        return id;
+    }
+
+    int callsInFlight() {
+        return calls.size();
+    }
+
+    void run() {
+        try {
+            writer = new FrameWriter(connection.output());
+            FrameReader reader = new FrameReader(connection.input(), options.maxPayload());
+            LOG.log(DEBUG, () -> "ttrpc connection " + id + " from " + connection.describe());
+            while (!closed.get()) {
+                Frame frame;
+                try {
+                    frame = reader.read();
+                } catch (FrameTooLargeException e) {
+                    if (e.type() == Frame.TYPE_REQUEST) {
+                        reply(e.streamId(), error(Code.RESOURCE_EXHAUSTED, e.getMessage()));
+                    }
+                    LOG.log(WARNING, "connection " + id + ": " + e.getMessage());
+                    continue;
+                }
+                if (frame == null) {
+                    break;
+                }
+                onFrame(frame);
+            }
+        } catch (IOException e) {
+            if (!closed.get()) {
+                LOG.log(DEBUG, () -> "connection " + id + " ended: " + e);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(WARNING, "connection " + id + " failed, closing it", e);
+        } finally {
+            close();
+        }
+    }
+
+    private void onFrame(Frame frame) throws IOException {
+        switch (frame.type()) {
+            case Frame.TYPE_REQUEST -> onRequest(frame);
+            case Frame.TYPE_DATA -> LOG.log(DEBUG, () -> "connection " + id
+                    + ": data frame on stream " + frame.unsignedStreamId() + " dropped (no streaming methods)");
+            default -> LOG.log(DEBUG, () -> "connection " + id + ": frame of unknown type "
+                    + frame.type() + " dropped");
+        }
+    }
+
+    private void onRequest(Frame frame) throws IOException {
+        int streamId = frame.streamId();
+        long unsignedId = frame.unsignedStreamId();
+        if ((unsignedId & 1) == 0) {
+            reply(streamId, error(Code.INVALID_ARGUMENT, "stream id " + unsignedId
+                    + " must be odd for client-initiated streams"));
+            return;
+        }
+        if (unsignedId <= lastStreamId) {
+            reply(streamId, error(Code.INVALID_ARGUMENT, "stream id " + unsignedId
+                    + " cannot be reused and must increase"));
+            return;
+        }
+        lastStreamId = unsignedId;
+        if (shuttingDown.getAsBoolean()) {
+            reply(streamId, error(Code.UNAVAILABLE, "agent is shutting down"));
+            return;
+        }
+        if (calls.size() >= options.maxCallsPerConnection()) {
+            reply(streamId, error(Code.RESOURCE_EXHAUSTED, "too many calls in flight on this connection ("
+                    + options.maxCallsPerConnection() + ")"));
+            return;
+        }
+        if ((frame.flags() & Frame.FLAG_REMOTE_OPEN) != 0) {
+            reply(streamId, error(Code.UNIMPLEMENTED, "streaming calls are not supported"));
+            return;
+        }
+        Request request;
+        try {
+            request = Request.parseFrom(frame.payload());
+        } catch (InvalidProtocolBufferException e) {
+            reply(streamId, error(Code.INVALID_ARGUMENT, "malformed ttrpc request: " + e.getMessage()));
+            return;
+        }
+        Call call = new Call(streamId, request);
+        calls.put(streamId, call);
+        call.start();
+    }
+
+    /** Sends a response frame; a response too large for the peer becomes RESOURCE_EXHAUSTED. */
+    private void reply(int streamId, Response response) throws IOException {
+        byte[] bytes = response.toByteArray();
+        if (bytes.length > options.maxPayload()) {
+            bytes = error(Code.RESOURCE_EXHAUSTED, "response of " + bytes.length
+                    + " bytes is over the limit of " + options.maxPayload()).toByteArray();
+        }
+        writer.write(new Frame(streamId, Frame.TYPE_RESPONSE, (byte) 0, bytes));
+    }
+
+    private static Response error(Code code, String message) {
+        return Response.newBuilder().setStatus(WireStatus.of(code, message)).build();
+    }
+
+    void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            connection.close();
+        } catch (IOException e) {
+            LOG.log(DEBUG, () -> "closing connection " + id + ": " + e);
+        }
+        // Nobody can receive these answers any more; stop the work, as containerd cancels contexts.
+        calls.values().forEach(Call::cancel);
+        onClosed.accept(this);
+    }
+
+    /** One request being served. Exactly one response is sent, by the handler or the deadline. */
+    private final class Call {
+        private final int streamId;
+        private final Request request;
+        private final AtomicBoolean answered = new AtomicBoolean();
+        private volatile Thread thread;
+        private volatile ScheduledFuture<?> deadline;
+
+        Call(int streamId, Request request) {
+            this.streamId = streamId;
+            this.request = request;
+        }
+
+        void start() {
+            long timeout = request.getTimeoutNano();
+            long deadlineNanos = timeout > 0 ? System.nanoTime() + timeout : CallContext.NO_DEADLINE;
+            thread = Thread.ofVirtual().name("ttrpc-call-" + id + "-" + Integer.toUnsignedString(streamId))
+                    .start(() -> serve(deadlineNanos));
+            if (timeout > 0) {
+                deadline = deadlines.schedule(this::expire, timeout, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        private void serve(long deadlineNanos) {
+            Response response;
+            try {
+                BoundMethod method = dispatcher.resolve(request.getService(), request.getMethod());
+                Message decoded = dispatcher.decode(method, request.getPayload());
+                CallContext context = new CallContext("ttrpc", connection.describe(), method.fullName(),
+                        metadata(request.getMetadataList()), deadlineNanos);
+                Message result = dispatcher.invoke(context, method, decoded);
+                response = Response.newBuilder().setPayload(result.toByteString()).build();
+            } catch (RpcException e) {
+                response = Response.newBuilder().setStatus(WireStatus.of(e)).build();
+            } catch (InterruptedException e) {
+                response = error(closed.get() ? Code.CANCELLED : Code.DEADLINE_EXCEEDED,
+                        request.getService() + "/" + request.getMethod() + " was interrupted");
+            }
+            answer(response);
+        }
+
+        private void expire() {
+            answer(error(Code.DEADLINE_EXCEEDED, request.getService() + "/" + request.getMethod()
+                    + " exceeded its deadline of " + request.getTimeoutNano() + " ns"));
+            Thread running = thread;
+            if (running != null) {
+                running.interrupt();
+            }
+        }
+
+        private void answer(Response response) {
+            if (!answered.compareAndSet(false, true)) {
+                return;
+            }
+            ScheduledFuture<?> timer = deadline;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            try {
+                if (!closed.get()) {
+                    reply(streamId, response);
+                }
+            } catch (IOException e) {
+                LOG.log(DEBUG, () -> "connection " + id + ": cannot send response: " + e);
+                close();
+            } finally {
+                // Only now: a draining shutdown waits for this answer to be on the wire.
+                calls.remove(streamId, this);
+            }
+        }
+
+        void cancel() {
+            answered.set(true);
+            ScheduledFuture<?> timer = deadline;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            calls.remove(streamId, this);
+            Thread running = thread;
+            if (running != null) {
+                running.interrupt();
+            }
+        }
+    }
+
+    private static Map<String, List<String>> metadata(List<KeyValue> pairs) {
+        Map<String, List<String>> map = new LinkedHashMap<>();
+        for (KeyValue pair : pairs) {
+            map.computeIfAbsent(pair.getKey(), k -> new ArrayList<>()).add(pair.getValue());
+        }
+        map.replaceAll((k, v) -> List.copyOf(v));
+        return map;
+    }
+
+}
