@@ -1,0 +1,272 @@
+package org.cvmagent.agent.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import org.cvmagent.agent.log.LogLevel;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Builds the {@link AgentConfig}: defaults, then the TOML config file (kata's key names; from
+ * {@code --config} or {@code agent.config_file=}), then {@code agent.*} options of the kernel
+ * command line, then the environment ({@code KATA_AGENT_SERVER_ADDR}, {@code KATA_AGENT_LOG_LEVEL}).
+ * Invalid values stop the agent with a message naming the setting, as kata-agent does.
+ */
+public final class ConfigLoader {
+
+    private static final System.Logger LOG = System.getLogger("org.cvmagent.agent.config");
+
+    /** Keys of kata's agent config file that this agent reads. */
+    private static final Set<String> FILE_KEYS = Set.of("server_addr", "grpc_server_addr", "log_level",
+            "dev_mode", "debug_console", "hotplug_timeout", "container_pipe_size",
+            "unified_cgroup_hierarchy", "policy_file", "endpoints");
+    /** Keys kata's config file knows that this agent does not act on (yet); accepted, logged. */
+    private static final Set<String> FILE_KEYS_NOT_USED = Set.of("debug_console_vport", "log_vport",
+            "passfd_listener_port", "tracing", "supports_seccomp", "https_proxy", "no_proxy",
+            "guest_components_rest_api", "guest_components_procs", "image_registry_auth",
+            "enable_signature_verification", "image_policy_file", "secure_storage_integrity",
+            "cdh_api_timeout", "mem_agent");
+
+    private final Map<String, String> environment;
+
+    public ConfigLoader(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    /**
+     * @param configFile  from {@code --config}, if given
+     * @param cmdline     the kernel command line text (contents of /proc/cmdline)
+     */
+    public AgentConfig load(Optional<Path> configFile, String cmdline) throws ConfigException {
+        Builder config = new Builder(AgentConfig.defaults());
+        KernelCmdline params = KernelCmdline.parse(cmdline);
+        Optional<Path> file = configFile.or(() -> params.value("agent.config_file").map(Path::of));
+        if (file.isPresent()) {
+            applyFile(config, file.get());
+        }
+        applyCmdline(config, params);
+        applyEnvironment(config);
+        return config.build();
+    }
+
+    private void applyFile(Builder config, Path file) throws ConfigException {
+        JsonNode root;
+        try {
+            root = new TomlMapper().readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new ConfigException("cannot read agent config file " + file + ": " + e.getMessage(), e);
+        }
+        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            String key = names.next();
+            if (FILE_KEYS_NOT_USED.contains(key)) {
+                LOG.log(System.Logger.Level.INFO, "config file " + file + ": '" + key + "' is not used by this agent");
+            } else if (!FILE_KEYS.contains(key)) {
+                LOG.log(System.Logger.Level.WARNING, "config file " + file + ": unknown key '" + key + "' ignored");
+            }
+        }
+        String where = " in " + file;
+        text(root, "server_addr", where).ifPresent(v -> config.serverAddr = v);
+        text(root, "grpc_server_addr", where).ifPresent(v -> config.grpcServerAddr = Optional.of(v));
+        Optional<String> level = text(root, "log_level", where);
+        if (level.isPresent()) {
+            config.logLevel = logLevel(level.get(), "log_level" + where);
+        }
+        bool(root, "dev_mode", where).ifPresent(v -> config.devMode = v);
+        bool(root, "debug_console", where).ifPresent(v -> config.debugConsole = v);
+        bool(root, "unified_cgroup_hierarchy", where).ifPresent(v -> config.unifiedCgroupHierarchy = v);
+        JsonNode timeout = root.get("hotplug_timeout");
+        if (timeout != null) {
+            config.hotplugTimeout = duration(timeout.asText(), "hotplug_timeout" + where);
+        }
+        JsonNode pipe = root.get("container_pipe_size");
+        if (pipe != null) {
+            config.containerPipeSize = pipeSize(pipe.asText(), "container_pipe_size" + where);
+        }
+        text(root, "policy_file", where).ifPresent(v -> config.policyFile = Path.of(v));
+        JsonNode endpoints = root.get("endpoints");
+        if (endpoints != null) {
+            JsonNode allowed = endpoints.get("allowed");
+            if (allowed == null || !allowed.isArray()) {
+                throw new ConfigException("[endpoints] needs an 'allowed' array" + where);
+            }
+            Set<String> names = new LinkedHashSet<>();
+            allowed.forEach(n -> names.add(n.asText()));
+            config.allowedEndpoints = Optional.of(names);
+        }
+    }
+
+    private static Optional<String> text(JsonNode root, String key, String where) throws ConfigException {
+        JsonNode node = root.get(key);
+        if (node == null) {
+            return Optional.empty();
+        }
+        if (!node.isTextual()) {
+            throw new ConfigException("'" + key + "' must be a string" + where);
+        }
+        return Optional.of(node.asText());
+    }
+
+    private static Optional<Boolean> bool(JsonNode root, String key, String where) throws ConfigException {
+        JsonNode node = root.get(key);
+        if (node == null) {
+            return Optional.empty();
+        }
+        if (!node.isBoolean()) {
+            throw new ConfigException("'" + key + "' must be true or false" + where);
+        }
+        return Optional.of(node.asBoolean());
+    }
+
+    private static void applyCmdline(Builder config, KernelCmdline params) throws ConfigException {
+        if (params.flag("agent.devmode")) {
+            config.devMode = true;
+        }
+        if (params.flag("agent.debug_console")) {
+            config.debugConsole = true;
+        }
+        Optional<String> addr = params.value("agent.server_addr");
+        if (addr.isPresent()) {
+            config.serverAddr = addr.get();
+        }
+        Optional<String> grpc = params.value("agent.grpc_server_addr");
+        if (grpc.isPresent()) {
+            config.grpcServerAddr = grpc;
+        }
+        Optional<String> level = params.value("agent.log");
+        if (level.isPresent()) {
+            config.logLevel = logLevel(level.get(), "agent.log");
+        }
+        Optional<String> timeout = params.value("agent.hotplug_timeout");
+        if (timeout.isPresent()) {
+            config.hotplugTimeout = duration(timeout.get(), "agent.hotplug_timeout");
+        }
+        Optional<String> pipe = params.value("agent.container_pipe_size");
+        if (pipe.isPresent()) {
+            config.containerPipeSize = pipeSize(pipe.get(), "agent.container_pipe_size");
+        }
+        Optional<String> unified = params.value("agent.unified_cgroup_hierarchy");
+        if (unified.isPresent()) {
+            config.unifiedCgroupHierarchy = kataBool(unified.get());
+        }
+        Optional<String> policy = params.value("agent.policy_file");
+        if (policy.isPresent()) {
+            config.policyFile = Path.of(policy.get());
+        }
+    }
+
+    private void applyEnvironment(Builder config) throws ConfigException {
+        String addr = environment.get("KATA_AGENT_SERVER_ADDR");
+        if (addr != null && !addr.isBlank()) {
+            config.serverAddr = addr.trim();
+        }
+        String level = environment.get("KATA_AGENT_LOG_LEVEL");
+        if (level != null && !level.isBlank()) {
+            config.logLevel = logLevel(level, "KATA_AGENT_LOG_LEVEL");
+        }
+        String grpc = environment.get("CVM_AGENT_GRPC_SERVER_ADDR");
+        if (grpc != null && !grpc.isBlank()) {
+            config.grpcServerAddr = Optional.of(grpc.trim());
+        }
+        String policy = environment.get("KATA_AGENT_POLICY_FILE");
+        if (policy != null && !policy.isBlank()) {
+            config.policyFile = Path.of(policy.trim());
+        }
+    }
+
+    private static LogLevel logLevel(String value, String setting) throws ConfigException {
+        try {
+            return LogLevel.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(setting + ": " + e.getMessage());
+        }
+    }
+
+    /** Seconds as kata takes them ({@code 3}), or a unit suffix ({@code 500ms}, {@code 3s}). */
+    static Duration duration(String value, String setting) throws ConfigException {
+        String v = value.trim();
+        try {
+            Duration parsed;
+            if (v.endsWith("ms")) {
+                parsed = Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+            } else if (v.endsWith("s")) {
+                parsed = Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+            } else {
+                parsed = Duration.ofSeconds(Long.parseLong(v));
+            }
+            if (parsed.isNegative() || parsed.isZero()) {
+                throw new ConfigException(setting + " must be positive, got '" + value + "'");
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(setting + ": not a duration: '" + value + "'");
+        }
+    }
+
+    private static int pipeSize(String value, String setting) throws ConfigException {
+        try {
+            int size = Integer.parseInt(value.trim());
+            if (size < 0) {
+                throw new ConfigException(setting + " should not be negative, got " + size);
+            }
+            return size;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(setting + ": not a number: '" + value + "'");
+        }
+    }
+
+    /** kata reads booleans as true/false or as a number (non-zero = true); anything else is false. */
+    static boolean kataBool(String value) {
+        String v = value.trim();
+        if (v.equalsIgnoreCase("true")) {
+            return true;
+        }
+        try {
+            return Long.parseLong(v) != 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** Mutable staging for the layered settings. */
+    private static final class Builder {
+        String serverAddr;
+        Optional<String> grpcServerAddr;
+        LogLevel logLevel;
+        boolean devMode;
+        boolean debugConsole;
+        Duration hotplugTimeout;
+        int containerPipeSize;
+        boolean unifiedCgroupHierarchy;
+        Path policyFile;
+        Optional<Set<String>> allowedEndpoints;
+
+        Builder(AgentConfig base) {
+            serverAddr = base.serverAddr();
+            grpcServerAddr = base.grpcServerAddr();
+            logLevel = base.logLevel();
+            devMode = base.devMode();
+            debugConsole = base.debugConsole();
+            hotplugTimeout = base.hotplugTimeout();
+            containerPipeSize = base.containerPipeSize();
+            unifiedCgroupHierarchy = base.unifiedCgroupHierarchy();
+            policyFile = base.policyFile();
+            allowedEndpoints = base.allowedEndpoints();
+        }
+
+        AgentConfig build() {
+            // kata: dev mode implies debug logging
+            LogLevel level = devMode && logLevel.compareTo(LogLevel.DEBUG) > 0 ? LogLevel.DEBUG : logLevel;
+            return new AgentConfig(serverAddr, grpcServerAddr, level, devMode, debugConsole, hotplugTimeout,
+                    containerPipeSize, unifiedCgroupHierarchy, policyFile, allowedEndpoints);
+        }
+    }
+
+}

@@ -1,0 +1,44 @@
+package org.cvmagent.agent.policy;
+
+import com.google.protobuf.Message;
+import org.cvmagent.rpc.BoundMethod;
+import org.cvmagent.rpc.CallContext;
+import org.cvmagent.rpc.CallGate;
+import org.cvmagent.rpc.RpcException;
+
+import java.util.Objects;
+
+/**
+ * The agent policy in the dispatcher's gate: asks the {@link PolicyEngine} about every request
+ * by its request type name; a denial is PERMISSION_DENIED naming the type and carrying what the
+ * policy printed. An engine that throws denies too.
+ */
+public final class PolicyGate implements CallGate {
+
+    private static final System.Logger LOG = System.getLogger("org.cvmagent.agent.policy");
+
+    private final PolicyEngine engine;
+
+    public PolicyGate(PolicyEngine engine) {
+        this.engine = Objects.requireNonNull(engine, "engine");
+    }
+
+    @Override
+    public void check(CallContext context, BoundMethod method, Message request) throws RpcException {
+        String type = method.requestTypeName();
+        PolicyDecision decision;
+        try {
+            decision = engine.evaluate(type, request);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "policy evaluation of " + type + " failed", e);
+            decision = PolicyDecision.deny("policy evaluation failed: " + e.getMessage());
+        }
+        if (decision == null || !decision.allowed()) {
+            String prints = decision == null ? "no decision" : String.join("; ", decision.prints());
+            LOG.log(System.Logger.Level.WARNING, "policy denied " + type + " from " + context.peer()
+                    + (prints.isEmpty() ? "" : ": " + prints));
+            throw RpcException.permissionDenied(type + " is blocked by policy"
+                    + (prints.isEmpty() ? "" : ": " + prints));
+        }
+    }
+}
