@@ -13,6 +13,32 @@
 // Exit codes: 0 done (RPC error statuses are data), 1 transport failure,
 // 2 usage error, 3 a response could not be decoded.
 //
+// One call (call's whole output; each call in check's):
+//
+//	{"method":"grpc.Health/Check","ok":true,"code":0,"code_name":"OK","message":"",
+//	 "elapsed_us":123,"response":{...decoded, check only...},"response_hex":"0801",
+//	 "decode_error":"...if any","transport_error":"...if any"}
+//
+// code is the numeric gRPC code, code_name its canonical name (UNIMPLEMENTED,
+// FAILED_PRECONDITION, ...). response/response_hex appear only when ok.
+//
+// check: {"socket":..., "metadata":{"k":["v"]}, "health_check":CALL,
+// "health_version":CALL, "guest_details":CALL, "no_such_method":CALL,
+// "create_container":CALL}; decoded responses (absent fields at proto3
+// defaults, unknown field numbers listed in "unknown_fields"):
+//
+//	health_check   {"status":1,"status_name":"SERVING"}
+//	health_version {"grpc_version":"..","agent_version":".."}
+//	guest_details  {"mem_block_size_bytes":N,"support_mem_hotplug_probe":b,
+//	                "agent_details":null|{"version","init_daemon","device_handlers",
+//	                "storage_handlers","supports_seccomp","extra_features"}}
+//
+// bench: {"calls","errors","seconds","calls_per_sec","p50_us","p90_us","p99_us",
+// "max_us","mean_us","concurrency","connections","payload_bytes","warmup_calls",
+// "first_error"(if any)}; calls counts failed calls too.
+//
+// serve prints READY once listening and stops on SIGTERM/SIGINT or stdin EOF.
+//
 // Build offline from Debian packages, in GOPATH mode:
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode go build -o ttrpc-peer ./proto/src/test/go/ttrpc-peer
