@@ -1,0 +1,112 @@
+package org.cvmagent.agent;
+
+import org.cvmagent.agent.config.AgentConfig;
+import org.cvmagent.agent.config.ConfigException;
+import org.cvmagent.agent.config.ConfigLoader;
+import org.cvmagent.agent.log.JsonLoggerFinder;
+import org.cvmagent.agent.log.JulBridge;
+import org.cvmagent.agent.log.LogSink;
+import org.cvmagent.agent.server.AgentServer;
+import org.cvmagent.agent.server.AgentServices;
+import org.cvmagent.agent.service.AgentVersion;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The agent's entry point: read the configuration, start the ttRPC (and optional gRPC) servers,
+ * serve until SIGTERM, then drain calls in flight and stop.
+ *
+ * <p>Options: {@code --config FILE} (kata's agent config TOML), {@code --cmdline FILE} (instead of
+ * /proc/cmdline, for tests), {@code --version}.
+ */
+public final class Main {
+
+    private static final System.Logger LOG = System.getLogger("org.cvmagent.agent");
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        try {
+            System.exit(run(args));
+        } catch (ConfigException e) {
+            LOG.log(System.Logger.Level.ERROR, "invalid configuration: " + e.getMessage());
+            System.exit(2);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot start: " + e.getMessage(), e);
+            System.exit(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            System.exit(1);
+        }
+    }
+
+    static int run(String[] args) throws ConfigException, IOException, InterruptedException {
+        Optional<Path> configFile = Optional.empty();
+        Path cmdlineFile = Path.of("/proc/cmdline");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config", "-c" -> configFile = Optional.of(Path.of(argument(args, ++i, "--config")));
+                case "--cmdline" -> cmdlineFile = Path.of(argument(args, ++i, "--cmdline"));
+                case "--version" -> {
+                    System.out.println("cvm-agent " + AgentVersion.fromBuild().agentVersion());
+                    return 0;
+                }
+                default -> throw new ConfigException("unknown argument '" + args[i]
+                        + "' (expected --config FILE, --cmdline FILE, --version)");
+            }
+        }
+        AgentConfig config = new ConfigLoader(System.getenv()).load(configFile, readCmdline(cmdlineFile));
+        Optional<LogSink> sink = JsonLoggerFinder.installedSink();
+        sink.ifPresent(s -> {
+            s.setThreshold(config.logLevel());
+            JulBridge.install(s);
+        });
+        boolean initDaemon = ProcessHandle.current().pid() == 1;
+        if (config.debugConsole()) {
+            LOG.log(System.Logger.Level.WARNING, "agent.debug_console is set, but this agent ships no debug console");
+        }
+        AgentServer server = new AgentServer(AgentServices.dispatcher(config,
+                Path.of("/sys/devices/system/memory"), initDaemon));
+        server.start(config.serverAddr(), config.grpcServerAddr());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown").unstarted(() -> {
+            LOG.log(System.Logger.Level.INFO, "stopping: draining calls in flight");
+            try {
+                server.shutdown(SHUTDOWN_GRACE);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.log(System.Logger.Level.INFO, "agent stopped");
+            stopped.countDown();
+        }));
+        LOG.log(System.Logger.Level.INFO, "cvm-agent " + AgentVersion.fromBuild().agentVersion() + " serving ttrpc on "
+                + config.serverAddr() + config.grpcServerAddr().map(g -> " and grpc on " + g).orElse(""));
+        stopped.await();
+        return 0;
+    }
+
+    private static String readCmdline(Path file) throws ConfigException {
+        try {
+            return Files.readString(file);
+        } catch (NoSuchFileException e) {
+            return "";
+        } catch (IOException e) {
+            throw new ConfigException("cannot read kernel command line " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String argument(String[] args, int index, String option) throws ConfigException {
+        if (index >= args.length) {
+            throw new ConfigException(option + " needs a value");
+        }
+        return args[index];
+    }
+}

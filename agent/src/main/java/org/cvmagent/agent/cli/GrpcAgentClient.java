@@ -1,0 +1,48 @@
+package org.cvmagent.agent.cli;
+
+import com.google.protobuf.Message;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import org.cvmagent.rpc.RpcException;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** {@link AgentClient} over gRPC, for an agent's optional gRPC address. */
+public final class GrpcAgentClient implements AgentClient {
+
+    private final ManagedChannel channel;
+
+    public GrpcAgentClient(ManagedChannel channel) {
+        this.channel = channel;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Message call(MethodDescriptor<?, ?> method, Message request, Duration timeout)
+            throws RpcException, IOException {
+        try {
+            return ClientCalls.blockingUnaryCall(channel, (MethodDescriptor<Message, Message>) method,
+                    CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS), request);
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE) {
+                throw new IOException(String.valueOf(e.getStatus().getDescription()), e);
+            }
+            throw new RpcException(e.getStatus().getCode(), String.valueOf(e.getStatus().getDescription()), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
