@@ -9,6 +9,7 @@ import org.cvmagent.agent.log.LogSink;
 import org.cvmagent.agent.server.AgentServer;
 import org.cvmagent.agent.server.AgentServices;
 import org.cvmagent.agent.service.AgentVersion;
+import org.cvmagent.transport.Transports;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,7 +75,7 @@ public final class Main {
             LOG.log(System.Logger.Level.WARNING, "agent.debug_console is set, but this agent ships no debug console");
         }
         AgentServer server = new AgentServer(AgentServices.dispatcher(config,
-                Path.of("/sys/devices/system/memory"), initDaemon));
+                Path.of("/sys/devices/system/memory"), initDaemon), new Transports());
         server.start(config.serverAddr(), config.grpcServerAddr());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown").unstarted(() -> {

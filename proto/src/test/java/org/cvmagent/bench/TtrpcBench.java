@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class TtrpcBench {
 
+    private static final Transports TRANSPORTS = new Transports();
     private static final int[] PAYLOADS = {64, 4096, 1 << 20};
     private static final int[] CALLERS = {1, 64};
 
@@ -54,7 +55,7 @@ public final class TtrpcBench {
         EchoService echo = new EchoService();
         TtrpcServer ours = new TtrpcServer(new Dispatcher(new ServiceRegistry(List.of(echo.binding())),
                 CallGate.ALLOW_ALL), ServerOptions.DEFAULTS);
-        ours.serve(Transports.listen(AgentAddress.parse("unix://" + ourSocket)));
+        ours.serve(TRANSPORTS.listen(AgentAddress.parse("unix://" + ourSocket)));
 
         System.out.printf(Locale.ROOT, "ttRPC unary Echo over a unix socket; %d cores; %s per cell after %s warm-up%n",
                 Runtime.getRuntime().availableProcessors(), duration, warmup);
@@ -99,7 +100,7 @@ public final class TtrpcBench {
     private static Figures javaClient(Path socket, int payload, int callers, Duration warmup, Duration duration)
             throws Exception {
         EchoMessage request = EchoService.message(payload);
-        try (TtrpcClient client = new TtrpcClient(Transports.dial(AgentAddress.parse("unix://" + socket),
+        try (TtrpcClient client = new TtrpcClient(TRANSPORTS.dial(AgentAddress.parse("unix://" + socket),
                 Duration.ofSeconds(5)))) {
             run(client, request, callers, warmup, null);
             List<long[]> latencies = new ArrayList<>();

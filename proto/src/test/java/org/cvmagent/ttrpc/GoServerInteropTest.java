@@ -41,7 +41,7 @@ class GoServerInteropTest {
     void javaClientTalksToGoServer() throws Exception {
         GoPeer peer = GoPeer.get();
         try (GoPeer.Server server = peer.serve(dir.resolve("go.sock"));
-             TtrpcClient client = new TtrpcClient(Transports.dial(
+             TtrpcClient client = new TtrpcClient(new Transports().dial(
                      AgentAddress.parse("unix://" + server.socket()), Duration.ofSeconds(5)))) {
             for (int size : new int[] {0, 64, 4096, 1 << 20}) {
                 EchoMessage sent = EchoService.message(size);

@@ -62,7 +62,7 @@ public final class AgentCtl {
     }
 
     public static void main(String[] args) {
-        AgentCtl ctl = new AgentCtl(new ClientFactory(), MethodCatalog.agentServices(), System.out, System.err,
+        AgentCtl ctl = new AgentCtl(new ClientFactory(new org.cvmagent.transport.Transports()), MethodCatalog.agentServices(), System.out, System.err,
                 System.getenv());
         System.exit(ctl.run(args));
     }

@@ -11,6 +11,12 @@ import java.time.Duration;
 /** Connects the CLI to an agent address over ttRPC or gRPC. */
 public class ClientFactory {
 
+    private final Transports transports;
+
+    public ClientFactory(Transports transports) {
+        this.transports = transports;
+    }
+
     /**
      * @throws IllegalArgumentException the address is malformed
      * @throws IOException              nothing answers there
@@ -20,6 +26,6 @@ public class ClientFactory {
         if (grpc) {
             return new GrpcAgentClient(GrpcEndpoints.channel(parsed));
         }
-        return new TtrpcAgentClient(new TtrpcClient(Transports.dial(parsed, timeout)));
+        return new TtrpcAgentClient(new TtrpcClient(transports.dial(parsed, timeout)));
     }
 }

@@ -20,11 +20,13 @@ import java.util.concurrent.TimeUnit;
 public final class AgentServer {
 
     private final Dispatcher dispatcher;
+    private final Transports transports;
     private final TtrpcServer ttrpc;
     private volatile Server grpc;
 
-    public AgentServer(Dispatcher dispatcher) {
+    public AgentServer(Dispatcher dispatcher, Transports transports) {
         this.dispatcher = dispatcher;
+        this.transports = transports;
         this.ttrpc = new TtrpcServer(dispatcher, ServerOptions.DEFAULTS);
     }
 
@@ -33,7 +35,11 @@ public final class AgentServer {
         AgentAddress address = parse(ttrpcAddress, "agent.server_addr");
         Optional<AgentAddress> grpcParsed = grpcAddress.isPresent()
                 ? Optional.of(parse(grpcAddress.get(), "grpc_server_addr")) : Optional.empty();
-        ttrpc.serve(Transports.listen(address));
+        try {
+            ttrpc.serve(transports.listen(address));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("agent.server_addr: " + e.getMessage(), e);
+        }
         if (grpcParsed.isPresent()) {
             grpc = GrpcEndpoints.server(grpcParsed.get(), new GrpcServiceAdapter(dispatcher).definitions()).start();
         }

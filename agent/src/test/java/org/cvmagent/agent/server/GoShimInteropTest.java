@@ -34,7 +34,7 @@ class GoShimInteropTest {
         Path socket = dir.resolve("agent.sock");
         Path memory = Path.of("/sys/devices/system/memory");
         AgentServer server = new AgentServer(AgentServices.dispatcher(AgentConfig.defaults(), memory, false,
-                PolicyEngine.NONE));
+                PolicyEngine.NONE), new org.cvmagent.transport.Transports());
         server.start("unix://" + socket, Optional.empty());
         try {
             Map<String, Object> out = GoPeer.get().check(socket, Duration.ofSeconds(20), Map.of("trace-id", "42"));
