@@ -46,7 +46,6 @@ final class ServerConnection {
     private final Map<Integer, Call> calls = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private FrameWriter writer;
-    private long lastStreamId;
 
     ServerConnection(long id, Connection connection, Dispatcher dispatcher, ServerOptions options,
                      ScheduledExecutorService deadlines, BooleanSupplier shuttingDown,
@@ -118,12 +117,13 @@ final class ServerConnection {
                     + " must be odd for client-initiated streams"));
             return;
         }
-        if (unsignedId <= lastStreamId) {
+        // Only an id still in flight is refused: clients that allocate ids on one thread and send
+        // from another (ttrpc-rust) may put increasing ids on the wire out of order.
+        if (calls.containsKey(streamId)) {
             reply(streamId, error(Code.INVALID_ARGUMENT, "stream id " + unsignedId
-                    + " cannot be reused and must increase"));
+                    + " is already in use by a call in flight"));
             return;
         }
-        lastStreamId = unsignedId;
         if (shuttingDown.getAsBoolean()) {
             reply(streamId, error(Code.UNAVAILABLE, "agent is shutting down"));
             return;

@@ -20,7 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A ttRPC client on one connection. Thread-safe: many threads may call at once, their requests
@@ -34,7 +34,8 @@ public final class TtrpcClient implements AutoCloseable {
     private final int maxPayload;
     private final FrameWriter writer;
     private final Map<Integer, CompletableFuture<Response>> pending = new ConcurrentHashMap<>();
-    private final AtomicInteger nextStreamId = new AtomicInteger(1);
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private int nextStreamId = 1;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile IOException failure;
 
@@ -90,12 +91,9 @@ public final class TtrpcClient implements AutoCloseable {
             throw new RpcException(Code.RESOURCE_EXHAUSTED, "request of " + bytes.length
                     + " bytes is over the limit of " + maxPayload);
         }
-        int streamId = nextStreamId.getAndAdd(2);
         CompletableFuture<Response> answer = new CompletableFuture<>();
-        pending.put(streamId, answer);
+        int streamId = send(bytes, answer);
         try {
-            ensureOpen();
-            writer.write(new Frame(streamId, Frame.TYPE_REQUEST, (byte) 0, bytes));
             Response response = timeout == null ? answer.get() : answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             if (response.hasStatus() && response.getStatus().getCode() != 0) {
                 throw WireStatus.toException(response.getStatus());
@@ -110,6 +108,24 @@ public final class TtrpcClient implements AutoCloseable {
             throw new IOException(service + "/" + method + " failed", e.getCause());
         } finally {
             pending.remove(streamId);
+        }
+    }
+
+    /** Allocates the stream id and writes the request under one lock, so ids reach the wire in order. */
+    private int send(byte[] request, CompletableFuture<Response> answer) throws IOException {
+        sendLock.lock();
+        int streamId = nextStreamId;
+        try {
+            nextStreamId += 2;
+            pending.put(streamId, answer);
+            ensureOpen();
+            writer.write(new Frame(streamId, Frame.TYPE_REQUEST, (byte) 0, request));
+            return streamId;
+        } catch (IOException | RuntimeException e) {
+            pending.remove(streamId);
+            throw e;
+        } finally {
+            sendLock.unlock();
         }
     }
 
