@@ -10,6 +10,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class FrameWriter {
 
+    private static final int COALESCE_LIMIT = 64 * 1024;
+
     private final OutputStream out;
     private final ReentrantLock lock = new ReentrantLock();
 
@@ -19,16 +21,24 @@ public final class FrameWriter {
 
     public void write(Frame frame) throws IOException {
         byte[] payload = frame.payload();
-        // Header and payload in one buffer: one syscall per frame for the common small message.
-        byte[] wire = new byte[Frame.HEADER_LENGTH + payload.length];
-        putInt(wire, 0, payload.length);
-        putInt(wire, 4, frame.streamId());
-        wire[8] = frame.type();
-        wire[9] = frame.flags();
-        System.arraycopy(payload, 0, wire, Frame.HEADER_LENGTH, payload.length);
+        byte[] header = new byte[Frame.HEADER_LENGTH];
+        putInt(header, 0, payload.length);
+        putInt(header, 4, frame.streamId());
+        header[8] = frame.type();
+        header[9] = frame.flags();
         lock.lock();
         try {
-            out.write(wire);
+            if (payload.length <= COALESCE_LIMIT) {
+                // Header and payload in one buffer: one syscall for the common small message.
+                byte[] wire = new byte[Frame.HEADER_LENGTH + payload.length];
+                System.arraycopy(header, 0, wire, 0, Frame.HEADER_LENGTH);
+                System.arraycopy(payload, 0, wire, Frame.HEADER_LENGTH, payload.length);
+                out.write(wire);
+            } else {
+                // A large payload costs more to copy than a second write.
+                out.write(header);
+                out.write(payload);
+            }
             out.flush();
         } finally {
             lock.unlock();
