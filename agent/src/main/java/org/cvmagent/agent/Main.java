@@ -77,20 +77,14 @@ public final class Main {
         AgentServer server = new AgentServer(AgentServices.dispatcher(config,
                 Path.of("/sys/devices/system/memory"), initDaemon), new Transports());
         server.start(config.serverAddr(), config.grpcServerAddr());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown").unstarted(() -> {
-            LOG.log(System.Logger.Level.INFO, "stopping: draining calls in flight");
-            try {
-                server.shutdown(SHUTDOWN_GRACE);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            LOG.log(System.Logger.Level.INFO, "agent stopped");
-            stopped.countDown();
-        }));
+        CountDownLatch stop = new CountDownLatch(1);
+        TerminationSignals.onTermination(stop::countDown);
         LOG.log(System.Logger.Level.INFO, "cvm-agent " + AgentVersion.fromBuild().agentVersion() + " serving ttrpc on "
                 + config.serverAddr() + config.grpcServerAddr().map(g -> " and grpc on " + g).orElse(""));
-        stopped.await();
+        stop.await();
+        LOG.log(System.Logger.Level.INFO, "stopping: draining calls in flight");
+        server.shutdown(SHUTDOWN_GRACE);
+        LOG.log(System.Logger.Level.INFO, "agent stopped");
         return 0;
     }
 
