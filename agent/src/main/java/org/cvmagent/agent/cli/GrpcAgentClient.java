@@ -2,7 +2,7 @@ package org.cvmagent.agent.cli;
 
 import com.google.protobuf.Message;
 import io.grpc.CallOptions;
-import io.grpc.ManagedChannel;
+import org.cvmagent.agent.server.GrpcEndpoints;
 import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
 /** {@link AgentClient} over gRPC, for an agent's optional gRPC address. */
 public final class GrpcAgentClient implements AgentClient {
 
-    private final ManagedChannel channel;
+    private final GrpcEndpoints.GrpcChannel channel;
 
-    public GrpcAgentClient(ManagedChannel channel) {
+    public GrpcAgentClient(GrpcEndpoints.GrpcChannel channel) {
         this.channel = channel;
     }
 
@@ -26,7 +26,7 @@ public final class GrpcAgentClient implements AgentClient {
     public Message call(MethodDescriptor<?, ?> method, Message request, Duration timeout)
             throws RpcException, IOException {
         try {
-            return ClientCalls.blockingUnaryCall(channel, (MethodDescriptor<Message, Message>) method,
+            return ClientCalls.blockingUnaryCall(channel.channel(), (MethodDescriptor<Message, Message>) method,
                     CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS), request);
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE) {
@@ -38,11 +38,6 @@ public final class GrpcAgentClient implements AgentClient {
 
     @Override
     public void close() {
-        channel.shutdownNow();
-        try {
-            channel.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        channel.close();
     }
 }

@@ -1,6 +1,5 @@
 package org.cvmagent.agent.server;
 
-import io.grpc.Server;
 import org.cvmagent.rpc.Dispatcher;
 import org.cvmagent.rpc.GrpcServiceAdapter;
 import org.cvmagent.transport.AgentAddress;
@@ -11,7 +10,6 @@ import org.cvmagent.ttrpc.TtrpcServer;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The agent's front ends: ttRPC on the kata address (what the shim dials) and, when configured,
@@ -22,7 +20,7 @@ public final class AgentServer {
     private final Dispatcher dispatcher;
     private final Transports transports;
     private final TtrpcServer ttrpc;
-    private volatile Server grpc;
+    private volatile GrpcEndpoints.GrpcServer grpc;
 
     public AgentServer(Dispatcher dispatcher, Transports transports) {
         this.dispatcher = dispatcher;
@@ -41,7 +39,7 @@ public final class AgentServer {
             throw new IOException("agent.server_addr: " + e.getMessage(), e);
         }
         if (grpcParsed.isPresent()) {
-            grpc = GrpcEndpoints.server(grpcParsed.get(), new GrpcServiceAdapter(dispatcher).definitions()).start();
+            grpc = GrpcEndpoints.start(grpcParsed.get(), new GrpcServiceAdapter(dispatcher).definitions());
         }
     }
 
@@ -55,13 +53,10 @@ public final class AgentServer {
 
     /** Stops accepting, lets calls in flight finish for up to {@code grace}, then closes. */
     public void shutdown(Duration grace) throws InterruptedException {
-        Server g = grpc;
-        if (g != null) {
-            g.shutdown();
-        }
         ttrpc.shutdown(grace);
-        if (g != null && !g.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-            g.shutdownNow();
+        GrpcEndpoints.GrpcServer g = grpc;
+        if (g != null) {
+            g.shutdown(grace);
         }
     }
 
