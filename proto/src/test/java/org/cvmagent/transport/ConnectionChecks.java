@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,7 +37,7 @@ final class ConnectionChecks {
     static void exchange(Connection a, Connection b, int size) throws Exception {
         byte[] aToB = randomBytes(size, 1);
         byte[] bToA = randomBytes(size, 2);
-        try (ExecutorService threads = Executors.newFixedThreadPool(4)) {
+        try (TestThreads threads = new TestThreads(4)) {
             Future<?> writeA = threads.submit(() -> write(a, aToB));
             Future<?> writeB = threads.submit(() -> write(b, bToA));
             Future<byte[]> readB = threads.submit(() -> b.input().readNBytes(size));
@@ -59,7 +57,7 @@ final class ConnectionChecks {
 
     /** A read blocked on {@code connection} must end once the connection is closed. */
     static void assertCloseUnblocksRead(Connection connection) throws Exception {
-        try (ExecutorService threads = Executors.newSingleThreadExecutor()) {
+        try (TestThreads threads = new TestThreads(1)) {
             Future<Integer> read = threads.submit(() -> connection.input().read());
             assertStillBlocked(read);
             connection.close();
@@ -76,7 +74,7 @@ final class ConnectionChecks {
 
     /** An accept blocked on {@code listener} must end with an IOException once it is closed. */
     static void assertCloseUnblocksAccept(Listener listener) throws Exception {
-        try (ExecutorService threads = Executors.newSingleThreadExecutor()) {
+        try (TestThreads threads = new TestThreads(1)) {
             Future<Connection> accept = threads.submit(listener::accept);
             assertStillBlocked(accept);
             listener.close();
@@ -110,7 +108,7 @@ final class ConnectionChecks {
         from.output().write(new byte[] {42});
         from.output().flush();
         from.close();
-        try (ExecutorService threads = Executors.newSingleThreadExecutor()) {
+        try (TestThreads threads = new TestThreads(1)) {
             assertEquals(42, await(threads.submit(() -> to.input().read())));
             assertEquals(-1, await(threads.submit(() -> to.input().read())));
         }

@@ -3,8 +3,6 @@ package org.cvmagent.transport;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -46,7 +44,7 @@ class NativeConnectionTest {
     @Test
     void closeUnblocksAWriterWaitingForBufferSpace() throws Throwable {
         Connection[] pair = pairs.open();
-        try (Connection b = pair[1]; ExecutorService threads = Executors.newSingleThreadExecutor()) {
+        try (Connection b = pair[1]; TestThreads threads = new TestThreads(1)) {
             Future<?> writer = threads.submit(() -> {
                 pair[0].output().write(new byte[32 * 1024 * 1024]);
                 return null;
@@ -78,7 +76,7 @@ class NativeConnectionTest {
     void manyConcurrentClosesAndReadsNeverTouchAReusedDescriptor() throws Throwable {
         // Readers race with close; any use of a released fd number would surface as EBADF or as
         // reads from someone else's descriptor, both of which fail the assertions below.
-        try (ExecutorService threads = Executors.newFixedThreadPool(8)) {
+        try (TestThreads threads = new TestThreads(8)) {
             for (int round = 0; round < 200; round++) {
                 Connection[] pair = pairs.open();
                 CountDownLatch started = new CountDownLatch(1);
