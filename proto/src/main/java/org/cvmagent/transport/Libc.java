@@ -1,0 +1,317 @@
+package org.cvmagent.transport;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * The few Linux C library calls the native transports need, bound through the FFM API.
+ *
+ * <p>Every call returns the C result when it is non-negative and {@code -errno} when it failed, so
+ * that expected conditions such as {@code EAGAIN} cost no exception. {@link #failure} turns an errno
+ * into an IOException carrying the {@code strerror} text.
+ *
+ * <p>Constants are the values of Linux on x86_64, aarch64, s390x and ppc64le (the generic ABI).
+ */
+// Binding native functions is restricted by design; confining it to this class is the point of it.
+@SuppressWarnings("restricted")
+final class Libc {
+
+    static final int AF_UNIX = 1;
+    static final int AF_VSOCK = 40;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_NONBLOCK = 0x800;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int O_RDWR = 2;
+    static final int O_NOCTTY = 0x100;
+    static final int O_NONBLOCK = 0x800;
+    static final int O_CLOEXEC = 0x80000;
+    static final int SHUT_RDWR = 2;
+    static final int MSG_NOSIGNAL = 0x4000;
+    static final int SOL_SOCKET = 1;
+    static final int SO_ERROR = 4;
+
+    static final short POLLIN = 0x1;
+    static final short POLLOUT = 0x4;
+    static final short POLLERR = 0x8;
+    static final short POLLHUP = 0x10;
+    static final short POLLNVAL = 0x20;
+
+    static final int EINTR = 4;
+    static final int EAGAIN = 11;
+    static final int ENOTCONN = 107;
+    static final int ETIMEDOUT = 110;
+    static final int ECONNABORTED = 103;
+    static final int EINPROGRESS = 115;
+
+    /** {@code struct pollfd {int fd; short events; short revents;}}. */
+    static final StructLayout POLLFD = MemoryLayout.structLayout(
+            JAVA_INT.withName("fd"),
+            JAVA_SHORT.withName("events"),
+            JAVA_SHORT.withName("revents"));
+
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    private final MethodHandle socket;
+    private final MethodHandle bind;
+    private final MethodHandle listen;
+    private final MethodHandle accept4;
+    private final MethodHandle connect;
+    private final MethodHandle getsockname;
+    private final MethodHandle getsockopt;
+    private final MethodHandle shutdown;
+    private final MethodHandle close;
+    private final MethodHandle read;
+    private final MethodHandle write;
+    private final MethodHandle recv;
+    private final MethodHandle send;
+    private final MethodHandle poll;
+    private final MethodHandle eventfd;
+    private final MethodHandle open;
+    private final MethodHandle strerror;
+
+    private Libc(Linker linker, SymbolLookup lookup) {
+        Linker.Option errno = Linker.Option.captureCallState("errno");
+        socket = bind(linker, lookup, "socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), errno);
+        bind = bind(linker, lookup, "bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errno);
+        listen = bind(linker, lookup, "listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
+        accept4 = bind(linker, lookup, "accept4",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT), errno);
+        connect = bind(linker, lookup, "connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errno);
+        getsockname = bind(linker, lookup, "getsockname",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), errno);
+        getsockopt = bind(linker, lookup, "getsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), errno);
+        shutdown = bind(linker, lookup, "shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
+        close = bind(linker, lookup, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno);
+        read = bind(linker, lookup, "read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), errno);
+        write = bind(linker, lookup, "write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), errno);
+        recv = bind(linker, lookup, "recv",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), errno);
+        send = bind(linker, lookup, "send",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), errno);
+        poll = bind(linker, lookup, "poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), errno);
+        eventfd = bind(linker, lookup, "eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
+        // open(2) is variadic: the mode is the first variadic argument.
+        open = bind(linker, lookup, "open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                errno, Linker.Option.firstVariadicArg(2));
+        strerror = linker.downcallHandle(lookup.find("strerror").orElseThrow(),
+                FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
+
+    /** Binds the calls in the C library the JVM runs on. */
+    static Libc load() {
+        Linker linker = Linker.nativeLinker();
+        return new Libc(linker, linker.defaultLookup());
+    }
+
+    private static MethodHandle bind(Linker linker, SymbolLookup lookup, String name,
+                                     FunctionDescriptor descriptor, Linker.Option... options) {
+        MemorySegment symbol = lookup.find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("C library has no symbol " + name));
+        return linker.downcallHandle(symbol, descriptor, options);
+    }
+
+    int socket(int domain, int type, int protocol) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            return result((int) socket.invokeExact(state, domain, type, protocol), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    int bind(int fd, MemorySegment address) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            return result((int) bind.invokeExact(state, fd, address, (int) address.byteSize()), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    int listen(int fd, int backlog) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            return result((int) listen.invokeExact(state, fd, backlog), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** accept4 that stores the peer address in {@code peer} (whose size is the buffer size). */
+    int accept4(int fd, MemorySegment peer, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment length = arena.allocateFrom(JAVA_INT, (int) peer.byteSize());
+            return result((int) accept4.invokeExact(state, fd, peer, length, flags), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    int connect(int fd, MemorySegment address) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            return result((int) connect.invokeExact(state, fd, address, (int) address.byteSize()), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    int getsockname(int fd, MemorySegment address) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment length = arena.allocateFrom(JAVA_INT, (int) address.byteSize());
+            return result((int) getsockname.invokeExact(state, fd, address, length), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The pending socket error (SO_ERROR) as a positive errno, 0 when none, or {@code -errno}. */
+    int socketError(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment value = arena.allocate(JAVA_INT);
+            MemorySegment length = arena.allocateFrom(JAVA_INT, (int) JAVA_INT.byteSize());
+            int r = result((int) getsockopt.invokeExact(state, fd, SOL_SOCKET, SO_ERROR, value, length), state);
+            return r < 0 ? r : value.get(JAVA_INT, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    int shutdown(int fd, int how) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            return result((int) shutdown.invokeExact(state, fd, how), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    int close(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            return result((int) close.invokeExact(state, fd), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    long read(int fd, MemorySegment buffer, long count) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            return result((long) read.invokeExact(state, fd, buffer, count), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    long write(int fd, MemorySegment buffer, long count) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            return result((long) write.invokeExact(state, fd, buffer, count), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    long recv(int fd, MemorySegment buffer, long count, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            return result((long) recv.invokeExact(state, fd, buffer, count, flags), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    long send(int fd, MemorySegment buffer, long count, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            return result((long) send.invokeExact(state, fd, buffer, count, flags), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** poll(2) over {@code count} {@link #POLLFD} entries in {@code fds}. */
+    int poll(MemorySegment fds, long count, int timeoutMillis) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            return result((int) poll.invokeExact(state, fds, count, timeoutMillis), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    int eventfd(int initialValue, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            return result((int) eventfd.invokeExact(state, initialValue, flags), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    int open(String path, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment cPath = arena.allocateFrom(path);
+            return result((int) open.invokeExact(state, cPath, flags, 0), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The C library's description of an errno, e.g. "Connection refused". */
+    String strerror(int errno) {
+        try {
+            MemorySegment text = (MemorySegment) strerror.invokeExact(errno);
+            // strerror returns a NUL-terminated string of unknown length; 1 KiB bounds the scan.
+            return text.equals(MemorySegment.NULL) ? "errno " + errno : text.reinterpret(1024).getString(0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** An IOException for a failed call: {@code "<what>: <strerror> (errno N)"}. */
+    IOException failure(String what, int negativeErrno) {
+        int errno = -negativeErrno;
+        return new IOException(what + ": " + strerror(errno) + " (errno " + errno + ")");
+    }
+
+    private static int result(int value, MemorySegment state) {
+        return value < 0 ? -(int) ERRNO.get(state, 0L) : value;
+    }
+
+    private static long result(long value, MemorySegment state) {
+        return value < 0 ? -(int) ERRNO.get(state, 0L) : value;
+    }
+
+    /** Downcalls declare Throwable; only unchecked errors can actually come out of these. */
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException("unexpected checked exception from a native call", t);
+    }
+}
