@@ -18,7 +18,7 @@ import javax.net.ssl.SSLServerSocket;
  */
 final class TcpListener implements Listener {
 
-    private static final int BACKLOG = 64;
+    private static final int BACKLOG = 1024; // the kernel clamps it to net.core.somaxconn
 
     private final ServerSocket socket;
     private final AgentAddress.Tcp address;

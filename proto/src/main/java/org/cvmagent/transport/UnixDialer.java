@@ -1,6 +1,7 @@
 package org.cvmagent.transport;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -19,15 +20,37 @@ final class UnixDialer implements Dialer {
     @Override
     public Connection dial(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + Timeouts.millis(timeout) * 1_000_000L;
-        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            try (TimedChannelIo io = new TimedChannelIo(channel, address.toString(), deadline)) {
-                io.connect(UnixDomainSocketAddress.of(address.path()));
+        while (true) {
+            SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                try (TimedChannelIo io = new TimedChannelIo(channel, address.toString(), deadline)) {
+                    io.connect(UnixDomainSocketAddress.of(address.path()));
+                }
+                return new ChannelConnection(channel, address.toString());
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                // A unix socket whose accept backlog is full refuses at once with EAGAIN instead of
+                // queueing; the listener is alive, so wait for room until the deadline.
+                if (backlogFull(e) && System.nanoTime() < deadline) {
+                    sleepBriefly();
+                    continue;
+                }
+                throw DialFailures.of(address.toString(), e);
             }
-            return new ChannelConnection(channel, address.toString());
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw DialFailures.of(address.toString(), e);
+        }
+    }
+
+    private static boolean backlogFull(Exception e) {
+        return e instanceof IOException && e.getMessage() != null
+                && e.getMessage().contains("Resource temporarily unavailable");
+    }
+
+    private static void sleepBriefly() throws IOException {
+        try {
+            Thread.sleep(5);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for room in the accept backlog");
         }
     }
 

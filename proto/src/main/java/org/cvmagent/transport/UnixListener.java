@@ -24,6 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class UnixListener implements Listener {
 
+    /** Room for a burst of connections while the accept loop is busy; the kernel clamps it. */
+    private static final int BACKLOG = 1024;
+
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
 
@@ -48,7 +51,7 @@ final class UnixListener implements Listener {
         removeStaleSocket(path);
         ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            channel.bind(UnixDomainSocketAddress.of(path));
+            channel.bind(UnixDomainSocketAddress.of(path), BACKLOG);
             // Between bind and chmod the file has the umask's mode; with the usual umask 022 only the
             // owner could connect meanwhile, and connecting needs write permission.
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class VsockListener implements Listener {
 
-    private static final int BACKLOG = 64;
+    private static final int BACKLOG = 1024; // the kernel clamps it to net.core.somaxconn
 
     private final Libc libc;
     private final NativeFd fd;

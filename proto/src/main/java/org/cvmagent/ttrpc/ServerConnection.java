@@ -219,17 +219,21 @@ final class ServerConnection {
         }
 
         private void expire() {
-            answer(error(Code.DEADLINE_EXCEEDED, request.getService() + "/" + request.getMethod()
-                    + " exceeded its deadline of " + request.getTimeoutNano() + " ns"));
-            Thread running = thread;
-            if (running != null) {
-                running.interrupt();
+            // Interrupt only when the deadline answered: a handler thread that already answered may
+            // be writing its response, and an interrupt would close the whole channel under it.
+            if (answer(error(Code.DEADLINE_EXCEEDED, request.getService() + "/" + request.getMethod()
+                    + " exceeded its deadline of " + request.getTimeoutNano() + " ns"))) {
+                Thread running = thread;
+                if (running != null) {
+                    running.interrupt();
+                }
             }
         }
 
-        private void answer(Response response) {
+        /** Sends the response unless one was sent already; returns whether this one was. */
+        private boolean answer(Response response) {
             if (!answered.compareAndSet(false, true)) {
-                return;
+                return false;
             }
             ScheduledFuture<?> timer = deadline;
             if (timer != null) {
@@ -246,6 +250,7 @@ final class ServerConnection {
                 // Only now: a draining shutdown waits for this answer to be on the wire.
                 calls.remove(streamId, this);
             }
+            return true;
         }
 
         void cancel() {

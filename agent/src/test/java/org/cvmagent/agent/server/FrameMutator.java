@@ -1,5 +1,10 @@
 package org.cvmagent.agent.server;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import org.cvmagent.proto.ttrpc.Request;
+import org.cvmagent.ttrpc.Frame;
+
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -30,6 +35,48 @@ final class FrameMutator {
             frame = mutate(frame);
         }
         return frame;
+    }
+
+    /**
+     * A mutated frame whose length field is right again: type, flags, stream id and payload bytes
+     * are fair game, but the stream stays aligned, so every later frame on the connection is read.
+     */
+    byte[] nextAligned() {
+        byte[] frame = seeds.get(random.nextInt(seeds.size())).clone();
+        byte[] payload = Arrays.copyOfRange(frame, Frame.HEADER_LENGTH, frame.length);
+        if (frame[8] == Frame.TYPE_REQUEST && random.nextBoolean()) {
+            // keep the envelope, so the mutated request body gets past routing to decoding and the gate
+            try {
+                Request envelope = Request.parseFrom(payload);
+                payload = envelope.toBuilder().setPayload(ByteString.copyFrom(mutated(envelope.getPayload().toByteArray())))
+                        .build().toByteArray();
+            } catch (InvalidProtocolBufferException e) {
+                throw new IllegalStateException("seeds must be valid requests", e);
+            }
+        } else {
+            payload = mutated(payload);
+        }
+        ByteBuffer header = ByteBuffer.wrap(frame, 0, Frame.HEADER_LENGTH);
+        int streamId = header.getInt(4);
+        byte type = frame[8];
+        byte flags = frame[9];
+        switch (random.nextInt(8)) {
+            case 0 -> streamId = random.nextInt();
+            case 1 -> type = (byte) random.nextInt(256);
+            case 2 -> flags = (byte) random.nextInt(256);
+            default -> { }
+        }
+        return ByteBuffer.allocate(Frame.HEADER_LENGTH + payload.length).putInt(payload.length).putInt(streamId)
+                .put(type).put(flags).put(payload).array();
+    }
+
+    private byte[] mutated(byte[] in) {
+        byte[] out = in;
+        int rounds = random.nextInt(4) == 0 ? 2 + random.nextInt(3) : 1;
+        for (int i = 0; i < rounds; i++) {
+            out = mutate(out);
+        }
+        return out;
     }
 
     private byte[] mutate(byte[] in) {
