@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.MethodDescriptor;
+import org.cvmagent.agent.config.DurationText;
 import org.cvmagent.proto.agent.HealthCheckResponse;
 import org.cvmagent.rpc.RpcException;
 
@@ -197,15 +198,13 @@ public final class AgentCtl {
 
     static Duration parseDuration(String text) throws UsageException {
         try {
-            if (text.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+            Duration parsed = DurationText.parse(text);
+            if (parsed.isNegative() || parsed.isZero()) {
+                throw new UsageException("--timeout must be positive, got " + text);
             }
-            if (text.endsWith("s")) {
-                return Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
-            }
-            return Duration.ofSeconds(Long.parseLong(text));
-        } catch (NumberFormatException e) {
-            throw new UsageException("not a duration: " + text);
+            return parsed;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
         }
     }
 

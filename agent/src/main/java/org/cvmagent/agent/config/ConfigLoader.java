@@ -189,25 +189,17 @@ public final class ConfigLoader {
         }
     }
 
-    /** Seconds as kata takes them ({@code 3}), or a unit suffix ({@code 500ms}, {@code 3s}). */
     static Duration duration(String value, String setting) throws ConfigException {
-        String v = value.trim();
+        Duration parsed;
         try {
-            Duration parsed;
-            if (v.endsWith("ms")) {
-                parsed = Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-            } else if (v.endsWith("s")) {
-                parsed = Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
-            } else {
-                parsed = Duration.ofSeconds(Long.parseLong(v));
-            }
-            if (parsed.isNegative() || parsed.isZero()) {
-                throw new ConfigException(setting + " must be positive, got '" + value + "'");
-            }
-            return parsed;
-        } catch (NumberFormatException e) {
-            throw new ConfigException(setting + ": not a duration: '" + value + "'");
+            parsed = DurationText.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(setting + ": " + e.getMessage());
         }
+        if (parsed.isNegative() || parsed.isZero()) {
+            throw new ConfigException(setting + " must be positive, got '" + value + "'");
+        }
+        return parsed;
     }
 
     private static int pipeSize(String value, String setting) throws ConfigException {
