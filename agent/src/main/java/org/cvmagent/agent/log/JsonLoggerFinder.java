@@ -23,7 +23,10 @@ public final class JsonLoggerFinder extends System.LoggerFinder {
 
     @Override
     public System.Logger getLogger(String name, Module module) {
-        return new JsonLogger(name, sink);
+        // The JDK's own debug chatter (e.g. a stack trace for every Runtime.exit) is not the
+        // agent's debug log: platform loggers stay at info and above.
+        boolean platform = module != null && module.isNamed() && ModuleLayer.boot().modules().contains(module);
+        return new JsonLogger(name, sink, platform ? LogLevel.INFO : LogLevel.TRACE);
     }
 
     /** Subsystem = last segment of the logger name, e.g. {@code org.cvmagent.ttrpc} → {@code ttrpc}. */
@@ -32,7 +35,7 @@ public final class JsonLoggerFinder extends System.LoggerFinder {
         return dot < 0 ? name : name.substring(dot + 1);
     }
 
-    private record JsonLogger(String name, LogSink sink) implements System.Logger {
+    private record JsonLogger(String name, LogSink sink, LogLevel floor) implements System.Logger {
 
         @Override
         public String getName() {
@@ -41,7 +44,8 @@ public final class JsonLoggerFinder extends System.LoggerFinder {
 
         @Override
         public boolean isLoggable(Level level) {
-            return level != Level.OFF && sink.enabled(LogLevel.of(level));
+            LogLevel ours = LogLevel.of(level);
+            return level != Level.OFF && ours.compareTo(floor) >= 0 && sink.enabled(ours);
         }
 
         @Override

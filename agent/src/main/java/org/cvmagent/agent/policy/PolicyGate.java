@@ -9,13 +9,17 @@ import org.cvmagent.rpc.RpcException;
 import java.util.Objects;
 
 /**
- * The agent policy in the dispatcher's gate: asks the {@link PolicyEngine} about every request
- * by its request type name; a denial is PERMISSION_DENIED naming the type and carrying what the
- * policy printed. An engine that throws denies too.
+ * The agent policy in the dispatcher's gate: asks the {@link PolicyEngine} about every
+ * AgentService request by its request type name; a denial is PERMISSION_DENIED naming the type and
+ * carrying what the policy printed, worded as kata words it. An engine that throws denies too.
+ * {@code grpc.Health} is outside the agent policy, as in kata: the shim must be able to see that
+ * the agent is alive, and genpolicy's policies have no rules for it.
  */
 public final class PolicyGate implements CallGate {
 
     private static final System.Logger LOG = System.getLogger("org.cvmagent.agent.policy");
+
+    private static final String HEALTH_SERVICE = "grpc.Health";
 
     private final PolicyEngine engine;
 
@@ -25,6 +29,9 @@ public final class PolicyGate implements CallGate {
 
     @Override
     public void check(CallContext context, BoundMethod method, Message request) throws RpcException {
+        if (method.service().equals(HEALTH_SERVICE)) {
+            return;
+        }
         String type = method.requestTypeName();
         PolicyDecision decision;
         try {
