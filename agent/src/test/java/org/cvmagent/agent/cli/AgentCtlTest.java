@@ -44,6 +44,20 @@ class AgentCtlTest {
         }
     }
 
+    @Test
+    void grpcOverTcpForPeerPods() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        AgentServer server = new AgentServer(AgentServices.dispatcher(AgentConfig.defaults(), dir, false,
+                PolicyEngine.NONE), new Transports());
+        server.start("unix://" + dir.resolve("t.sock"), Optional.of("tcp://127.0.0.1:" + port));
+        servers.add(server);
+        assertEquals(0, ctl("--grpc", "--addr", "tcp://127.0.0.1:" + port, "health"), err());
+        assertEquals("SERVING\n", out());
+    }
+
     private String startAgent(PolicyEngine policy, boolean withGrpc) throws Exception {
         Files.writeString(dir.resolve("block_size_bytes"), "8000000\n");
         AgentServer server = new AgentServer(AgentServices.dispatcher(AgentConfig.defaults(), dir, false, policy),
