@@ -27,6 +27,7 @@ import static java.lang.System.Logger.Level.WARNING;
 public final class TtrpcServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("org.cvmagent.ttrpc");
+    private static final long MAX_ACCEPT_BACKOFF_MILLIS = 2_000;
 
     private final Dispatcher dispatcher;
     private final ServerOptions options;
@@ -57,16 +58,27 @@ public final class TtrpcServer implements AutoCloseable {
     }
 
     private void acceptLoop(Listener listener) {
+        long backoffMillis = 0;
         while (!listener.isClosed()) {
             Connection connection;
             try {
                 connection = listener.accept();
+                backoffMillis = 0;
             } catch (IOException e) {
-                if (!listener.isClosed()) {
-                    LOG.log(WARNING, "accept on " + listener.address() + " failed, listener stops", e);
-                    closeQuietly(listener);
+                if (listener.isClosed()) {
+                    return;
                 }
-                return;
+                // A port not there yet (virtio-serial before udev), or out of fds: the agent is the
+                // guest's only way in, so it keeps trying rather than going deaf.
+                backoffMillis = Math.min(MAX_ACCEPT_BACKOFF_MILLIS, Math.max(10, backoffMillis * 2));
+                LOG.log(WARNING, "accept on " + listener.address() + " failed, retrying in "
+                        + backoffMillis + " ms: " + e.getMessage());
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+                continue;
             }
             admit(connection);
         }

@@ -359,6 +359,42 @@ class TtrpcServerTest {
     }
 
     @Test
+    void acceptFailuresAreRetriedNotFatal() throws Exception {
+        AtomicInteger failuresLeft = new AtomicInteger(3);
+        org.cvmagent.transport.Listener flaky = new org.cvmagent.transport.Listener() {
+            @Override
+            public Connection accept() throws IOException {
+                if (failuresLeft.getAndDecrement() > 0) {
+                    throw new IOException("device not there yet");
+                }
+                return listener.accept();
+            }
+
+            @Override
+            public String address() {
+                return "flaky://";
+            }
+
+            @Override
+            public boolean isClosed() {
+                return listener.isClosed();
+            }
+
+            @Override
+            public void close() throws IOException {
+                listener.close();
+            }
+        };
+        server = new TtrpcServer(new Dispatcher(new ServiceRegistry(List.of(echo.binding())), CallGate.ALLOW_ALL),
+                ServerOptions.DEFAULTS);
+        server.serve(flaky);
+        try (TtrpcClient client = client()) {
+            assertEquals(EchoService.message(4), client.call(ECHO, "Echo", EchoService.message(4), EchoMessage.parser()));
+        }
+        assertTrue(failuresLeft.get() < 0);
+    }
+
+    @Test
     void readerReturnsNullAtCleanEnd() throws Exception {
         start();
         Connection raw = listener.connect();
