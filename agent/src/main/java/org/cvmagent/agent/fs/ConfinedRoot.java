@@ -154,8 +154,9 @@ public final class ConfinedRoot implements AutoCloseable {
     /**
      * Opens the file {@code untrusted} beneath this root for writing, creating it with {@code mode}
      * when missing. The parent directory must exist (see {@link #mkdirs}); it is found as if this
-     * root were {@code /}. The last component itself is never followed if it is a symbolic link:
-     * that fails with an error instead of writing through the link.
+     * root were {@code /}. The last component must be a regular file or absent: a symbolic link
+     * there is never written through, and a device, FIFO or socket is refused before it is opened
+     * for writing (opening some devices has effects of its own, and a FIFO would block).
      *
      * @param truncate whether an existing file is emptied
      */
@@ -170,21 +171,19 @@ public final class ConfinedRoot implements AutoCloseable {
         List<String> parentNames = names(String.join("/", raw.subList(0, raw.size() - 1)));
         String parentPath = parentNames.isEmpty() ? "." : String.join("/", parentNames);
         int parent = openInRoot(parentPath, what);
-        int flags = FsLibc.O_WRONLY | FsLibc.O_CREAT | FsLibc.O_CLOEXEC | libc.oNofollow()
-                | (truncate ? FsLibc.O_TRUNC : 0);
         int fd;
         try {
-            fd = retrying(libc, parent, last, flags, mode, LAST_COMPONENT, what);
+            // O_EXCL: a file this call creates is certainly a new regular file.
+            fd = retrying(libc, parent, last, FsLibc.O_WRONLY | FsLibc.O_CREAT | FsLibc.O_EXCL | FsLibc.O_CLOEXEC
+                    | FsLibc.O_NOCTTY | libc.oNofollow(), mode, LAST_COMPONENT, what);
+            if (fd == -FsLibc.EEXIST) {
+                fd = reopenRegularFile(parent, last, truncate, what);
+            } else if (fd < 0) {
+                throw libc.failure(what, fd);
+            }
         } catch (IOException | RuntimeException e) {
             closeAfterFailure(parent, e);
             throw e;
-        }
-        if (fd < 0) {
-            IOException failure = fd == -FsLibc.ELOOP
-                    ? new IOException(what + ": " + quote(last) + " is a symbolic link; refusing to write through it")
-                    : libc.failure(what, fd);
-            closeAfterFailure(parent, failure);
-            throw failure;
         }
         OpenFd file = new OpenFd(libc, fd, "file " + quote(untrusted) + " beneath " + root);
         int closed = libc.close(parent);
@@ -198,6 +197,55 @@ public final class ConfinedRoot implements AutoCloseable {
             throw failure;
         }
         return file;
+    }
+
+    /**
+     * Opens an existing {@code name} in {@code parent} for writing if it is a regular file. It is
+     * first pinned with an {@code O_PATH} descriptor (which opens nothing), its type checked on that
+     * descriptor, and only then reopened for writing through {@code /proc/self/fd}, so the check and
+     * the open are about the same inode even if the host renames things in between.
+     */
+    private int reopenRegularFile(int parent, String name, boolean truncate, String what) throws IOException {
+        int pinned = retrying(libc, parent, name, FsLibc.O_PATH | FsLibc.O_CLOEXEC | libc.oNofollow(), 0,
+                LAST_COMPONENT, what);
+        if (pinned < 0) {
+            throw libc.failure(what + ": opening existing " + quote(name), pinned);
+        }
+        int fd;
+        try {
+            fd = reopenIfRegular(pinned, name, truncate, what);
+        } catch (IOException | RuntimeException e) {
+            closeAfterFailure(pinned, e);
+            throw e;
+        }
+        int r = libc.close(pinned);
+        if (r < 0) {
+            IOException failure = libc.failure(what + ": closing " + quote(name), r);
+            closeAfterFailure(fd, failure);
+            throw failure;
+        }
+        return fd;
+    }
+
+    private int reopenIfRegular(int pinned, String name, boolean truncate, String what) throws IOException {
+        int type = libc.fileType(pinned);
+        if (type < 0) {
+            throw libc.failure(what + ": examining " + quote(name), type);
+        }
+        if (type == FsLibc.S_IFLNK) {
+            throw new IOException(what + ": " + quote(name) + " is a symbolic link; refusing to write through it");
+        }
+        if (type != FsLibc.S_IFREG) {
+            throw new IOException(what + ": " + quote(name) + " is not a regular file (type 0"
+                    + Integer.toOctalString(type) + ")");
+        }
+        // The magic link names exactly the pinned inode; it is the one link this lookup may follow.
+        int fd = retrying(libc, AT_FDCWD, "/proc/self/fd/" + pinned, FsLibc.O_WRONLY | FsLibc.O_CLOEXEC
+                | FsLibc.O_NOCTTY | (truncate ? FsLibc.O_TRUNC : 0), 0, 0, what);
+        if (fd < 0) {
+            throw libc.failure(what + ": reopening " + quote(name) + " for writing", fd);
+        }
+        return fd;
     }
 
     @Override
@@ -265,11 +313,11 @@ public final class ConfinedRoot implements AutoCloseable {
         }
     }
 
-    /** Releases a descriptor while another failure is already on its way out. */
+    /** Releases a descriptor (a directory or a file) while another failure is already on its way out. */
     private void closeAfterFailure(int fd, Exception primary) {
         int r = libc.close(fd);
         if (r < 0) {
-            primary.addSuppressed(libc.failure("closing a directory beneath " + root, r));
+            primary.addSuppressed(libc.failure("closing a descriptor beneath " + root, r));
         }
     }
 

@@ -16,6 +16,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * The Linux calls for opening and creating files beneath a directory fd, bound through the FFM API.
@@ -36,9 +37,17 @@ final class FsLibc {
 
     static final int O_WRONLY = 01;
     static final int O_CREAT = 0100;
+    static final int O_EXCL = 0200;
+    static final int O_NOCTTY = 0400;
     static final int O_TRUNC = 01000;
     static final int O_CLOEXEC = 02000000;
     static final int O_PATH = 010000000;
+
+    static final int AT_EMPTY_PATH = 0x1000;
+    static final int STATX_TYPE = 0x1;
+    static final int S_IFMT = 0170000;
+    static final int S_IFREG = 0100000;
+    static final int S_IFLNK = 0120000;
 
     static final long RESOLVE_NO_MAGICLINKS = 0x02;
     static final long RESOLVE_NO_SYMLINKS = 0x04;
@@ -70,6 +79,7 @@ final class FsLibc {
     private final MethodHandle mkdirat;
     private final MethodHandle close;
     private final MethodHandle readlinkat;
+    private final MethodHandle statx;
     private final MethodHandle pwrite;
     private final MethodHandle strerror;
 
@@ -96,6 +106,8 @@ final class FsLibc {
                 errno, Linker.Option.firstVariadicArg(1));
         mkdirat = bind(linker, lookup, "mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errno);
         close = bind(linker, lookup, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno);
+        statx = bind(linker, lookup, "statx",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), errno);
         readlinkat = bind(linker, lookup, "readlinkat",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), errno);
         pwrite = bind(linker, lookup, "pwrite",
@@ -159,6 +171,23 @@ final class FsLibc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             return result((int) close.invokeExact(state, fd), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * The file type bits ({@code st_mode & S_IFMT}) of what {@code fd} refers to, or {@code -errno}.
+     * statx is used because its layout, unlike struct stat's, is the same on every architecture.
+     */
+    int fileType(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            // struct statx is 256 bytes; stx_mode is the u16 at offset 28.
+            MemorySegment buffer = arena.allocate(256, 8);
+            int r = result((int) statx.invokeExact(state, fd, cString(arena, ""), AT_EMPTY_PATH, STATX_TYPE, buffer),
+                    state);
+            return r < 0 ? r : Short.toUnsignedInt(buffer.get(JAVA_SHORT, 28)) & S_IFMT;
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -9,12 +9,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Creating directories and files beneath a root fd with openat2 ({@link ConfinedRoot}). */
@@ -154,6 +156,27 @@ class SafePathConfinedRootTest {
     }
 
     @Test
+    void existingFileIsKeptWithoutTruncate() throws IOException {
+        Files.writeString(root.resolve("log"), "0123456789");
+        try (OpenFd f = confined.openForWriting("log", 0644, false)) {
+            f.write("ab".getBytes(StandardCharsets.UTF_8), 4);
+        }
+        assertEquals("0123ab6789", Files.readString(root.resolve("log")));
+    }
+
+    @Test
+    void fifosAndDevicesAreRefusedBeforeBeingOpened() throws Exception {
+        run("mkfifo", root.resolve("fifo").toString());
+        run("mknod", root.resolve("null").toString(), "c", "1", "3");
+        for (String special : List.of("fifo", "null")) {
+            // A FIFO opened for writing with no reader would block: the timeout turns that into a failure.
+            IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                    () -> assertThrows(IOException.class, () -> confined.openForWriting(special, 0644, true)));
+            assertTrue(e.getMessage().contains("is not a regular file"), e.getMessage());
+        }
+    }
+
+    @Test
     void unicodeNamesAreKept() throws IOException {
         try (OpenFd f = confined.openForWriting("文件-ü.txt", 0600, false)) {
             assertEquals(root.resolve("文件-ü.txt"), f.realPath());
@@ -214,6 +237,11 @@ class SafePathConfinedRootTest {
         d.close();
         d.close();
         assertThrows(IllegalStateException.class, d::number);
+    }
+
+    private static void run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).inheritIO().start();
+        assertEquals(0, p.waitFor(), String.join(" ", command));
     }
 
     private static List<Path> listing(Path directory) throws IOException {
