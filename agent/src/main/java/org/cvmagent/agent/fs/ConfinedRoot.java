@@ -14,6 +14,9 @@ import java.util.List;
  * links are resolved as if this directory were {@code /}, at the moment of use. Unlike
  * {@link ScopedPath#join}, a host changing the tree concurrently cannot redirect anything outside.
  *
+ * <p>Calls may run concurrently; {@link #close} only once none is in progress, since the root
+ * descriptor's number could otherwise be reused by an unrelated open.
+ *
  * <p>There is no fallback for kernels without openat2 (before 5.6): resolving by name would be
  * exactly the race this class exists to close, so such a kernel gets a clear error instead.
  */

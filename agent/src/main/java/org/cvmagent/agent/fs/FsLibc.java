@@ -55,6 +55,7 @@ final class FsLibc {
     static final long RESOLVE_IN_ROOT = 0x10;
 
     static final int ENOENT = 2;
+    static final int EINTR = 4;
     static final int EAGAIN = 11;
     static final int EEXIST = 17;
     static final int ENOTDIR = 20;

@@ -53,7 +53,7 @@ public final class OpenFd implements AutoCloseable {
             long done = 0;
             while (done < data.length) {
                 long n = libc.pwrite(fd, buffer.asSlice(done), data.length - done, offset + done);
-                if (n == -4) {
+                if (n == -FsLibc.EINTR) {
                     continue; // EINTR: nothing was written, try again
                 }
                 if (n < 0) {

@@ -1,6 +1,7 @@
 package org.cvmagent.agent.fs;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystemLoopException;
 import java.nio.file.Files;
@@ -33,6 +34,9 @@ public final class ScopedPath {
     /** Symbolic links followed in one resolution before giving up; Linux's MAXSYMLINKS is 40. */
     static final int MAX_SYMLINKS = 40;
 
+    /** Linux's PATH_MAX, counting the terminating NUL. */
+    static final int PATH_MAX = 4096;
+
     /** Longest identifier accepted: one path component (NAME_MAX) is the hard limit. */
     static final int MAX_NAME_LENGTH = 255;
 
@@ -44,7 +48,8 @@ public final class ScopedPath {
      *
      * @param root an absolute directory the agent trusts (it is not itself resolved)
      * @param untrusted a path from the host, relative or absolute, interpreted beneath {@code root}
-     * @throws IllegalArgumentException if {@code untrusted} is empty or holds a NUL byte, or
+     * @throws IllegalArgumentException if {@code untrusted} is empty, holds a NUL byte or is longer
+     *         than PATH_MAX, or
      *         {@code root} is not absolute
      * @throws FileSystemLoopException if more than {@value #MAX_SYMLINKS} symbolic links are met
      * @throws IOException if a component cannot be examined for another reason than not existing
@@ -130,10 +135,17 @@ public final class ScopedPath {
         return id;
     }
 
-    /** Rejects what can never name a file: null, empty text, and NUL (which C would cut at). */
+    /**
+     * Rejects what can never name a file: null, empty text, NUL (which C would cut at), and text
+     * longer than the kernel's PATH_MAX (which also bounds the work one host request can cause).
+     */
     static void requireUsable(String untrusted) {
         if (untrusted == null || untrusted.isEmpty()) {
             throw new IllegalArgumentException("path must not be empty");
+        }
+        int bytes = untrusted.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes >= PATH_MAX) {
+            throw new IllegalArgumentException("path is " + bytes + " bytes long; the limit is " + (PATH_MAX - 1));
         }
         int nul = untrusted.indexOf('\0');
         if (nul >= 0) {

@@ -69,13 +69,17 @@ class SafePathScopedJoinTest {
     }
 
     @Test
-    void emptyNullAndNulAreRejectedWithTheReason() {
+    void emptyNullNulAndOverlongAreRejectedWithTheReason() throws IOException {
         IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> ScopedPath.join(root, ""));
         assertTrue(empty.getMessage().contains("empty"), empty.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ScopedPath.join(root, null));
         IllegalArgumentException nul = assertThrows(IllegalArgumentException.class,
                 () -> ScopedPath.join(root, "etc\0/../../passwd"));
         assertTrue(nul.getMessage().contains("NUL"), nul.getMessage());
+        IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+                () -> ScopedPath.join(root, "a/".repeat(2048)));
+        assertTrue(tooLong.getMessage().contains("limit is 4095"), tooLong.getMessage());
+        assertEquals(root.resolve("a"), ScopedPath.join(root, "/".repeat(4094) + "a"));
     }
 
     @Test
