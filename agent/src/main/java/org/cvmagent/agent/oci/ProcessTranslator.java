@@ -1,0 +1,109 @@
+package org.cvmagent.agent.oci;
+
+import static org.cvmagent.agent.oci.JsonWriter.putIfNotEmpty;
+import static org.cvmagent.agent.oci.JsonWriter.putUnsigned;
+import static org.cvmagent.agent.oci.JsonWriter.requireAbsolute;
+import static org.cvmagent.agent.oci.JsonWriter.requireOneOf;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.cvmagent.proto.agent.LinuxCapabilities;
+import org.cvmagent.proto.agent.POSIXRlimit;
+import org.cvmagent.proto.agent.User;
+
+/**
+ * Translates kata's {@code grpc.Process} into config.json's {@code process} object (config.md
+ * "Process"), the way kata's protocols {@code From<grpc::Process> for oci::Process} does, except
+ * that bad input is rejected with the field named instead of panicking or being defaulted.
+ */
+final class ProcessTranslator {
+
+    private final JsonNodeFactory nodes;
+
+    ProcessTranslator(JsonNodeFactory nodes) {
+        this.nodes = nodes;
+    }
+
+    /**
+     * @param field where this process sits in the document ({@code process}); kept as a parameter
+     *              so exec'd processes can later be checked with their own path.
+     */
+    ObjectNode translate(String field, org.cvmagent.proto.agent.Process process) {
+        ObjectNode out = nodes.objectNode();
+        // kata always sets terminal (Some(bool)), so it is always present here too.
+        out.put("terminal", process.getTerminal());
+        if (process.hasConsoleSize()) {
+            ObjectNode box = out.putObject("consoleSize");
+            putUnsigned(box, "height", process.getConsoleSize().getHeight());
+            putUnsigned(box, "width", process.getConsoleSize().getWidth());
+        }
+        // user is REQUIRED on Linux; a missing message means uid 0 / gid 0, as in kata.
+        out.set("user", user(process.getUser()));
+        if (process.getArgsCount() == 0) {
+            throw new InvalidOciSpecException(field + ".args", "must name at least the executable");
+        }
+        putIfNotEmpty(out, "args", process.getArgsList());
+        putIfNotEmpty(out, "env", process.getEnvList());
+        requireAbsolute(field + ".cwd", process.getCwd());
+        out.put("cwd", process.getCwd());
+        if (process.hasCapabilities()) {
+            out.set("capabilities", capabilities(process.getCapabilities()));
+        }
+        if (process.getRlimitsCount() > 0) {
+            ArrayNode rlimits = out.putArray("rlimits");
+            for (int i = 0; i < process.getRlimitsCount(); i++) {
+                rlimits.add(rlimit(field + ".rlimits[" + i + "]", process.getRlimits(i)));
+            }
+        }
+        // kata always sets noNewPrivileges (Some(bool)).
+        out.put("noNewPrivileges", process.getNoNewPrivileges());
+        putIfNotEmpty(out, "apparmorProfile", process.getApparmorProfile());
+        // 0 is the kernel's default adjustment and proto3's "unset"; kata omits it likewise.
+        long oomScoreAdj = process.getOOMScoreAdj();
+        if (oomScoreAdj != 0) {
+            if (oomScoreAdj < -1000 || oomScoreAdj > 1000) {
+                throw new InvalidOciSpecException(field + ".oomScoreAdj",
+                        "must be within [-1000, 1000], got " + oomScoreAdj);
+            }
+            out.put("oomScoreAdj", (int) oomScoreAdj);
+        }
+        putIfNotEmpty(out, "selinuxLabel", process.getSelinuxLabel());
+        return out;
+    }
+
+    private ObjectNode user(User user) {
+        ObjectNode out = nodes.objectNode();
+        putUnsigned(out, "uid", user.getUID());
+        putUnsigned(out, "gid", user.getGID());
+        // kata's proto has no umask; runtime-spec's umask stays absent (runc then keeps 0022).
+        // kata emits additionalGids/username even when empty; runtime-spec marks both omitempty
+        // and an empty list or name means the same to runc, so we omit them.
+        if (user.getAdditionalGidsCount() > 0) {
+            ArrayNode gids = out.putArray("additionalGids");
+            user.getAdditionalGidsList().forEach(gid -> gids.add(Integer.toUnsignedLong(gid)));
+        }
+        putIfNotEmpty(out, "username", user.getUsername());
+        return out;
+    }
+
+    private ObjectNode capabilities(LinuxCapabilities caps) {
+        // Sets keep their order; an empty set is omitted (omitempty) which runc reads as empty.
+        ObjectNode out = nodes.objectNode();
+        putIfNotEmpty(out, "bounding", caps.getBoundingList());
+        putIfNotEmpty(out, "effective", caps.getEffectiveList());
+        putIfNotEmpty(out, "inheritable", caps.getInheritableList());
+        putIfNotEmpty(out, "permitted", caps.getPermittedList());
+        putIfNotEmpty(out, "ambient", caps.getAmbientList());
+        return out;
+    }
+
+    private ObjectNode rlimit(String field, POSIXRlimit rlimit) {
+        requireOneOf(field + ".type", rlimit.getType(), OciVocabulary.RLIMIT_TYPES, "rlimit type");
+        ObjectNode out = nodes.objectNode();
+        out.put("type", rlimit.getType());
+        putUnsigned(out, "hard", rlimit.getHard());
+        putUnsigned(out, "soft", rlimit.getSoft());
+        return out;
+    }
+}
