@@ -32,7 +32,7 @@ final class LinuxTranslator {
         ObjectNode out = nodes.objectNode();
         idMappings(out, "uidMappings", linux.getUIDMappingsList());
         idMappings(out, "gidMappings", linux.getGIDMappingsList());
-        putIfNotEmpty(out, "sysctl", linux.getSysctl());
+        putIfNotEmpty(out, "sysctl", linux.getSysctlMap());
         if (linux.hasResources()) {
             out.set("resources", resources.translate(field + ".resources", linux.getResources()));
         }

@@ -74,7 +74,7 @@ public final class OciSpecTranslator {
                 out.set("hooks", hooks);
             }
         }
-        putIfNotEmpty(out, "annotations", spec.getAnnotations());
+        putIfNotEmpty(out, "annotations", spec.getAnnotationsMap());
         if (spec.hasLinux()) {
             out.set("linux", linux.translate("linux", spec.getLinux()));
         }
@@ -87,6 +87,14 @@ public final class OciSpecTranslator {
             throw new InvalidOciSpecException("windows", "is not supported in a Linux guest");
         }
         return out;
+    }
+
+    /**
+     * Translates a process on its own, as ExecProcessRequest carries it (runc exec --process
+     * reads exactly this object). Errors name fields under {@code process}.
+     */
+    public ObjectNode translateProcess(org.cvmagent.proto.agent.Process process) {
+        return this.process.translate("process", process);
     }
 
     private ObjectNode root(Root root) {

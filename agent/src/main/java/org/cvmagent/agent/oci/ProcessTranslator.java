@@ -8,6 +8,9 @@ import static org.cvmagent.agent.oci.JsonWriter.requireOneOf;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import org.cvmagent.proto.agent.LinuxCapabilities;
 import org.cvmagent.proto.agent.POSIXRlimit;
 import org.cvmagent.proto.agent.User;
@@ -48,7 +51,8 @@ final class ProcessTranslator {
         requireAbsolute(field + ".cwd", process.getCwd());
         out.put("cwd", process.getCwd());
         if (process.hasCapabilities()) {
-            out.set("capabilities", capabilities(process.getCapabilities()));
+            out.set("capabilities",
+                    capabilities(field + ".capabilities", process.getCapabilities()));
         }
         if (process.getRlimitsCount() > 0) {
             ArrayNode rlimits = out.putArray("rlimits");
@@ -87,15 +91,45 @@ final class ProcessTranslator {
         return out;
     }
 
-    private ObjectNode capabilities(LinuxCapabilities caps) {
-        // Sets keep their order; an empty set is omitted (omitempty) which runc reads as empty.
+    private ObjectNode capabilities(String field, LinuxCapabilities caps) {
+        // An empty set is omitted (omitempty), which runc reads as empty.
         ObjectNode out = nodes.objectNode();
-        putIfNotEmpty(out, "bounding", caps.getBoundingList());
-        putIfNotEmpty(out, "effective", caps.getEffectiveList());
-        putIfNotEmpty(out, "inheritable", caps.getInheritableList());
-        putIfNotEmpty(out, "permitted", caps.getPermittedList());
-        putIfNotEmpty(out, "ambient", caps.getAmbientList());
+        capabilitySet(out, "bounding", field, caps.getBoundingList());
+        capabilitySet(out, "effective", field, caps.getEffectiveList());
+        capabilitySet(out, "inheritable", field, caps.getInheritableList());
+        capabilitySet(out, "permitted", field, caps.getPermittedList());
+        capabilitySet(out, "ambient", field, caps.getAmbientList());
         return out;
+    }
+
+    /**
+     * Writes one capability set the way kata's agent reads it: a name may arrive JSON-quoted or
+     * without its {@code CAP_} prefix and is written in runtime-spec's {@code CAP_X} form; the set
+     * is a set, so repeats are dropped (first occurrence keeps its place, kata's HashSet keeps
+     * none). An unknown name is refused, as kata's enum parse does (by panicking).
+     */
+    private void capabilitySet(ObjectNode out, String key, String field, List<String> names) {
+        if (names.isEmpty()) {
+            return;
+        }
+        Set<String> set = new LinkedHashSet<>();
+        for (int i = 0; i < names.size(); i++) {
+            String name = unquoted(names.get(i));
+            String canonical = name.startsWith("CAP_") ? name : "CAP_" + name;
+            requireOneOf(field + "." + key + "[" + i + "]", canonical, OciVocabulary.CAPABILITIES,
+                    "capability");
+            set.add(canonical);
+        }
+        ArrayNode array = out.putArray(key);
+        set.forEach(array::add);
+    }
+
+    /** Strips one pair of JSON string quotes (kata's host side may send names JSON-encoded). */
+    private static String unquoted(String name) {
+        if (name.length() >= 2 && name.startsWith("\"") && name.endsWith("\"")) {
+            return name.substring(1, name.length() - 1);
+        }
+        return name;
     }
 
     private ObjectNode rlimit(String field, POSIXRlimit rlimit) {

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -152,9 +151,7 @@ class OciRuncDefaultSpecTest {
     }
 
     private static void fields(JsonNode node, String prefix, Map<String, Consumer<JsonNode>> known) {
-        Iterator<Map.Entry<String, JsonNode>> entries = node.fields();
-        while (entries.hasNext()) {
-            Map.Entry<String, JsonNode> entry = entries.next();
+        for (Map.Entry<String, JsonNode> entry : node.properties()) {
             Consumer<JsonNode> handler = known.get(entry.getKey());
             if (handler == null) {
                 throw new AssertionError("runc's default config has " + prefix + entry.getKey()
@@ -179,7 +176,7 @@ class OciRuncDefaultSpecTest {
 
     private static void collect(JsonNode node, String path, Set<String> out) {
         if (node.isObject()) {
-            node.fields().forEachRemaining(e -> {
+            node.properties().forEach(e -> {
                 out.add(path + "/" + e.getKey());
                 collect(e.getValue(), path + "/" + e.getKey(), out);
             });

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cvmagent.proto.agent.Hooks;
 import org.cvmagent.proto.agent.Linux;
+import org.cvmagent.proto.agent.LinuxCapabilities;
 import org.cvmagent.proto.agent.LinuxMemory;
 import org.cvmagent.proto.agent.LinuxResources;
 import org.cvmagent.proto.agent.LinuxSeccomp;
@@ -131,6 +132,48 @@ class OciSpecTranslatorTest {
         first.put("hostname", "changed");
 
         assertFalse(translator.translate(spec).has("hostname"));
+    }
+
+    @Test
+    void capabilityNamesAreNormalizedAsKataReadsThem() {
+        // kata's host side may send names JSON-quoted or without CAP_; the set drops repeats.
+        Spec spec = OciSpecSamples.minimal().setProcess(OciSpecSamples.minimal()
+                .getProcessBuilder().setCapabilities(LinuxCapabilities.newBuilder()
+                        .addBounding("\"CAP_KILL\"").addBounding("CHOWN")
+                        .addBounding("CAP_KILL").addBounding("CAP_SYS_ADMIN"))).build();
+
+        JsonNode caps = translator.translate(spec).at("/process/capabilities");
+
+        assertEquals(List.of("CAP_KILL", "CAP_CHOWN", "CAP_SYS_ADMIN"),
+                strings(caps.get("bounding")));
+        assertEquals(List.of("bounding"), fieldNames(caps));
+    }
+
+    @Test
+    void anExecProcessTranslatesOnItsOwn() {
+        org.cvmagent.proto.agent.Process exec = org.cvmagent.proto.agent.Process.newBuilder()
+                .addArgs("/bin/ps").addArgs("aux").setCwd("/").setTerminal(true)
+                .setUser(org.cvmagent.proto.agent.User.newBuilder().setUID(33).setGID(33))
+                .build();
+
+        trees.assertSameTree(new ObjectMapper().createObjectNode()
+                .put("terminal", true)
+                .<ObjectNode>set("user", new ObjectMapper().createObjectNode()
+                        .put("uid", 33).put("gid", 33))
+                .<ObjectNode>set("args", new ObjectMapper().createArrayNode()
+                        .add("/bin/ps").add("aux"))
+                .put("cwd", "/")
+                .put("noNewPrivileges", false),
+                translator.translateProcess(exec));
+    }
+
+    @Test
+    void anExecProcessWithoutArgsIsRefused() {
+        InvalidOciSpecException error = org.junit.jupiter.api.Assertions.assertThrows(
+                InvalidOciSpecException.class, () -> translator.translateProcess(
+                        org.cvmagent.proto.agent.Process.newBuilder().setCwd("/").build()));
+
+        assertEquals("process.args", error.field());
     }
 
     private static List<String> strings(JsonNode array) {

@@ -9,6 +9,7 @@ import org.cvmagent.proto.agent.Hook;
 import org.cvmagent.proto.agent.Hooks;
 import org.cvmagent.proto.agent.Linux;
 import org.cvmagent.proto.agent.LinuxBlockIO;
+import org.cvmagent.proto.agent.LinuxCapabilities;
 import org.cvmagent.proto.agent.LinuxDevice;
 import org.cvmagent.proto.agent.LinuxDeviceCgroup;
 import org.cvmagent.proto.agent.LinuxResources;
@@ -43,6 +44,13 @@ class OciSpecValidationTest {
                         s -> s.setProcess(s.getProcessBuilder()
                                 .addRlimits(POSIXRlimit.newBuilder().setType("RLIMIT_NOFILE"))
                                 .addRlimits(POSIXRlimit.newBuilder().setType("RLIMIT_FOO")))),
+                invalid("process.capabilities.ambient[1]: unknown capability 'CAP_FLY'",
+                        s -> s.setProcess(s.getProcessBuilder().setCapabilities(
+                                LinuxCapabilities.newBuilder().addAmbient("CAP_KILL")
+                                        .addAmbient("FLY")))),
+                invalid("process.capabilities.bounding[0]: unknown capability 'CAP_cap_kill'",
+                        s -> s.setProcess(s.getProcessBuilder().setCapabilities(
+                                LinuxCapabilities.newBuilder().addBounding("cap_kill")))),
                 invalid("process.oomScoreAdj: must be within [-1000, 1000], got 1001",
                         s -> s.setProcess(s.getProcessBuilder().setOOMScoreAdj(1001))),
                 invalid("root: is required", s -> s.clearRoot()),
