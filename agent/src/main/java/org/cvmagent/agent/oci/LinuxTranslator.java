@@ -8,7 +8,9 @@ import static org.cvmagent.agent.oci.JsonWriter.requireOneOf;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.cvmagent.proto.agent.Linux;
 import org.cvmagent.proto.agent.LinuxDevice;
 import org.cvmagent.proto.agent.LinuxIDMapping;
@@ -41,8 +43,16 @@ final class LinuxTranslator {
         // namespaces the host did not ask for).
         if (linux.getNamespacesCount() > 0) {
             ArrayNode namespaces = out.putArray("namespaces");
+            Set<String> seen = new HashSet<>();
             for (int i = 0; i < linux.getNamespacesCount(); i++) {
-                namespaces.add(namespace(field + ".namespaces[" + i + "]", linux.getNamespaces(i)));
+                String at = field + ".namespaces[" + i + "]";
+                LinuxNamespace namespace = linux.getNamespaces(i);
+                namespaces.add(namespace(at, namespace));
+                // config-linux.md: duplicated namespaces MUST be an error.
+                if (!seen.add(namespace.getType())) {
+                    throw new InvalidOciSpecException(at + ".type",
+                            "duplicate namespace type '" + namespace.getType() + "'");
+                }
             }
         }
         if (linux.getDevicesCount() > 0) {

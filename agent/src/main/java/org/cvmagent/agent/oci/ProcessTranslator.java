@@ -8,6 +8,7 @@ import static org.cvmagent.agent.oci.JsonWriter.requireOneOf;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -56,8 +57,16 @@ final class ProcessTranslator {
         }
         if (process.getRlimitsCount() > 0) {
             ArrayNode rlimits = out.putArray("rlimits");
+            Set<String> seen = new HashSet<>();
             for (int i = 0; i < process.getRlimitsCount(); i++) {
-                rlimits.add(rlimit(field + ".rlimits[" + i + "]", process.getRlimits(i)));
+                String at = field + ".rlimits[" + i + "]";
+                POSIXRlimit rlimit = process.getRlimits(i);
+                rlimits.add(rlimit(at, rlimit));
+                // config.md: a duplicate rlimit type MUST be an error (which one would win?).
+                if (!seen.add(rlimit.getType())) {
+                    throw new InvalidOciSpecException(at + ".type",
+                            "duplicate rlimit type '" + rlimit.getType() + "'");
+                }
             }
         }
         // kata always sets noNewPrivileges (Some(bool)).

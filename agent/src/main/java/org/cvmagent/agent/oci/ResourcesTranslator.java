@@ -88,6 +88,12 @@ final class ResourcesTranslator {
         if (device.getMinor() > 0) {
             out.put("minor", device.getMinor());
         }
+        // access is a combination of r, w, m (config-linux.md); anything else would be passed to
+        // the devices controller verbatim, so it is refused here.
+        if (!device.getAccess().chars().allMatch(c -> c == 'r' || c == 'w' || c == 'm')) {
+            throw new InvalidOciSpecException(field + ".access",
+                    "must combine r, w and m, got '" + device.getAccess() + "'");
+        }
         putIfNotEmpty(out, "access", device.getAccess());
         return out;
     }

@@ -76,6 +76,19 @@ class OciSpecValidationTest {
                 invalid("linux.namespaces[0].path: must be an absolute path, got 'proc/1/ns/net'",
                         s -> s.setLinux(Linux.newBuilder()
                                 .addNamespaces(OciSpecSamples.ns("network", "proc/1/ns/net")))),
+                invalid("linux.namespaces[2].type: duplicate namespace type 'pid'",
+                        s -> s.setLinux(Linux.newBuilder()
+                                .addNamespaces(OciSpecSamples.ns("pid", ""))
+                                .addNamespaces(OciSpecSamples.ns("ipc", ""))
+                                .addNamespaces(OciSpecSamples.ns("pid", "/proc/1/ns/pid")))),
+                invalid("process.rlimits[1].type: duplicate rlimit type 'RLIMIT_NOFILE'",
+                        s -> s.setProcess(s.getProcessBuilder()
+                                .addRlimits(POSIXRlimit.newBuilder().setType("RLIMIT_NOFILE"))
+                                .addRlimits(POSIXRlimit.newBuilder().setType("RLIMIT_NOFILE")))),
+                invalid("linux.resources.devices[1].access: must combine r, w and m, got 'rwx'",
+                        s -> s.setLinux(Linux.newBuilder().setResources(LinuxResources.newBuilder()
+                                .addDevices(LinuxDeviceCgroup.newBuilder().setAccess("rwm"))
+                                .addDevices(LinuxDeviceCgroup.newBuilder().setAccess("rwx"))))),
                 invalid("linux.devices[0].type: unknown device type 'x'",
                         s -> s.setLinux(Linux.newBuilder().addDevices(
                                 LinuxDevice.newBuilder().setPath("/dev/null").setType("x")))),
