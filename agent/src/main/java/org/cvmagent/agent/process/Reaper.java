@@ -319,6 +319,10 @@ public final class Reaper implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        if (Thread.currentThread() == thread) {
+            // Called from an exit callback on the reaper thread itself: it stops after this callback.
+            return;
+        }
         try {
             thread.join();
         } catch (InterruptedException e) {

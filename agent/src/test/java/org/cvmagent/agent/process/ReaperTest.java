@@ -69,6 +69,40 @@ class ReaperTest {
     }
 
     @Test
+    void anExitCollectedBeforeRegistrationIsRoutedAfterIt() throws Exception {
+        // A running child keeps the reaper blocked in waitid, where it sees the next exit at once.
+        SpawnedProcess keeper = spawner.spawn(SpawnSpec.of("/bin/sleep", "30")
+                .withStdio(Stdio.NULL, Stdio.NULL, Stdio.NULL));
+        NativeSpawn spawn = new NativeSpawn(reaper.libc());
+        int[] silent = {NativeSpawn.DEV_NULL, NativeSpawn.DEV_NULL, NativeSpawn.DEV_NULL};
+        int[] pid = new int[1];
+        var exit = reaper.createAndRegister(() -> {
+            int child = spawn.spawn("/bin/sh", List.of("/bin/sh", "-c", "exit 5"), List.of(), null, silent, false);
+            // Let the child exit and the reaper see it before the registration is done.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!isZombie(child) && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertTrue(isZombie(child), "child " + child + " did not exit in time");
+            // The reaper's waitid has returned by now and it waits for the lock this factory runs under.
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            return child;
+        }, pid);
+        assertEquals(new ExitStatus(5, 0), exit.get(20, TimeUnit.SECONDS));
+        keeper.signal(9);
+        assertEquals(9, keeper.exit().get(20, TimeUnit.SECONDS).signal());
+    }
+
+    private static boolean isZombie(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException e) {
+            throw new AssertionError("cannot read the state of " + pid, e);
+        }
+    }
+
+    @Test
     void expectOfAPidThatIsNoChildFails() {
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> reaper.expect(1).get(5, TimeUnit.SECONDS));
