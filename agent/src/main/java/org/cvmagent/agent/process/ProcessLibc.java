@@ -38,12 +38,8 @@ final class ProcessLibc {
     static final int EINTR = 4;
     static final int EAGAIN = 11;
     static final int ECHILD = 10;
-    static final int ESRCH = 3;
     static final short POLLIN = 0x1;
     static final short POLLOUT = 0x4;
-    static final short POLLERR = 0x8;
-    static final short POLLHUP = 0x10;
-    static final short POLLNVAL = 0x20;
     static final int P_ALL = 0;
     static final int WEXITED = 4;
     static final int WNOWAIT = 0x01000000;
