@@ -27,7 +27,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  */
 // Binding native functions is restricted by design; confining it to this class is the point of it.
 @SuppressWarnings("restricted")
-final class Libc {
+public final class Libc {
 
     static final int AF_UNIX = 1;
     static final int AF_VSOCK = 40;
@@ -114,7 +114,8 @@ final class Libc {
     }
 
     /** Binds the calls in the C library the JVM runs on. */
-    static Libc load() {
+    /** Binds the C library the JVM runs on. */
+    public static Libc load() {
         Linker linker = Linker.nativeLinker();
         return new Libc(linker, linker.defaultLookup());
     }

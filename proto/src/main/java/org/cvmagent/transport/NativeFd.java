@@ -25,8 +25,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *
  * <p>Waits are blocking FFM downcalls, which pin a virtual thread to its carrier: block on a
  * NativeFd only from platform threads.
+ *
+ * <p>Sockets (vsock, virtio-serial) and the agent's ends of its children's pipes all use it.
  */
-final class NativeFd implements Closeable {
+public final class NativeFd implements Closeable {
 
     /** Upper bound of one read or write, so one call never allocates a huge native buffer. */
     private static final int MAX_CHUNK = 64 * 1024;
@@ -58,7 +60,7 @@ final class NativeFd implements Closeable {
      * @param socket      whether fd is a socket (then writes use send with MSG_NOSIGNAL, close shuts it down)
      * @param onReleased  runs once, after the fd has really been closed
      */
-    static NativeFd adopt(Libc libc, int fd, boolean socket, String description, Runnable onReleased)
+    public static NativeFd adopt(Libc libc, int fd, boolean socket, String description, Runnable onReleased)
             throws IOException {
         int wake = libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (wake < 0) {

@@ -5,11 +5,11 @@ import java.io.InputStream;
 import java.util.Objects;
 
 /** Reads a {@link NativeFd}; closing the stream closes the fd, as a socket's stream does. */
-final class NativeFdInputStream extends InputStream {
+public final class NativeFdInputStream extends InputStream {
 
     private final NativeFd fd;
 
-    NativeFdInputStream(NativeFd fd) {
+    public NativeFdInputStream(NativeFd fd) {
         this.fd = fd;
     }
 

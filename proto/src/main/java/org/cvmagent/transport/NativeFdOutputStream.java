@@ -5,11 +5,11 @@ import java.io.OutputStream;
 import java.util.Objects;
 
 /** Writes a {@link NativeFd}; closing the stream closes the fd, as a socket's stream does. */
-final class NativeFdOutputStream extends OutputStream {
+public final class NativeFdOutputStream extends OutputStream {
 
     private final NativeFd fd;
 
-    NativeFdOutputStream(NativeFd fd) {
+    public NativeFdOutputStream(NativeFd fd) {
         this.fd = fd;
     }
 

@@ -96,7 +96,7 @@ final class FsLibc {
                 oDirectory = 040000;
                 oNofollow = 0100000;
             }
-            default -> throw new UnsupportedOperationException(
+            default -> throw new IllegalStateException(
                     "open flag values for architecture " + arch + " are not known to cvm-agent");
         }
         Linker.Option errno = Linker.Option.captureCallState("errno");

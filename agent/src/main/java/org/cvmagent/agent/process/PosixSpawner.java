@@ -1,5 +1,8 @@
 package org.cvmagent.agent.process;
 
+import org.cvmagent.transport.Libc;
+import org.cvmagent.transport.NativeFd;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +14,8 @@ import java.util.List;
  * registers each with the {@link Reaper} under its lock, so no exit is lost.
  *
  * <p>Pipes are made with pipe2(O_CLOEXEC); the child's ends are dup2'ed onto 0/1/2 by file actions
- * and closed here right after the spawn; the agent's ends are made non-blocking (see {@link PipeFd}).
+ * and closed here right after the spawn; the agent's ends are made non-blocking and owned by a
+ * close-safe {@link NativeFd}, the same fd wrapper the vsock and serial transports use.
  */
 public final class PosixSpawner implements Spawner {
 
@@ -19,11 +23,18 @@ public final class PosixSpawner implements Spawner {
 
     private final Reaper reaper;
     private final ProcessLibc libc;
+    private final Libc fdLibc;
     private final NativeSpawn nativeSpawn;
 
     public PosixSpawner(Reaper reaper) {
+        this(reaper, Libc.load());
+    }
+
+    /** @param fdLibc the bindings {@link NativeFd} reads, writes and polls the pipes with */
+    public PosixSpawner(Reaper reaper, Libc fdLibc) {
         this.reaper = reaper;
         this.libc = reaper.libc();
+        this.fdLibc = fdLibc;
         this.nativeSpawn = new NativeSpawn(libc);
     }
 
@@ -33,7 +44,7 @@ public final class PosixSpawner implements Spawner {
         String cwd = spec.cwd().map(Path::toString).orElse(null);
         // Index 0..2: the child's end of each pipe (-1 when that stream is no pipe); 3..5: ours.
         int[] ends = {-1, -1, -1, -1, -1, -1};
-        List<PipeFd> adopted = new ArrayList<>(3);
+        List<NativeFd> adopted = new ArrayList<>(3);
         int[] pid = {-1};
         boolean started = false;
         try {
@@ -52,12 +63,12 @@ public final class PosixSpawner implements Spawner {
             started = true;
             closeChildEnds(ends);
             String[] names = {"stdin", "stdout", "stderr"};
-            PipeFd[] pipes = new PipeFd[3];
+            NativeFd[] pipes = new NativeFd[3];
             for (int target = 0; target < 3; target++) {
                 if (ends[3 + target] >= 0) {
                     int ours = ends[3 + target];
                     ends[3 + target] = -1;
-                    pipes[target] = PipeFd.adopt(libc, ours, names[target] + " of process " + pid[0]);
+                    pipes[target] = adopt(ours, names[target] + " of process " + pid[0]);
                     adopted.add(pipes[target]);
                 }
             }
@@ -69,7 +80,7 @@ public final class PosixSpawner implements Spawner {
                     libc.close(ends[i]);
                 }
             }
-            adopted.forEach(PipeFd::close);
+            adopted.forEach(NativeFd::close);
             if (started) {
                 // The child runs but we cannot talk to it; a half-wired child must not run on.
                 IOException failure = new IOException("started " + spec.commandLine()
@@ -83,6 +94,17 @@ public final class PosixSpawner implements Spawner {
             }
             throw new IOException("cannot start " + spec.commandLine() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Takes ownership of our end of a pipe, non-blocking, as NativeFd needs; on failure it is closed. */
+    private NativeFd adopt(int fd, String description) throws IOException {
+        int flags = libc.fcntl(fd, ProcessLibc.F_GETFL, 0);
+        int set = flags < 0 ? flags : libc.fcntl(fd, ProcessLibc.F_SETFL, flags | ProcessLibc.O_NONBLOCK);
+        if (set < 0) {
+            libc.close(fd);
+            throw libc.failure("make " + description + " non-blocking", set);
+        }
+        return NativeFd.adopt(fdLibc, fd, false, description, () -> { });
     }
 
     /** Makes a pipe for fd {@code target}; returns the child's end, records both ends in {@code ends}. */

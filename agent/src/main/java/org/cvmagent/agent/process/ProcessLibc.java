@@ -36,10 +36,7 @@ final class ProcessLibc {
     static final int F_GETFL = 3;
     static final int F_SETFL = 4;
     static final int EINTR = 4;
-    static final int EAGAIN = 11;
     static final int ECHILD = 10;
-    static final short POLLIN = 0x1;
-    static final short POLLOUT = 0x4;
     static final int P_ALL = 0;
     static final int WEXITED = 4;
     static final int WNOWAIT = 0x01000000;
@@ -58,19 +55,12 @@ final class ProcessLibc {
     static final long SIGINFO_BYTES = 128;
     static final long SIGINFO_PID_OFFSET = 16;
 
-    static final StructLayout POLLFD = MemoryLayout.structLayout(
-            JAVA_INT.withName("fd"), JAVA_SHORT.withName("events"), JAVA_SHORT.withName("revents"));
-
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
     private final MethodHandle pipe2;
     private final MethodHandle fcntl;
     private final MethodHandle close;
-    private final MethodHandle read;
-    private final MethodHandle write;
-    private final MethodHandle poll;
-    private final MethodHandle eventfd;
     private final MethodHandle kill;
     private final MethodHandle waitid;
     private final MethodHandle waitpid;
@@ -99,10 +89,6 @@ final class ProcessLibc {
         fcntl = bind(linker, lookup, "fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
                 errno, Linker.Option.firstVariadicArg(2));
         close = bind(linker, lookup, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno);
-        read = bind(linker, lookup, "read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), errno);
-        write = bind(linker, lookup, "write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), errno);
-        poll = bind(linker, lookup, "poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), errno);
-        eventfd = bind(linker, lookup, "eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
         kill = bind(linker, lookup, "kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
         waitid = bind(linker, lookup, "waitid",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errno);
@@ -182,41 +168,9 @@ final class ProcessLibc {
         }
     }
 
-    long read(int fd, MemorySegment buffer, long count) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            return result((long) read.invokeExact(state, fd, buffer, count), state);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
 
-    long write(int fd, MemorySegment buffer, long count) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            return result((long) write.invokeExact(state, fd, buffer, count), state);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
 
-    int poll(MemorySegment fds, long count, int timeoutMillis) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) poll.invokeExact(state, fds, count, timeoutMillis), state);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
 
-    int eventfd(int initialValue, int flags) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) eventfd.invokeExact(state, initialValue, flags), state);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
 
     int kill(int pid, int signal) {
         try (Arena arena = Arena.ofConfined()) {

@@ -1,5 +1,9 @@
 package org.cvmagent.agent.process;
 
+import org.cvmagent.transport.NativeFd;
+import org.cvmagent.transport.NativeFdInputStream;
+import org.cvmagent.transport.NativeFdOutputStream;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,12 +22,12 @@ public final class SpawnedProcess {
     private final String command;
     private final CompletableFuture<ExitStatus> exit;
     private final Reaper reaper;
-    private final PipeFd stdin;
-    private final PipeFd stdout;
-    private final PipeFd stderr;
+    private final NativeFd stdin;
+    private final NativeFd stdout;
+    private final NativeFd stderr;
 
     SpawnedProcess(int pid, String command, CompletableFuture<ExitStatus> exit, Reaper reaper,
-                   PipeFd stdin, PipeFd stdout, PipeFd stderr) {
+                   NativeFd stdin, NativeFd stdout, NativeFd stderr) {
         this.pid = pid;
         this.command = command;
         this.exit = exit;
@@ -39,15 +43,15 @@ public final class SpawnedProcess {
 
     /** The child's stdin; close it to give the child EOF. */
     public OutputStream stdin() {
-        return new PipeOutputStream(pipe(stdin, "stdin"));
+        return new NativeFdOutputStream(pipe(stdin, "stdin"));
     }
 
     public InputStream stdout() {
-        return new PipeInputStream(pipe(stdout, "stdout"));
+        return new NativeFdInputStream(pipe(stdout, "stdout"));
     }
 
     public InputStream stderr() {
-        return new PipeInputStream(pipe(stderr, "stderr"));
+        return new NativeFdInputStream(pipe(stderr, "stderr"));
     }
 
     /** Completes when the reaper collected the child's exit. */
@@ -67,14 +71,14 @@ public final class SpawnedProcess {
 
     /** Closes the agent's ends of all pipes. */
     public void closeStreams() {
-        for (PipeFd pipe : new PipeFd[] {stdin, stdout, stderr}) {
+        for (NativeFd pipe : new NativeFd[] {stdin, stdout, stderr}) {
             if (pipe != null) {
                 pipe.close();
             }
         }
     }
 
-    private PipeFd pipe(PipeFd pipe, String name) {
+    private NativeFd pipe(NativeFd pipe, String name) {
         if (pipe == null) {
             throw new IllegalStateException(name + " of " + this + " is not a pipe");
         }

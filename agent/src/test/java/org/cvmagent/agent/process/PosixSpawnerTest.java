@@ -1,5 +1,9 @@
 package org.cvmagent.agent.process;
 
+import org.cvmagent.transport.Libc;
+import org.cvmagent.transport.NativeFd;
+import org.cvmagent.transport.NativeFdInputStream;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -159,12 +163,14 @@ class PosixSpawnerTest {
         ProcessLibc libc = reaper.libc();
         int[] pipe = new int[2];
         assertEquals(0, libc.pipe2(pipe, ProcessLibc.O_CLOEXEC));
-        PipeFd readEnd = PipeFd.adopt(libc, pipe[0], "test pipe");
+        int flags = libc.fcntl(pipe[0], ProcessLibc.F_GETFL, 0);
+        assertEquals(0, libc.fcntl(pipe[0], ProcessLibc.F_SETFL, flags | ProcessLibc.O_NONBLOCK));
+        NativeFd readEnd = NativeFd.adopt(Libc.load(), pipe[0], false, "test pipe", () -> { });
         try {
             SpawnedProcess p = spawner.spawn(SpawnSpec.of("/bin/sh", "-c", "echo to-fd; cat; echo err >&2")
                     .withStdio(Stdio.NULL, Stdio.fd(pipe[1]), Stdio.NULL));
             libc.close(pipe[1]);
-            byte[] out = readAll(new PipeInputStream(readEnd)).get(20, TimeUnit.SECONDS);
+            byte[] out = readAll(new NativeFdInputStream(readEnd)).get(20, TimeUnit.SECONDS);
             assertEquals("to-fd\n", new String(out, StandardCharsets.UTF_8));
             assertEquals(0, exitOf(p).exitCode());
         } finally {
