@@ -1,5 +1,8 @@
 package org.cvmagent.transport;
 
+import static org.cvmagent.transport.Downcalls.rethrow;
+import static org.cvmagent.transport.Downcalls.result;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -9,7 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -62,9 +64,7 @@ public final class Libc {
             JAVA_SHORT.withName("events"),
             JAVA_SHORT.withName("revents"));
 
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final StructLayout CAPTURE = Downcalls.CALL_STATE;
 
     private final MethodHandle socket;
     private final MethodHandle bind;
@@ -82,49 +82,40 @@ public final class Libc {
     private final MethodHandle poll;
     private final MethodHandle eventfd;
     private final MethodHandle open;
-    private final MethodHandle strerror;
+    private final ErrnoText errors;
 
     private Libc(Linker linker, SymbolLookup lookup) {
         Linker.Option errno = Linker.Option.captureCallState("errno");
-        socket = bind(linker, lookup, "socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), errno);
-        bind = bind(linker, lookup, "bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errno);
-        listen = bind(linker, lookup, "listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
-        accept4 = bind(linker, lookup, "accept4",
+        socket = Downcalls.bind(linker, lookup, "socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), errno);
+        bind = Downcalls.bind(linker, lookup, "bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errno);
+        listen = Downcalls.bind(linker, lookup, "listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
+        accept4 = Downcalls.bind(linker, lookup, "accept4",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT), errno);
-        connect = bind(linker, lookup, "connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errno);
-        getsockname = bind(linker, lookup, "getsockname",
+        connect = Downcalls.bind(linker, lookup, "connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errno);
+        getsockname = Downcalls.bind(linker, lookup, "getsockname",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), errno);
-        getsockopt = bind(linker, lookup, "getsockopt",
+        getsockopt = Downcalls.bind(linker, lookup, "getsockopt",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), errno);
-        shutdown = bind(linker, lookup, "shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
-        close = bind(linker, lookup, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno);
-        read = bind(linker, lookup, "read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), errno);
-        write = bind(linker, lookup, "write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), errno);
-        recv = bind(linker, lookup, "recv",
+        shutdown = Downcalls.bind(linker, lookup, "shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
+        close = Downcalls.bind(linker, lookup, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno);
+        read = Downcalls.bind(linker, lookup, "read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), errno);
+        write = Downcalls.bind(linker, lookup, "write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), errno);
+        recv = Downcalls.bind(linker, lookup, "recv",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), errno);
-        send = bind(linker, lookup, "send",
+        send = Downcalls.bind(linker, lookup, "send",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), errno);
-        poll = bind(linker, lookup, "poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), errno);
-        eventfd = bind(linker, lookup, "eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
+        poll = Downcalls.bind(linker, lookup, "poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), errno);
+        eventfd = Downcalls.bind(linker, lookup, "eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
         // open(2) is variadic: the mode is the first variadic argument.
-        open = bind(linker, lookup, "open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+        open = Downcalls.bind(linker, lookup, "open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
                 errno, Linker.Option.firstVariadicArg(2));
-        strerror = linker.downcallHandle(lookup.find("strerror").orElseThrow(),
-                FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        errors = new ErrnoText(linker, lookup);
     }
 
     /** Binds the calls in the C library the JVM runs on. */
-    /** Binds the C library the JVM runs on. */
     public static Libc load() {
         Linker linker = Linker.nativeLinker();
         return new Libc(linker, linker.defaultLookup());
-    }
-
-    private static MethodHandle bind(Linker linker, SymbolLookup lookup, String name,
-                                     FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment symbol = lookup.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("C library has no symbol " + name));
-        return linker.downcallHandle(symbol, descriptor, options);
     }
 
     int socket(int domain, int type, int protocol) {
@@ -282,37 +273,11 @@ public final class Libc {
 
     /** The C library's description of an errno, e.g. "Connection refused". */
     String strerror(int errno) {
-        try {
-            MemorySegment text = (MemorySegment) strerror.invokeExact(errno);
-            // strerror returns a NUL-terminated string of unknown length; 1 KiB bounds the scan.
-            return text.equals(MemorySegment.NULL) ? "errno " + errno : text.reinterpret(1024).getString(0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return errors.strerror(errno);
     }
 
-    /** An IOException for a failed call: {@code "<what>: <strerror> (errno N)"}. */
+    /** An IOException for a call that failed with {@code -errno}: {@code "<what>: <strerror> (errno N)"}. */
     IOException failure(String what, int negativeErrno) {
-        int errno = -negativeErrno;
-        return new IOException(what + ": " + strerror(errno) + " (errno " + errno + ")");
-    }
-
-    private static int result(int value, MemorySegment state) {
-        return value < 0 ? -(int) ERRNO.get(state, 0L) : value;
-    }
-
-    private static long result(long value, MemorySegment state) {
-        return value < 0 ? -(int) ERRNO.get(state, 0L) : value;
-    }
-
-    /** Downcalls declare Throwable; only unchecked errors can actually come out of these. */
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException e) {
-            throw e;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        throw new IllegalStateException("unexpected checked exception from a native call", t);
+        return errors.failure(what, negativeErrno);
     }
 }

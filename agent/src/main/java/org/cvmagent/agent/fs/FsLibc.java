@@ -1,5 +1,12 @@
 package org.cvmagent.agent.fs;
 
+import org.cvmagent.transport.Downcalls;
+import org.cvmagent.transport.ErrnoText;
+
+import static org.cvmagent.transport.Downcalls.bind;
+import static org.cvmagent.transport.Downcalls.rethrow;
+import static org.cvmagent.transport.Downcalls.result;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -9,7 +16,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -69,9 +75,7 @@ final class FsLibc {
             JAVA_LONG.withName("mode"),
             JAVA_LONG.withName("resolve"));
 
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final StructLayout CAPTURE = Downcalls.CALL_STATE;
 
     private final long openat2Number;
     private final int oDirectory;
@@ -82,7 +86,7 @@ final class FsLibc {
     private final MethodHandle readlinkat;
     private final MethodHandle statx;
     private final MethodHandle pwrite;
-    private final MethodHandle strerror;
+    private final ErrnoText errors;
 
     private FsLibc(Linker linker, SymbolLookup lookup, long openat2Number, String arch) {
         this.openat2Number = openat2Number;
@@ -113,8 +117,7 @@ final class FsLibc {
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), errno);
         pwrite = bind(linker, lookup, "pwrite",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), errno);
-        strerror = linker.downcallHandle(lookup.find("strerror").orElseThrow(),
-                FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        errors = new ErrnoText(linker, lookup);
     }
 
     /** Binds the calls in the C library the JVM runs on. */
@@ -126,13 +129,6 @@ final class FsLibc {
     static FsLibc load(long openat2Number) {
         Linker linker = Linker.nativeLinker();
         return new FsLibc(linker, linker.defaultLookup(), openat2Number, System.getProperty("os.arch"));
-    }
-
-    private static MethodHandle bind(Linker linker, SymbolLookup lookup, String name,
-                                     FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment symbol = lookup.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("C library has no symbol " + name));
-        return linker.downcallHandle(symbol, descriptor, options);
     }
 
     int oDirectory() {
@@ -153,7 +149,7 @@ final class FsLibc {
             how.set(JAVA_LONG, 16, resolve);
             long r = (long) syscall4.invokeExact(state, openat2Number, (long) dirfd, cString(arena, path), how,
                     OPEN_HOW.byteSize());
-            return r < 0 ? -(int) ERRNO.get(state, 0L) : (int) r;
+            return r < 0 ? -Downcalls.errno(state) : (int) r;
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -202,7 +198,7 @@ final class FsLibc {
             MemorySegment buffer = arena.allocate(4096);
             long n = (long) readlinkat.invokeExact(state, dirfd, cString(arena, name), buffer, buffer.byteSize());
             if (n < 0) {
-                error[0] = -(int) ERRNO.get(state, 0L);
+                error[0] = -Downcalls.errno(state);
                 return null;
             }
             if (n == buffer.byteSize()) {
@@ -219,27 +215,10 @@ final class FsLibc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             long r = (long) pwrite.invokeExact(state, fd, buffer, count, offset);
-            return r < 0 ? -(int) ERRNO.get(state, 0L) : r;
+            return r < 0 ? -Downcalls.errno(state) : r;
         } catch (Throwable t) {
             throw rethrow(t);
         }
-    }
-
-    /** The C library's description of an errno, e.g. "No such file or directory". */
-    String strerror(int errno) {
-        try {
-            MemorySegment text = (MemorySegment) strerror.invokeExact(errno);
-            // strerror returns a NUL-terminated string of unknown length; 1 KiB bounds the scan.
-            return text.equals(MemorySegment.NULL) ? "errno " + errno : text.reinterpret(1024).getString(0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** An IOException for a failed call: {@code "<what>: <strerror> (errno N)"}. */
-    IOException failure(String what, int negativeErrno) {
-        int errno = -negativeErrno;
-        return new IOException(what + ": " + strerror(errno) + " (errno " + errno + ")");
     }
 
     /**
@@ -259,18 +238,13 @@ final class FsLibc {
         return segment;
     }
 
-    private static int result(int value, MemorySegment state) {
-        return value < 0 ? -(int) ERRNO.get(state, 0L) : value;
+    /** The C library's description of an errno, e.g. "Connection refused". */
+    String strerror(int errno) {
+        return errors.strerror(errno);
     }
 
-    /** Downcalls declare Throwable; only unchecked errors can actually come out of these. */
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException e) {
-            throw e;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        throw new IllegalStateException("unexpected checked exception from a native call", t);
+    /** An IOException for a call that failed with {@code -errno}: {@code "<what>: <strerror> (errno N)"}. */
+    IOException failure(String what, int negativeErrno) {
+        return errors.failure(what, negativeErrno);
     }
 }

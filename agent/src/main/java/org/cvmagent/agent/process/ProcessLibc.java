@@ -1,15 +1,20 @@
 package org.cvmagent.agent.process;
 
+import org.cvmagent.transport.Downcalls;
+import org.cvmagent.transport.ErrnoText;
+
+import static org.cvmagent.transport.Downcalls.bind;
+import static org.cvmagent.transport.Downcalls.rethrow;
+import static org.cvmagent.transport.Downcalls.result;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -55,8 +60,7 @@ final class ProcessLibc {
     static final long SIGINFO_BYTES = 128;
     static final long SIGINFO_PID_OFFSET = 16;
 
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final StructLayout CAPTURE = Downcalls.CALL_STATE;
 
     private final MethodHandle pipe2;
     private final MethodHandle fcntl;
@@ -66,7 +70,7 @@ final class ProcessLibc {
     private final MethodHandle waitpid;
     private final MethodHandle prctl;
     private final MethodHandle getpid;
-    private final MethodHandle strerror;
+    private final ErrnoText errors;
     private final MethodHandle posixSpawn;
     private final MethodHandle actionsInit;
     private final MethodHandle actionsDestroy;
@@ -97,7 +101,7 @@ final class ProcessLibc {
         prctl = bind(linker, lookup, "prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG,
                 JAVA_LONG, JAVA_LONG), errno, Linker.Option.firstVariadicArg(1));
         getpid = bind(linker, lookup, "getpid", FunctionDescriptor.of(JAVA_INT));
-        strerror = bind(linker, lookup, "strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        errors = new ErrnoText(linker, lookup);
         posixSpawn = bind(linker, lookup, "posix_spawn",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
         actionsInit = bind(linker, lookup, "posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -127,13 +131,6 @@ final class ProcessLibc {
     static ProcessLibc load() {
         Linker linker = Linker.nativeLinker();
         return new ProcessLibc(linker, linker.defaultLookup());
-    }
-
-    private static MethodHandle bind(Linker linker, SymbolLookup lookup, String name,
-                                     FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment symbol = lookup.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("C library has no symbol " + name));
-        return linker.downcallHandle(symbol, descriptor, options);
     }
 
     /** pipe2(2); on success {@code fds} holds {read end, write end}. */
@@ -167,10 +164,6 @@ final class ProcessLibc {
             throw rethrow(t);
         }
     }
-
-
-
-
 
     int kill(int pid, int signal) {
         try (Arena arena = Arena.ofConfined()) {
@@ -300,23 +293,6 @@ final class ProcessLibc {
         return invoke(sigFillSet, set);
     }
 
-    /** The C library's description of an errno, e.g. "No such file or directory". */
-    String strerror(int errno) {
-        try {
-            MemorySegment text = (MemorySegment) strerror.invokeExact(errno);
-            // strerror returns a NUL-terminated string of unknown length; 1 KiB bounds the scan.
-            return text.equals(MemorySegment.NULL) ? "errno " + errno : text.reinterpret(1024).getString(0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** An IOException for a call that failed with {@code -errno}: {@code "<what>: <strerror> (errno N)"}. */
-    IOException failure(String what, int negativeErrno) {
-        int errno = -negativeErrno;
-        return new IOException(what + ": " + strerror(errno) + " (errno " + errno + ")");
-    }
-
     /** Throws for a non-zero error number as returned by the posix_spawn family. */
     void check(int errorNumber, String what) throws IOException {
         if (errorNumber != 0) {
@@ -340,22 +316,13 @@ final class ProcessLibc {
         }
     }
 
-    private static int result(int value, MemorySegment state) {
-        return value < 0 ? -(int) ERRNO.get(state, 0L) : value;
+    /** The C library's description of an errno, e.g. "Connection refused". */
+    String strerror(int errno) {
+        return errors.strerror(errno);
     }
 
-    private static long result(long value, MemorySegment state) {
-        return value < 0 ? -(int) ERRNO.get(state, 0L) : value;
-    }
-
-    /** Downcalls declare Throwable; only unchecked errors can actually come out of these. */
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException e) {
-            throw e;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        throw new IllegalStateException("unexpected checked exception from a native call", t);
+    /** An IOException for a call that failed with {@code -errno}: {@code "<what>: <strerror> (errno N)"}. */
+    IOException failure(String what, int negativeErrno) {
+        return errors.failure(what, negativeErrno);
     }
 }

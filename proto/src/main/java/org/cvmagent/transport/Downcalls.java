@@ -1,0 +1,65 @@
+package org.cvmagent.transport;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The plumbing every FFM binding class of the project shares (transports, confined file system
+ * access, process spawning): binding a libc symbol, reading the errno a call captured, and
+ * turning the checked Throwable of {@code invokeExact} back into what can really come out.
+ *
+ * <p>Convention: a bound call returns its C result when non-negative and {@code -errno} when it
+ * failed, so expected conditions such as EAGAIN cost no exception.
+ */
+@SuppressWarnings("restricted")
+public final class Downcalls {
+
+    /** The call-state buffer {@link #CAPTURE_ERRNO} writes errno into; allocate one per call. */
+    public static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    /** Binding option that makes a downcall save errno into its leading call-state argument. */
+    public static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    private Downcalls() {
+    }
+
+    public static MethodHandle bind(Linker linker, SymbolLookup lookup, String name,
+                                    FunctionDescriptor descriptor, Linker.Option... options) {
+        MemorySegment symbol = lookup.find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("C library has no symbol " + name));
+        return linker.downcallHandle(symbol, descriptor, options);
+    }
+
+    /** The errno a call saved into {@code state}. */
+    public static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    /** {@code value}, or {@code -errno} when the call failed. */
+    public static int result(int value, MemorySegment state) {
+        return value < 0 ? -errno(state) : value;
+    }
+
+    /** {@code value}, or {@code -errno} when the call failed. */
+    public static long result(long value, MemorySegment state) {
+        return value < 0 ? -errno(state) : value;
+    }
+
+    /** Downcalls declare Throwable; only unchecked errors can actually come out of them. */
+    public static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException("unexpected checked exception from a native call", t);
+    }
+}
