@@ -1,0 +1,173 @@
+package org.cvmagent.agent.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.cvmagent.agent.fs.ScopedPath;
+import org.cvmagent.agent.process.CommandResult;
+import org.cvmagent.agent.process.CommandRunner;
+import org.cvmagent.agent.process.ExitStatus;
+import org.cvmagent.agent.process.SpawnSpec;
+import org.cvmagent.agent.process.SpawnedProcess;
+import org.cvmagent.agent.process.Spawner;
+import org.cvmagent.agent.process.Stdio;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The OCI runtime binary (runc, or crun, which takes the same commands) driven through the agent's
+ * one {@link Spawner}. State lives under {@code root} ({@code --root}); runc's own error messages
+ * are taken from its JSON log ({@code --log}), because a container's stderr may be a pipe to the
+ * container's owner rather than to us.
+ */
+public final class Runc {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Spawner spawner;
+    private final CommandRunner commands;
+    private final Path binary;
+    private final Path root;
+    private final Duration timeout;
+
+    /**
+     * @param binary  e.g. {@code /usr/sbin/runc}
+     * @param root    runc's state directory, e.g. {@code /run/cvm-agent/runc}
+     * @param timeout how long one runc command may take
+     */
+    public Runc(Spawner spawner, CommandRunner commands, Path binary, Path root, Duration timeout) {
+        this.spawner = spawner;
+        this.commands = commands;
+        this.binary = binary;
+        this.root = root;
+        this.timeout = timeout;
+    }
+
+    /**
+     * {@code runc create}: sets the container up and leaves its init waiting for {@link #start}.
+     * The init inherits {@code stdio}, so with pipes the returned process's streams are the
+     * container's stdio. The init's pid comes from {@code --pid-file}; once runc has exited the
+     * init is re-parented to the agent (subreaper or PID 1).
+     */
+    public CreatedContainer create(String id, Path bundle, Stdio stdin, Stdio stdout, Stdio stderr)
+            throws IOException {
+        ScopedPath.requireSimpleName(id);
+        Files.createDirectories(root);
+        Path pidFile = root.resolve(id + ".pid");
+        Path log = root.resolve(id + ".create.log");
+        Files.deleteIfExists(pidFile);
+        Files.deleteIfExists(log);
+        List<String> argv = base(log);
+        argv.addAll(List.of("create", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), id));
+        SpawnedProcess runc = spawner.spawn(SpawnSpec.of(argv).withStdio(stdin, stdout, stderr));
+        ExitStatus status = await(runc, "create " + id);
+        if (status.kataCode() != 0) {
+            runc.closeStreams();
+            throw new IOException("runc create " + id + " failed (" + status + "): " + errorsIn(log));
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readString(pidFile).trim());
+        } catch (NoSuchFileException | NumberFormatException e) {
+            runc.closeStreams();
+            throw new IOException("runc create " + id + " left no usable pid file " + pidFile, e);
+        }
+        return new CreatedContainer(id, pid, runc);
+    }
+
+    public void start(String id) throws IOException {
+        run("start", id);
+    }
+
+    /** Signals the container's init, or every process in it with {@code all}. */
+    public void kill(String id, int signal, boolean all) throws IOException {
+        List<String> args = new ArrayList<>(List.of("kill"));
+        if (all) {
+            args.add("--all");
+        }
+        args.add(id);
+        args.add(Integer.toString(signal));
+        run(args.toArray(String[]::new));
+    }
+
+    public void delete(String id, boolean force) throws IOException {
+        if (force) {
+            run("delete", "--force", id);
+        } else {
+            run("delete", id);
+        }
+        Files.deleteIfExists(root.resolve(id + ".pid"));
+        Files.deleteIfExists(root.resolve(id + ".create.log"));
+    }
+
+    public void pause(String id) throws IOException {
+        run("pause", id);
+    }
+
+    public void resume(String id) throws IOException {
+        run("resume", id);
+    }
+
+    /** {@code runc state}: the container's status ({@code created}, {@code running}, {@code paused}, {@code stopped}) and init pid. */
+    public ContainerState state(String id) throws IOException {
+        CommandResult result = run("state", id);
+        JsonNode state = JSON.readTree(result.stdout());
+        return new ContainerState(state.path("id").asText(), state.path("status").asText(), state.path("pid").asLong());
+    }
+
+    private CommandResult run(String... args) throws IOException {
+        List<String> argv = base(null);
+        argv.addAll(List.of(args));
+        CommandResult result = commands.run(argv, List.of("PATH=" + SpawnSpec.DEFAULT_PATH), timeout);
+        if (!result.succeeded()) {
+            throw new IOException("runc " + String.join(" ", args) + " failed (" + result.status() + "): "
+                    + result.stderrText().trim());
+        }
+        return result;
+    }
+
+    private List<String> base(Path log) {
+        List<String> argv = new ArrayList<>(List.of(binary.toString(), "--root", root.toString()));
+        if (log != null) {
+            argv.addAll(List.of("--log", log.toString(), "--log-format", "json"));
+        }
+        return argv;
+    }
+
+    private ExitStatus await(SpawnedProcess process, String what) throws IOException {
+        try {
+            return process.exit().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            process.signal(9);
+            throw new IOException("runc " + what + " did not finish within " + timeout + "; killed it");
+        } catch (ExecutionException e) {
+            throw new IOException("runc " + what + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for runc " + what, e);
+        }
+    }
+
+    /** The messages of error-level lines in runc's JSON log. */
+    private static String errorsIn(Path log) throws IOException {
+        if (!Files.exists(log)) {
+            return "(runc wrote no log)";
+        }
+        List<String> errors = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            JsonNode entry = JSON.readTree(line);
+            if ("error".equals(entry.path("level").asText()) || "fatal".equals(entry.path("level").asText())) {
+                errors.add(entry.path("msg").asText());
+            }
+        }
+        return errors.isEmpty() ? "(no error in runc's log)" : String.join("; ", errors);
+    }
+}

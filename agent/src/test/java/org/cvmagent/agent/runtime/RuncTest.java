@@ -1,0 +1,141 @@
+package org.cvmagent.agent.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.cvmagent.agent.oci.OciSpecTranslator;
+import org.cvmagent.agent.process.CommandRunner;
+import org.cvmagent.agent.process.ExitStatus;
+import org.cvmagent.agent.process.PosixSpawner;
+import org.cvmagent.agent.process.Reaper;
+import org.cvmagent.agent.process.Stdio;
+import org.cvmagent.proto.agent.LinuxNamespace;
+import org.cvmagent.proto.agent.Mount;
+import org.cvmagent.proto.agent.Root;
+import org.cvmagent.proto.agent.Spec;
+import org.cvmagent.proto.agent.User;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Real runc (Debian's, installed by scripts/setup) on a busybox-static rootfs, with config.json
+ * made by {@link OciSpecTranslator} from a kata Spec, every child through our spawner and reaper.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class RuncTest {
+
+    @TempDir
+    Path dir;
+
+    private Reaper reaper;
+    private Runc runc;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        reaper = Reaper.start();
+        reaper.becomeSubreaper();
+        PosixSpawner spawner = new PosixSpawner(reaper);
+        runc = new Runc(spawner, new CommandRunner(spawner), Path.of("/usr/sbin/runc"), dir.resolve("state"),
+                Duration.ofSeconds(30));
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        reaper.close();
+    }
+
+    private Path bundle(String script) throws IOException {
+        Path bundle = dir.resolve("bundle-" + Integer.toHexString(script.hashCode()));
+        Path rootfs = bundle.resolve("rootfs");
+        for (String d : new String[] {"bin", "proc", "dev", "sys", "tmp"}) {
+            Files.createDirectories(rootfs.resolve(d));
+        }
+        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
+        for (String applet : new String[] {"sh", "sleep", "echo", "cat"}) {
+            Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet), Path.of("busybox"));
+        }
+        Spec spec = Spec.newBuilder()
+                .setVersion("1.0.2")
+                .setProcess(org.cvmagent.proto.agent.Process.newBuilder()
+                        .addArgs("/bin/sh").addArgs("-c").addArgs(script)
+                        .addEnv("PATH=/bin").setCwd("/")
+                        .setUser(User.newBuilder().setUID(0).setGID(0))
+                        .setNoNewPrivileges(true))
+                .setRoot(Root.newBuilder().setPath(rootfs.toString()))
+                .setHostname("c1")
+                .addMounts(Mount.newBuilder().setDestination("/proc").setSource("proc").setType("proc"))
+                .addMounts(Mount.newBuilder().setDestination("/dev").setSource("tmpfs").setType("tmpfs")
+                        .addOptions("nosuid").addOptions("mode=755"))
+                .setLinux(org.cvmagent.proto.agent.Linux.newBuilder()
+                        .addNamespaces(LinuxNamespace.newBuilder().setType("pid"))
+                        .addNamespaces(LinuxNamespace.newBuilder().setType("ipc"))
+                        .addNamespaces(LinuxNamespace.newBuilder().setType("uts"))
+                        .addNamespaces(LinuxNamespace.newBuilder().setType("mount")))
+                .build();
+        new ObjectMapper().writeValue(bundle.resolve("config.json").toFile(), new OciSpecTranslator().translate(spec));
+        return bundle;
+    }
+
+    @Test
+    void containerRunsWithItsOutputAndExitCode() throws Exception {
+        CreatedContainer c = runc.create("c1", bundle("echo hello from the container; echo oops >&2; exit 7"),
+                Stdio.NULL, Stdio.PIPE, Stdio.PIPE);
+        CompletableFuture<ExitStatus> exit = reaper.expect(c.initPid());
+        assertEquals("created", runc.state("c1").status());
+        assertEquals(c.initPid(), runc.state("c1").pid());
+        runc.start("c1");
+        String out = new String(c.stdio().stdout().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(c.stdio().stderr().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals("hello from the container\n", out);
+        assertEquals("oops\n", err);
+        assertEquals(7, exit.get(30, TimeUnit.SECONDS).kataCode());
+        assertEquals("stopped", runc.state("c1").status());
+        runc.delete("c1", false);
+        IOException gone = assertThrows(IOException.class, () -> runc.state("c1"));
+        assertTrue(gone.getMessage().contains("runc state c1 failed"), gone.getMessage());
+    }
+
+    @Test
+    void killPauseResumeAndForcedDelete() throws Exception {
+        CreatedContainer c = runc.create("c2", bundle("sleep 60"), Stdio.NULL, Stdio.NULL, Stdio.NULL);
+        CompletableFuture<ExitStatus> exit = reaper.expect(c.initPid());
+        runc.start("c2");
+        assertEquals("running", runc.state("c2").status());
+        runc.pause("c2");
+        assertEquals("paused", runc.state("c2").status());
+        runc.resume("c2");
+        assertEquals("running", runc.state("c2").status());
+        runc.kill("c2", 9, false);
+        ExitStatus status = exit.get(30, TimeUnit.SECONDS);
+        assertEquals(9, status.signal());
+        assertEquals(137, status.kataCode());
+        runc.delete("c2", true);
+    }
+
+    @Test
+    void failuresCarryRuncsOwnMessage() throws Exception {
+        Path bundle = bundle("true");
+        Files.delete(bundle.resolve("config.json"));
+        IOException e = assertThrows(IOException.class,
+                () -> runc.create("c3", bundle, Stdio.NULL, Stdio.NULL, Stdio.NULL));
+        assertTrue(e.getMessage().contains("runc create c3 failed") && e.getMessage().contains("config.json"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> runc.create("../escape", bundle, Stdio.NULL, Stdio.NULL, Stdio.NULL));
+        IOException unknown = assertThrows(IOException.class, () -> runc.start("nosuch"));
+        assertTrue(unknown.getMessage().contains("runc start nosuch failed"), unknown.getMessage());
+    }
+}
