@@ -28,12 +28,13 @@ public final class OciSpecTranslator {
     private final JsonNodeFactory nodes;
     private final ProcessTranslator process;
     private final LinuxTranslator linux;
+    private final ResourcesTranslator resources;
 
     public OciSpecTranslator(JsonNodeFactory nodes) {
         this.nodes = nodes;
         this.process = new ProcessTranslator(nodes);
-        this.linux = new LinuxTranslator(nodes, new ResourcesTranslator(nodes),
-                new SeccompTranslator(nodes));
+        this.resources = new ResourcesTranslator(nodes);
+        this.linux = new LinuxTranslator(nodes, resources, new SeccompTranslator(nodes));
     }
 
     public OciSpecTranslator() {
@@ -95,6 +96,14 @@ public final class OciSpecTranslator {
      */
     public ObjectNode translateProcess(org.cvmagent.proto.agent.Process process) {
         return this.process.translate("process", process);
+    }
+
+    /**
+     * Translates resources on their own, as UpdateContainerRequest carries them ({@code runc update
+     * --resources} reads exactly this object). Errors name fields under {@code resources}.
+     */
+    public ObjectNode translateResources(org.cvmagent.proto.agent.LinuxResources resources) {
+        return this.resources.translate("resources", resources);
     }
 
     private ObjectNode root(Root root) {
