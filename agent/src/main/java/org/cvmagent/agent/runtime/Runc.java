@@ -59,28 +59,101 @@ public final class Runc {
      */
     public CreatedContainer create(String id, Path bundle, Stdio stdin, Stdio stdout, Stdio stderr)
             throws IOException {
+        Detached init = createDetached(id, bundle, List.of(), stdin, stdout, stderr);
+        return new CreatedContainer(id, init.pid(), init.runc());
+    }
+
+    /**
+     * {@code runc create --console-socket}: as {@link #create(String, Path, Stdio, Stdio, Stdio)}
+     * for a bundle whose config.json has {@code process.terminal} true. runc sends the pty master
+     * to {@code consoleSocket} before it exits, so by the time this returns the caller's
+     * {@code ConsoleSocket.receiveMaster} finds it waiting. runc's own stdio is /dev/null: the
+     * terminal is the container's stdio.
+     */
+    public CreatedContainer create(String id, Path bundle, Path consoleSocket) throws IOException {
+        Detached init = createDetached(id, bundle, List.of("--console-socket", consoleSocket.toString()),
+                Stdio.NULL, Stdio.NULL, Stdio.NULL);
+        return new CreatedContainer(id, init.pid(), init.runc());
+    }
+
+    private Detached createDetached(String id, Path bundle, List<String> options, Stdio stdin, Stdio stdout,
+                                    Stdio stderr) throws IOException {
         ScopedPath.requireSimpleName(id);
         Files.createDirectories(root);
         Path pidFile = root.resolve(id + ".pid");
         Path log = root.resolve(id + ".create.log");
         Files.deleteIfExists(pidFile);
         Files.deleteIfExists(log);
+        List<String> args = new ArrayList<>(List.of("create", "--bundle", bundle.toString(), "--pid-file",
+                pidFile.toString()));
+        args.addAll(options);
+        args.add(id);
+        return detached("create " + id, args, pidFile, log, stdin, stdout, stderr);
+    }
+
+    /**
+     * {@code runc exec --detach}: starts the process {@code processJson} describes (an OCI
+     * {@code process} object) in the running container {@code id} and returns once it runs. The
+     * process inherits {@code stdio} as a container init does; its pid comes from
+     * {@code --pid-file}, and it is re-parented to the agent once runc exited, so its exit is
+     * collected with {@code Reaper.expect(pid)}.
+     */
+    public ExecedProcess exec(String id, Path processJson, Stdio stdin, Stdio stdout, Stdio stderr)
+            throws IOException {
+        return execDetached(id, processJson, List.of(), stdin, stdout, stderr);
+    }
+
+    /**
+     * {@code runc exec --detach --console-socket}: as {@link #exec(String, Path, Stdio, Stdio, Stdio)}
+     * for a process whose JSON has {@code terminal} true; the pty master is waiting at
+     * {@code consoleSocket} when this returns, and runc's own stdio is /dev/null.
+     */
+    public ExecedProcess exec(String id, Path processJson, Path consoleSocket) throws IOException {
+        return execDetached(id, processJson, List.of("--console-socket", consoleSocket.toString()),
+                Stdio.NULL, Stdio.NULL, Stdio.NULL);
+    }
+
+    private ExecedProcess execDetached(String id, Path processJson, List<String> options, Stdio stdin,
+                                       Stdio stdout, Stdio stderr) throws IOException {
+        ScopedPath.requireSimpleName(id);
+        Files.createDirectories(root);
+        // Several execs of one container may run at once; each gets files of its own.
+        Path pidFile = Files.createTempFile(root, id + ".exec-", ".pid");
+        Path log = Files.createTempFile(root, id + ".exec-", ".log");
+        try {
+            List<String> args = new ArrayList<>(List.of("exec", "--detach", "--pid-file", pidFile.toString(),
+                    "--process", processJson.toString()));
+            args.addAll(options);
+            args.add(id);
+            Detached process = detached("exec in " + id, args, pidFile, log, stdin, stdout, stderr);
+            return new ExecedProcess(id, process.pid(), process.runc());
+        } finally {
+            Files.deleteIfExists(pidFile);
+            Files.deleteIfExists(log);
+        }
+    }
+
+    /** A process runc left running: its pid from the pid file and the runc process holding its stdio pipes. */
+    private record Detached(long pid, SpawnedProcess runc) {
+    }
+
+    /** Runs a runc command that leaves a process behind and writes its pid to {@code pidFile}. */
+    private Detached detached(String what, List<String> args, Path pidFile, Path log, Stdio stdin, Stdio stdout,
+                              Stdio stderr) throws IOException {
         List<String> argv = base(log);
-        argv.addAll(List.of("create", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), id));
+        argv.addAll(args);
         SpawnedProcess runc = spawner.spawn(SpawnSpec.of(argv).withStdio(stdin, stdout, stderr));
-        ExitStatus status = await(runc, "create " + id);
+        ExitStatus status = await(runc, what);
         if (status.kataCode() != 0) {
             runc.closeStreams();
-            throw new IOException("runc create " + id + " failed (" + status + "): " + errorsIn(log));
+            throw new IOException("runc " + what + " failed (" + status + "): " + errorsIn(log));
         }
-        long pid;
         try {
-            pid = Long.parseLong(Files.readString(pidFile).trim());
+            return new Detached(Long.parseLong(Files.readString(pidFile).trim()), runc);
         } catch (NoSuchFileException | NumberFormatException e) {
             runc.closeStreams();
-            throw new IOException("runc create " + id + " left no usable pid file " + pidFile, e);
+            throw new IOException("runc " + what + " left no usable pid file " + pidFile, e);
         }
-        return new CreatedContainer(id, pid, runc);
     }
 
     public void start(String id) throws IOException {
@@ -121,6 +194,40 @@ public final class Runc {
         CommandResult result = run("state", id);
         JsonNode state = JSON.readTree(result.stdout());
         return new ContainerState(state.path("id").asText(), state.path("status").asText(), state.path("pid").asLong());
+    }
+
+    /**
+     * {@code runc update --resources}: applies an OCI {@code linux.resources} object (JSON, as
+     * {@code OciSpecTranslator.translateResources} makes it) to a running container. runc reads it
+     * from a file here, since commands are run without stdin.
+     */
+    public void update(String id, String resourcesJson) throws IOException {
+        ScopedPath.requireSimpleName(id);
+        Files.createDirectories(root);
+        Path resources = Files.createTempFile(root, id + ".update-", ".json");
+        try {
+            Files.writeString(resources, resourcesJson);
+            run("update", "--resources", resources.toString(), id);
+        } finally {
+            Files.deleteIfExists(resources);
+        }
+    }
+
+    /** {@code runc ps --format json}: the pids (as the agent sees them) of every process in the container. */
+    public List<Long> ps(String id) throws IOException {
+        CommandResult result = run("ps", "--format", "json", id);
+        JsonNode pids = JSON.readTree(result.stdout());
+        if (pids == null || !pids.isArray()) {
+            throw new IOException("runc ps " + id + " printed no JSON array: " + result.stdoutText().trim());
+        }
+        List<Long> list = new ArrayList<>(pids.size());
+        for (JsonNode pid : pids) {
+            if (!pid.canConvertToLong()) {
+                throw new IOException("runc ps " + id + " printed a pid that is no number: " + pid);
+            }
+            list.add(pid.asLong());
+        }
+        return List.copyOf(list);
     }
 
     private CommandResult run(String... args) throws IOException {

@@ -1,17 +1,11 @@
 package org.cvmagent.agent.runtime;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.cvmagent.agent.oci.OciSpecTranslator;
 import org.cvmagent.agent.process.CommandRunner;
 import org.cvmagent.agent.process.ExitStatus;
 import org.cvmagent.agent.process.PosixSpawner;
 import org.cvmagent.agent.process.Reaper;
 import org.cvmagent.agent.process.Stdio;
-import org.cvmagent.proto.agent.LinuxNamespace;
-import org.cvmagent.proto.agent.Mount;
-import org.cvmagent.proto.agent.Root;
-import org.cvmagent.proto.agent.Spec;
-import org.cvmagent.proto.agent.User;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,35 +52,7 @@ class RuncTest {
     }
 
     private Path bundle(String script) throws IOException {
-        Path bundle = dir.resolve("bundle-" + Integer.toHexString(script.hashCode()));
-        Path rootfs = bundle.resolve("rootfs");
-        for (String d : new String[] {"bin", "proc", "dev", "sys", "tmp"}) {
-            Files.createDirectories(rootfs.resolve(d));
-        }
-        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-        for (String applet : new String[] {"sh", "sleep", "echo", "cat"}) {
-            Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet), Path.of("busybox"));
-        }
-        Spec spec = Spec.newBuilder()
-                .setVersion("1.0.2")
-                .setProcess(org.cvmagent.proto.agent.Process.newBuilder()
-                        .addArgs("/bin/sh").addArgs("-c").addArgs(script)
-                        .addEnv("PATH=/bin").setCwd("/")
-                        .setUser(User.newBuilder().setUID(0).setGID(0))
-                        .setNoNewPrivileges(true))
-                .setRoot(Root.newBuilder().setPath(rootfs.toString()))
-                .setHostname("c1")
-                .addMounts(Mount.newBuilder().setDestination("/proc").setSource("proc").setType("proc"))
-                .addMounts(Mount.newBuilder().setDestination("/dev").setSource("tmpfs").setType("tmpfs")
-                        .addOptions("nosuid").addOptions("mode=755"))
-                .setLinux(org.cvmagent.proto.agent.Linux.newBuilder()
-                        .addNamespaces(LinuxNamespace.newBuilder().setType("pid"))
-                        .addNamespaces(LinuxNamespace.newBuilder().setType("ipc"))
-                        .addNamespaces(LinuxNamespace.newBuilder().setType("uts"))
-                        .addNamespaces(LinuxNamespace.newBuilder().setType("mount")))
-                .build();
-        new ObjectMapper().writeValue(bundle.resolve("config.json").toFile(), new OciSpecTranslator().translate(spec));
-        return bundle;
+        return new BusyboxBundles(dir).bundle(script);
     }
 
     @Test
