@@ -68,7 +68,7 @@ public final class Runc {
      * for a bundle whose config.json has {@code process.terminal} true. runc sends the pty master
      * to {@code consoleSocket} before it exits, so by the time this returns the caller's
      * {@code ConsoleSocket.receiveMaster} finds it waiting. runc's own stdio is /dev/null: the
-     * terminal is the container's stdio.
+     * terminal is the container's stdio, and the returned runc process has no streams.
      */
     public CreatedContainer create(String id, Path bundle, Path consoleSocket) throws IOException {
         Detached init = createDetached(id, bundle, List.of("--console-socket", consoleSocket.toString()),
@@ -106,7 +106,8 @@ public final class Runc {
     /**
      * {@code runc exec --detach --console-socket}: as {@link #exec(String, Path, Stdio, Stdio, Stdio)}
      * for a process whose JSON has {@code terminal} true; the pty master is waiting at
-     * {@code consoleSocket} when this returns, and runc's own stdio is /dev/null.
+     * {@code consoleSocket} when this returns, and runc's own stdio is /dev/null (the returned
+     * runc process has no streams).
      */
     public ExecedProcess exec(String id, Path processJson, Path consoleSocket) throws IOException {
         return execDetached(id, processJson, List.of("--console-socket", consoleSocket.toString()),
@@ -222,7 +223,7 @@ public final class Runc {
         }
         List<Long> list = new ArrayList<>(pids.size());
         for (JsonNode pid : pids) {
-            if (!pid.canConvertToLong()) {
+            if (!pid.isIntegralNumber() || !pid.canConvertToLong()) {
                 throw new IOException("runc ps " + id + " printed a pid that is no number: " + pid);
             }
             list.add(pid.asLong());
