@@ -8,8 +8,6 @@ import org.cvmagent.proto.agent.CpuUsage;
 import org.cvmagent.proto.agent.HugetlbStats;
 import org.cvmagent.proto.agent.MemoryData;
 import org.cvmagent.proto.agent.MemoryStats;
-import org.cvmagent.proto.agent.PidsStats;
-import org.cvmagent.proto.agent.ThrottlingData;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -43,10 +41,10 @@ final class V1StatsReader {
             cpu.setCpuUsage(cpuacctUsage(cpuacct.get()));
         } else if (cpuDir.isPresent()) {
             // kata falls back to the v2-style keys of cpu.stat, which a v1 kernel does not have.
-            cpu.setCpuUsage(V2StatsReader.cpuUsage(cpuDir.get()));
+            cpu.setCpuUsage(SharedStats.cpuUsage(cpuDir.get()));
         }
         if (cpuDir.isPresent()) {
-            cpu.setThrottlingData(throttling(cpuDir.get()));
+            cpu.setThrottlingData(SharedStats.throttling(cpuDir.get()));
         }
         stats.setCpuStats(cpu);
         Optional<Path> memory = paths.controller("memory");
@@ -55,7 +53,7 @@ final class V1StatsReader {
         }
         Optional<Path> pids = paths.controller("pids");
         if (pids.isPresent()) {
-            stats.setPidsStats(V2StatsReader.pids(pids.get()));
+            stats.setPidsStats(SharedStats.pids(pids.get()));
         }
         Optional<Path> blkio = paths.controller("blkio");
         if (blkio.isPresent()) {
@@ -101,25 +99,13 @@ final class V1StatsReader {
         return (long) (nanos / clockTicks);
     }
 
-    static ThrottlingData throttling(Path dir) throws IOException {
-        Map<String, Long> stat = CgroupFile.flatKeyed(dir, "cpu.stat");
-        long throttledNanos = stat.containsKey("throttled_time")
-                ? stat.get("throttled_time")
-                : stat.getOrDefault("throttled_usec", 0L) * 1000;
-        return ThrottlingData.newBuilder()
-                .setPeriods(stat.getOrDefault("nr_periods", 0L))
-                .setThrottledPeriods(stat.getOrDefault("nr_throttled", 0L))
-                .setThrottledTime(throttledNanos)
-                .build();
-    }
-
     private static MemoryStats memory(Path dir) throws IOException {
         Map<String, Long> stat = CgroupFile.flatKeyed(dir, "memory.stat");
         return MemoryStats.newBuilder()
                 .setCache(stat.getOrDefault("cache", 0L))
                 .setUsage(memoryData(dir, "memory."))
                 .setSwapUsage(memoryData(dir, "memory.memsw."))
-                .setKernelUsage(kernelMemory(dir))
+                .setKernelUsage(SharedStats.kernelMemory(dir))
                 .setUseHierarchy(CgroupFile.u64(dir, "memory.use_hierarchy", 0) == 1)
                 .putAllStats(stat)
                 .build();
@@ -131,19 +117,6 @@ final class V1StatsReader {
                 .setMaxUsage(CgroupFile.u64(dir, prefix + "max_usage_in_bytes", 0))
                 .setFailcnt(CgroupFile.u64(dir, prefix + "failcnt", 0))
                 .setLimit(CgroupFile.i64(dir, prefix + "limit_in_bytes", 0))
-                .build();
-    }
-
-    /**
-     * Kernel memory: like the others, except that a missing limit is -1 (u64 max on the wire), as
-     * kata's cgroups-rs defaults it; it is read on v2 too, where none of these files exist.
-     */
-    static MemoryData kernelMemory(Path dir) throws IOException {
-        return MemoryData.newBuilder()
-                .setUsage(CgroupFile.u64(dir, "memory.kmem.usage_in_bytes", 0))
-                .setMaxUsage(CgroupFile.u64(dir, "memory.kmem.max_usage_in_bytes", 0))
-                .setFailcnt(CgroupFile.u64(dir, "memory.kmem.failcnt", 0))
-                .setLimit(CgroupFile.i64(dir, "memory.kmem.limit_in_bytes", -1))
                 .build();
     }
 

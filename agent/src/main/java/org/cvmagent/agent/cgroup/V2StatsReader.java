@@ -3,11 +3,9 @@ package org.cvmagent.agent.cgroup;
 import org.cvmagent.proto.agent.BlkioStats;
 import org.cvmagent.proto.agent.CgroupStats;
 import org.cvmagent.proto.agent.CpuStats;
-import org.cvmagent.proto.agent.CpuUsage;
 import org.cvmagent.proto.agent.HugetlbStats;
 import org.cvmagent.proto.agent.MemoryData;
 import org.cvmagent.proto.agent.MemoryStats;
-import org.cvmagent.proto.agent.PidsStats;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,15 +40,15 @@ final class V2StatsReader {
         CgroupStats.Builder stats = CgroupStats.newBuilder();
         CpuStats.Builder cpu = CpuStats.newBuilder();
         if (controllers.contains("cpu")) {
-            cpu.setCpuUsage(cpuUsage(dir));
-            cpu.setThrottlingData(V1StatsReader.throttling(dir));
+            cpu.setCpuUsage(SharedStats.cpuUsage(dir));
+            cpu.setThrottlingData(SharedStats.throttling(dir));
         }
         stats.setCpuStats(cpu);
         if (controllers.contains("memory")) {
             stats.setMemoryStats(memory(dir));
         }
         if (controllers.contains("pids")) {
-            stats.setPidsStats(pids(dir));
+            stats.setPidsStats(SharedStats.pids(dir));
         }
         if (controllers.contains("io")) {
             stats.setBlkioStats(BlkioStats.newBuilder()
@@ -67,24 +65,6 @@ final class V2StatsReader {
             }
         }
         return stats.build();
-    }
-
-    /** cpu.stat's microsecond counters, converted to the nanoseconds of {@link CpuUsage}. */
-    static CpuUsage cpuUsage(Path dir) throws IOException {
-        Map<String, Long> stat = CgroupFile.flatKeyed(dir, "cpu.stat");
-        return CpuUsage.newBuilder()
-                .setTotalUsage(stat.getOrDefault("usage_usec", 0L) * 1000)
-                .setUsageInUsermode(stat.getOrDefault("user_usec", 0L) * 1000)
-                .setUsageInKernelmode(stat.getOrDefault("system_usec", 0L) * 1000)
-                .build();
-    }
-
-    /** Same files in v1 and v2; a limit of {@code max} (or none readable) is 0. */
-    static PidsStats pids(Path dir) throws IOException {
-        return PidsStats.newBuilder()
-                .setCurrent(CgroupFile.u64(dir, "pids.current", 0))
-                .setLimit(CgroupFile.maxValue(dir, "pids.max", 0, 0))
-                .build();
     }
 
     private static MemoryStats memory(Path dir) throws IOException {
@@ -104,7 +84,7 @@ final class V2StatsReader {
                 .setCache(stat.getOrDefault("cache", 0L))
                 .setUsage(usage)
                 .setSwapUsage(swap)
-                .setKernelUsage(V1StatsReader.kernelMemory(dir))
+                .setKernelUsage(SharedStats.kernelMemory(dir))
                 .setUseHierarchy(false)
                 .putAllStats(stat)
                 .build();

@@ -14,10 +14,6 @@ final class FakeTree {
         this.root = root;
     }
 
-    Path path(String relative) {
-        return root.resolve(relative);
-    }
-
     /** Writes {@code relative} (creating its parents) and returns its directory. */
     Path write(String relative, String content) {
         Path file = root.resolve(relative);
