@@ -1,5 +1,6 @@
 package org.cvmagent.agent.cgroup;
 
+import org.cvmagent.proto.agent.MemoryStats;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -8,6 +9,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +79,8 @@ class OomMonitorRealCgroupTest {
                 .start();
         Files.writeString(cgroup.resolve("cgroup.procs"), Long.toString(child.pid()));
         monitor = OomMonitor.start(CgroupLocator.system(), OomMonitor.DEFAULT_INTERVAL);
+        CgroupPaths paths = CgroupLocator.system().locate(child.pid());
+        assertEquals(Optional.of(cgroup), paths.controller("memory"));
         monitor.register("real-container", child.pid());
         CompletableFuture<String> oom = CompletableFuture.supplyAsync(() -> {
             try {
@@ -90,6 +95,11 @@ class OomMonitorRealCgroupTest {
         }
 
         assertEquals("real-container", oom.get(60, TimeUnit.SECONDS));
+        // Read while the killed child may still be leaving: the cgroup's own counters.
+        MemoryStats memory = CgroupStatsReader.system().read(new CgroupPaths(Optional.empty(), Map.of("memory", cgroup)))
+                .getMemoryStats();
+        assertEquals(32L << 20, memory.getUsage().getLimit());
+        assertTrue(memory.getUsage().getMaxUsage() > (16L << 20), memory::toString);
         assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the child was not killed");
         assertEquals(137, child.exitValue(), "SIGKILL by the OOM killer");
         assertEquals("1", oomKills());
