@@ -16,7 +16,9 @@ import java.util.Set;
 /**
  * {@link CgroupStats} from a cgroup v2 directory, field by field as kata's rustjail fills it
  * through cgroups-rs: a section is present when its controller is available in the cgroup
- * ({@code cgroup.controllers}), {@code cpu_stats} always is.
+ * ({@code cgroup.controllers}), {@code cpu_stats} always is. (kata consults the root's
+ * cgroup.controllers; the cgroup's own list is the one that says whether its files exist, and
+ * the two agree when every controller is enabled down the tree, as in the guest.)
  *
  * <p>What v2 lacks is reported as kata reports it: no per-CPU usage, {@code failcnt} 0,
  * {@code use_hierarchy} false, {@code cache} 0 (v2's memory.stat calls it {@code file}), the
