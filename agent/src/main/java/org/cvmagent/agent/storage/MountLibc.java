@@ -22,9 +22,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The Linux calls storage handling needs beyond {@code agent.fs}: mount(2), umount2(2), the
- * detached-mount calls (fsopen, fsconfig, fsmount, move_mount) and a few descriptor-relative file
- * calls, bound through the FFM API.
+ * The Linux calls storage handling needs beyond {@code agent.fs}: umount2(2), the
+ * detached-mount calls (open_tree, fsopen, fsconfig, fsmount, mount_setattr, move_mount) and a few
+ * descriptor-relative file calls, bound through the FFM API.
  *
  * <p>As in the other binding classes, every call returns its C result when non-negative and
  * {@code -errno} when it failed. The detached-mount calls are reached through {@code syscall(2)}
@@ -36,17 +36,31 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 final class MountLibc {
 
     static final long SYS_OPENAT2 = 437;
+    static final long SYS_OPEN_TREE = 428;
     static final long SYS_MOVE_MOUNT = 429;
+    static final long SYS_MOUNT_SETATTR = 442;
     static final long SYS_FSOPEN = 430;
     static final long SYS_FSCONFIG = 431;
     static final long SYS_FSMOUNT = 432;
 
     static final int FSOPEN_CLOEXEC = 0x1;
+    static final int FSCONFIG_SET_FLAG = 0;
     static final int FSCONFIG_SET_STRING = 1;
     static final int FSCONFIG_CMD_CREATE = 6;
     static final int FSMOUNT_CLOEXEC = 0x1;
-    static final int MOUNT_ATTR_NOSUID = 0x2;
-    static final int MOUNT_ATTR_NODEV = 0x4;
+    static final long MOUNT_ATTR_RDONLY = 0x1;
+    static final long MOUNT_ATTR_NOSUID = 0x2;
+    static final long MOUNT_ATTR_NODEV = 0x4;
+    static final long MOUNT_ATTR_NOEXEC = 0x8;
+    static final long MOUNT_ATTR_ATIME_MASK = 0x70;
+    static final long MOUNT_ATTR_RELATIME = 0x0;
+    static final long MOUNT_ATTR_NOATIME = 0x10;
+    static final long MOUNT_ATTR_STRICTATIME = 0x20;
+    static final long MOUNT_ATTR_NODIRATIME = 0x80;
+    static final int OPEN_TREE_CLONE = 1;
+    static final int OPEN_TREE_CLOEXEC = 02000000;
+    static final int AT_EMPTY_PATH = 0x1000;
+    static final int AT_RECURSIVE = 0x8000;
     static final int MOVE_MOUNT_F_EMPTY_PATH = 0x4;
     static final int MOVE_MOUNT_T_EMPTY_PATH = 0x40;
 
@@ -185,6 +199,37 @@ final class MountLibc {
         }
     }
 
+    /** fsconfig(fd, FSCONFIG_SET_FLAG, key, NULL, 0). */
+    int fsconfigFlag(int fsfd, String key) {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) syscall(arena, SYS_FSCONFIG, fsfd, FSCONFIG_SET_FLAG, cString(arena, key).address(), 0, 0);
+        }
+    }
+
+    /** open_tree(AT_FDCWD, path, flags): with OPEN_TREE_CLONE, a detached copy of the mount at path. */
+    int openTree(String path, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) syscall(arena, SYS_OPEN_TREE, AT_FDCWD, cString(arena, path).address(), flags, 0, 0);
+        }
+    }
+
+    /**
+     * mount_setattr(fd, "", AT_EMPTY_PATH | extraFlags, {set, clear, propagation, 0}) on the mount
+     * {@code fd} is the root of.
+     */
+    int mountSetattr(int fd, int extraFlags, long set, long clear, long propagation) {
+        try (Arena arena = Arena.ofConfined()) {
+            // struct mount_attr {u64 attr_set; u64 attr_clr; u64 propagation; u64 userns_fd;}
+            MemorySegment attr = arena.allocate(32, 8);
+            attr.set(JAVA_LONG, 0, set);
+            attr.set(JAVA_LONG, 8, clear);
+            attr.set(JAVA_LONG, 16, propagation);
+            attr.set(JAVA_LONG, 24, 0L);
+            return (int) syscall(arena, SYS_MOUNT_SETATTR, fd, cString(arena, "").address(),
+                    AT_EMPTY_PATH | extraFlags, attr.address(), attr.byteSize());
+        }
+    }
+
     /** fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0). */
     int fsconfigCreate(int fsfd) {
         try (Arena arena = Arena.ofConfined()) {
@@ -193,7 +238,7 @@ final class MountLibc {
     }
 
     /** fsmount(fsfd, FSMOUNT_CLOEXEC, attributes): a descriptor of a detached mount's root. */
-    int fsmount(int fsfd, int attributes) {
+    int fsmount(int fsfd, long attributes) {
         try (Arena arena = Arena.ofConfined()) {
             return (int) syscall(arena, SYS_FSMOUNT, fsfd, FSMOUNT_CLOEXEC, attributes, 0, 0);
         }

@@ -33,10 +33,19 @@ public record StorageRequest(String field, Storage storage, OpenFd target, Strin
 
     /** Kata's options parsed, with a parse failure as an INVALID_ARGUMENT naming the options field. */
     public MountOptions mountOptions() throws RpcException {
+        MountOptions options;
         try {
-            return MountOptions.parse(storage.getOptionsList());
+            options = MountOptions.parse(storage.getOptionsList());
         } catch (IllegalArgumentException e) {
             throw invalid("options", e.getMessage());
         }
+        // A storage is always a new mount: remount would change whatever is already there.
+        if ((options.flags() & MountOptions.MS_REMOUNT) != 0) {
+            throw invalid("options", "remount is not allowed for a storage");
+        }
+        if (Long.bitCount(options.flags() & MountOptions.PROPAGATION) > 1) {
+            throw invalid("options", "more than one propagation type (shared, private, slave, unbindable)");
+        }
+        return options;
     }
 }
