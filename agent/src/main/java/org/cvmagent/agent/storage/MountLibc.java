@@ -66,7 +66,11 @@ final class MountLibc {
 
     static final int O_CLOEXEC = 02000000;
     static final int O_PATH = 010000000;
+    static final int O_WRONLY = 01;
+    static final int O_CREAT = 0100;
+    static final int O_EXCL = 0200;
     static final long RESOLVE_NO_MAGICLINKS = 0x02;
+    static final long RESOLVE_BENEATH = 0x08;
     static final long RESOLVE_NO_SYMLINKS = 0x04;
 
     static final int AT_FDCWD = -100;
@@ -80,10 +84,13 @@ final class MountLibc {
     static final int ENOTEMPTY = 39;
     static final int ELOOP = 40;
     static final int EBUSY = 16;
+    static final int EEXIST = 17;
 
     private final MethodHandle mount;
     private final MethodHandle umount2;
     private final MethodHandle unlinkat;
+    private final MethodHandle mkdirat;
+    private final MethodHandle symlinkat;
     private final MethodHandle chmod;
     private final MethodHandle chown;
     private final MethodHandle close;
@@ -97,6 +104,9 @@ final class MountLibc {
         umount2 = bind(linker, lookup, "umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), errno);
         unlinkat = bind(linker, lookup, "unlinkat",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errno);
+        mkdirat = bind(linker, lookup, "mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errno);
+        symlinkat = bind(linker, lookup, "symlinkat",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), errno);
         chmod = bind(linker, lookup, "chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), errno);
         chown = bind(linker, lookup, "chown", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), errno);
         close = bind(linker, lookup, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno);
@@ -142,6 +152,25 @@ final class MountLibc {
         }
     }
 
+    int mkdirat(int dirfd, String name, int mode) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
+            return result((int) mkdirat.invokeExact(state, dirfd, cString(arena, name), mode), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    int symlinkat(String target, int dirfd, String name) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
+            return result((int) symlinkat.invokeExact(state, cString(arena, target), dirfd, cString(arena, name)),
+                    state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /** chmod(2); used on {@code /proc/self/fd/N} so that the mode lands on the pinned inode. */
     int chmod(String path, int mode) {
         try (Arena arena = Arena.ofConfined()) {
@@ -171,13 +200,18 @@ final class MountLibc {
         }
     }
 
-    /** openat2(dirfd, path, {flags, mode 0, resolve}): a new descriptor or {@code -errno}. */
+    /** openat2(dirfd, path, {flags, 0, resolve}): a new descriptor or {@code -errno}. */
     int openat2(int dirfd, String path, int flags, long resolve) {
+        return openat2(dirfd, path, flags, 0, resolve);
+    }
+
+    /** openat2(dirfd, path, {flags, mode, resolve}): a new descriptor or {@code -errno}. */
+    int openat2(int dirfd, String path, int flags, int mode, long resolve) {
         try (Arena arena = Arena.ofConfined()) {
             // struct open_how {u64 flags; u64 mode; u64 resolve;}
             MemorySegment how = arena.allocate(24, 8);
             how.set(JAVA_LONG, 0, Integer.toUnsignedLong(flags));
-            how.set(JAVA_LONG, 8, 0L);
+            how.set(JAVA_LONG, 8, Integer.toUnsignedLong(mode));
             how.set(JAVA_LONG, 16, resolve);
             return (int) syscall(arena, SYS_OPENAT2, dirfd, cString(arena, path).address(), how.address(),
                     how.byteSize(), 0);
