@@ -25,6 +25,21 @@ public final class StorageHandlers {
         this.byDriver = Map.copyOf(map);
     }
 
+    /**
+     * Every handler this package has, under kata's driver names: {@code local}, {@code ephemeral},
+     * {@code virtio-fs}, {@code watchable-bind}, {@code blk}, {@code mmioblk}, {@code scsi}.
+     */
+    public static StorageHandlers kata(Mounter mounter, BlockDevices devices) {
+        return new StorageHandlers(List.of(
+                new LocalHandler(mounter),
+                new EphemeralHandler(mounter),
+                new VirtioFsHandler(mounter),
+                new WatchableBindHandler(mounter),
+                BlockHandler.virtioBlkPci(mounter, devices),
+                BlockHandler.virtioBlkMmio(mounter, devices),
+                BlockHandler.scsi(mounter, devices)));
+    }
+
     public Optional<StorageHandler> forDriver(String driver) {
         return Optional.ofNullable(byDriver.get(driver));
     }

@@ -6,6 +6,8 @@ import org.cvmagent.proto.agent.Storage;
 import org.cvmagent.rpc.RpcException;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -169,6 +171,12 @@ public final class StorageManager implements AutoCloseable {
         } catch (IOException e) {
             RpcException failure = RpcException.internal(field + ": setting up " + storage.getDriver()
                     + " storage at " + quote(point.normalized()) + ": " + e.getMessage(), e);
+            discard(point, parent, target, failure);
+            throw failure;
+        } catch (UncheckedIOException | DirectoryIteratorException e) {
+            // I/O failures from directory iteration arrive unchecked; they are the system refusing too.
+            RpcException failure = RpcException.internal(field + ": setting up " + storage.getDriver()
+                    + " storage at " + quote(point.normalized()) + ": " + e.getCause().getMessage(), e);
             discard(point, parent, target, failure);
             throw failure;
         } catch (RpcException | RuntimeException e) {

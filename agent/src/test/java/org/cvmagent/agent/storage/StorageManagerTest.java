@@ -226,6 +226,35 @@ class StorageManagerTest {
     }
 
     @Test
+    void propagationIsSetOnTheNewMount() throws Exception {
+        manager.add(List.of(storage("virtio-fs", share.toString(), "bind", at("shared-prop"), "rshared"),
+                storage("virtio-fs", share.toString(), "bind", at("private-prop"), "private")), "c1");
+        assertTrue(optionalFields(root.resolve("shared-prop")).contains("shared:"));
+        assertFalse(optionalFields(root.resolve("private-prop")).contains("shared:"));
+    }
+
+    @Test
+    void remountAndConflictingPropagationAreRefused() {
+        for (List<String> options : List.of(List.of("remount"), List.of("shared", "private"))) {
+            RpcException e = assertThrows(RpcException.class, () -> manager.add(List.of(
+                    storage("virtio-fs", share.toString(), "bind", at("p"), options.toArray(String[]::new))), "c1"));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.code());
+            assertTrue(e.getMessage().startsWith("storages[0].options"), e.getMessage());
+        }
+    }
+
+    /** The optional fields (shared:N, master:N) of the mount at {@code point} in mountinfo. */
+    private static String optionalFields(Path point) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] fields = line.split(" ");
+            if (fields[4].equals(point.toString())) {
+                return String.join(" ", List.of(fields).subList(6, List.of(fields).indexOf("-")));
+            }
+        }
+        throw new AssertionError(point + " is not mounted");
+    }
+
+    @Test
     void releaseAllUnmountsEverything() throws Exception {
         manager.add(List.of(storage("ephemeral", "tmpfs", "tmpfs", at("r1")),
                 storage("ephemeral", "tmpfs", "tmpfs", at("r1")),
