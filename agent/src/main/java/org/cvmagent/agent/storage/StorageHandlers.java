@@ -1,0 +1,51 @@
+package org.cvmagent.agent.storage;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The storage handlers by kata driver name; immutable once built. */
+public final class StorageHandlers {
+
+    private final Map<String, StorageHandler> byDriver;
+
+    /** @throws IllegalArgumentException if two handlers claim the same driver name */
+    public StorageHandlers(List<? extends StorageHandler> handlers) {
+        Map<String, StorageHandler> map = new HashMap<>();
+        for (StorageHandler handler : handlers) {
+            for (String driver : handler.drivers()) {
+                StorageHandler previous = map.putIfAbsent(driver, handler);
+                if (previous != null) {
+                    throw new IllegalArgumentException("storage driver " + driver + " is claimed by both "
+                            + previous.getClass().getSimpleName() + " and " + handler.getClass().getSimpleName());
+                }
+            }
+        }
+        this.byDriver = Map.copyOf(map);
+    }
+
+    /**
+     * Every handler this package has, under kata's driver names: {@code local}, {@code ephemeral},
+     * {@code virtio-fs}, {@code watchable-bind}, {@code blk}, {@code mmioblk}, {@code scsi}.
+     */
+    public static StorageHandlers kata(Mounter mounter, BlockDevices devices) {
+        return new StorageHandlers(List.of(
+                new LocalHandler(mounter),
+                new EphemeralHandler(mounter),
+                new VirtioFsHandler(mounter),
+                new WatchableBindHandler(mounter),
+                BlockHandler.virtioBlkPci(mounter, devices),
+                BlockHandler.virtioBlkMmio(mounter, devices),
+                BlockHandler.scsi(mounter, devices)));
+    }
+
+    public Optional<StorageHandler> forDriver(String driver) {
+        return Optional.ofNullable(byDriver.get(driver));
+    }
+
+    /** The driver names served, for messages. */
+    public List<String> drivers() {
+        return byDriver.keySet().stream().sorted().toList();
+    }
+}
