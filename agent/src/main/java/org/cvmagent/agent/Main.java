@@ -8,6 +8,7 @@ import org.cvmagent.agent.log.JulBridge;
 import org.cvmagent.agent.log.LogSink;
 import org.cvmagent.agent.server.AgentServer;
 import org.cvmagent.agent.server.AgentServices;
+import org.cvmagent.agent.server.ContainerHost;
 import org.cvmagent.agent.service.AgentVersion;
 import org.cvmagent.transport.Transports;
 
@@ -74,9 +75,15 @@ public final class Main {
         if (config.debugConsole()) {
             LOG.log(System.Logger.Level.WARNING, "agent.debug_console is set, but this agent ships no debug console");
         }
+        ContainerHost containers = ContainerHost.start(config.runtime(), initDaemon);
         AgentServer server = new AgentServer(AgentServices.dispatcher(config,
-                Path.of("/sys/devices/system/memory"), initDaemon), new Transports());
-        server.start(config.serverAddr(), config.grpcServerAddr());
+                Path.of("/sys/devices/system/memory"), initDaemon, containers.handlers()), new Transports());
+        try {
+            server.start(config.serverAddr(), config.grpcServerAddr());
+        } catch (IOException e) {
+            containers.close();
+            throw e;
+        }
         CountDownLatch stop = new CountDownLatch(1);
         TerminationSignals.onTermination(stop::countDown);
         LOG.log(System.Logger.Level.INFO, "cvm-agent " + AgentVersion.fromBuild().agentVersion() + " serving ttrpc on "
@@ -84,6 +91,7 @@ public final class Main {
         stop.await();
         LOG.log(System.Logger.Level.INFO, "stopping: draining calls in flight");
         server.shutdown(SHUTDOWN_GRACE);
+        containers.close();
         LOG.log(System.Logger.Level.INFO, "agent stopped");
         return 0;
     }

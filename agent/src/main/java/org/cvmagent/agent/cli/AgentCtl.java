@@ -44,6 +44,9 @@ public final class AgentCtl {
               list                       the methods, with request and response types
               call METHOD [JSON|@FILE|-] call a method (CreateContainer, grpc.Health/Check, ...)
                                          with a request in protobuf JSON (default {})
+              stdout CONTAINER [EXEC_ID] copy the process's stdout (stderr: 'stderr') to ours
+                                         until EOF, as the kata shim does (ReadStdout)
+              wait CONTAINER [EXEC_ID]   WaitProcess; prints the exit code (137 after SIGKILL)
             exit status: 0 ok, 1 the agent answered an error, 2 usage, 3 cannot connect
             """;
 
@@ -94,6 +97,9 @@ public final class AgentCtl {
             if (command.equals("list")) {
                 list();
                 return EXIT_OK;
+            }
+            if (command.equals("stdout") || command.equals("stderr") || command.equals("wait")) {
+                return processCommand(command, args, address, grpc, timeout);
             }
             MethodDescriptor<?, ?> method;
             String requestJson = "{}";
@@ -146,6 +152,34 @@ public final class AgentCtl {
             return EXIT_RPC_ERROR;
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
+        } catch (IOException e) {
+            err.println("cvm-agent-ctl: cannot talk to " + address + ": " + e.getMessage());
+            return EXIT_CONNECTION;
+        }
+    }
+
+    private int processCommand(String command, Deque<String> args, String address, boolean grpc, Duration timeout)
+            throws UsageException, InterruptedException {
+        if (args.isEmpty() || args.size() > 2) {
+            throw new UsageException(command + " needs CONTAINER [EXEC_ID]");
+        }
+        String container = args.removeFirst();
+        String execId = args.isEmpty() ? "" : args.removeFirst();
+        if (address == null || address.isBlank()) {
+            throw new UsageException("no agent address: pass --addr or set CVM_AGENT_ADDR");
+        }
+        try (AgentClient client = clients.connect(address, grpc, timeout)) {
+            PodClient pod = new PodClient(client, timeout);
+            if (command.equals("wait")) {
+                out.println(pod.waitProcess(container, execId));
+            } else {
+                pod.copyOutput(container, execId, command.equals("stdout"), out);
+                out.flush();
+            }
+            return EXIT_OK;
+        } catch (RpcException e) {
+            err.println("ERROR " + e.code() + ": " + e.getMessage());
+            return EXIT_RPC_ERROR;
         } catch (IOException e) {
             err.println("cvm-agent-ctl: cannot talk to " + address + ": " + e.getMessage());
             return EXIT_CONNECTION;

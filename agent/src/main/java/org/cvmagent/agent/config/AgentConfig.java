@@ -23,11 +23,12 @@ import java.util.Set;
  * @param policyFile          agent policy loaded at start when present
  * @param allowedEndpoints    kata's {@code [endpoints] allowed} list of request type names; empty
  *                            = every endpoint is allowed
+ * @param runtime             how containers are run (OCI runtime, directories)
  */
 public record AgentConfig(String serverAddr, Optional<String> grpcServerAddr, LogLevel logLevel,
                           boolean devMode, boolean debugConsole, Duration hotplugTimeout,
                           int containerPipeSize, boolean unifiedCgroupHierarchy, Path policyFile,
-                          Optional<Set<String>> allowedEndpoints) {
+                          Optional<Set<String>> allowedEndpoints, RuntimeConfig runtime) {
 
     public static final String DEFAULT_SERVER_ADDR = "vsock://-1:1024";
     public static final Path DEFAULT_POLICY_FILE = Path.of("/etc/kata-opa/default-policy.rego");
@@ -39,10 +40,16 @@ public record AgentConfig(String serverAddr, Optional<String> grpcServerAddr, Lo
         Objects.requireNonNull(hotplugTimeout, "hotplugTimeout");
         Objects.requireNonNull(policyFile, "policyFile");
         allowedEndpoints = allowedEndpoints.map(Set::copyOf);
+        Objects.requireNonNull(runtime, "runtime");
     }
 
     public static AgentConfig defaults() {
         return new AgentConfig(DEFAULT_SERVER_ADDR, Optional.empty(), LogLevel.INFO, false, false,
-                Duration.ofSeconds(3), 0, false, DEFAULT_POLICY_FILE, Optional.empty());
+                Duration.ofSeconds(3), 0, false, DEFAULT_POLICY_FILE, Optional.empty(), RuntimeConfig.DEFAULT);
+    }
+
+    public AgentConfig withRuntime(RuntimeConfig newRuntime) {
+        return new AgentConfig(serverAddr, grpcServerAddr, logLevel, devMode, debugConsole, hotplugTimeout,
+                containerPipeSize, unifiedCgroupHierarchy, policyFile, allowedEndpoints, newRuntime);
     }
 }

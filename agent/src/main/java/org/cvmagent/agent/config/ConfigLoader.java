@@ -27,7 +27,7 @@ public final class ConfigLoader {
     /** Keys of kata's agent config file that this agent reads. */
     private static final Set<String> FILE_KEYS = Set.of("server_addr", "grpc_server_addr", "log_level",
             "dev_mode", "debug_console", "hotplug_timeout", "container_pipe_size",
-            "unified_cgroup_hierarchy", "policy_file", "endpoints");
+            "unified_cgroup_hierarchy", "policy_file", "endpoints", "oci_runtime", "sandbox_root", "state_dir");
     /** Keys kata's config file knows that this agent does not act on (yet); accepted, logged. */
     private static final Set<String> FILE_KEYS_NOT_USED = Set.of("debug_console_vport", "log_vport",
             "passfd_listener_port", "tracing", "supports_seccomp", "https_proxy", "no_proxy",
@@ -91,6 +91,18 @@ public final class ConfigLoader {
             config.containerPipeSize = pipeSize(pipe.asText(), "container_pipe_size" + where);
         }
         text(root, "policy_file", where).ifPresent(v -> config.policyFile = Path.of(v));
+        Optional<String> runtime = text(root, "oci_runtime", where);
+        if (runtime.isPresent()) {
+            config.ociRuntime = RuntimeConfig.runtimeBinary(runtime.get(), "oci_runtime" + where);
+        }
+        Optional<String> sandboxRoot = text(root, "sandbox_root", where);
+        if (sandboxRoot.isPresent()) {
+            config.sandboxRoot = RuntimeConfig.absolute(sandboxRoot.get(), "sandbox_root" + where);
+        }
+        Optional<String> stateDir = text(root, "state_dir", where);
+        if (stateDir.isPresent()) {
+            config.stateDir = RuntimeConfig.absolute(stateDir.get(), "state_dir" + where);
+        }
         JsonNode endpoints = root.get("endpoints");
         if (endpoints != null) {
             JsonNode allowed = endpoints.get("allowed");
@@ -156,6 +168,10 @@ public final class ConfigLoader {
         if (unified.isPresent()) {
             config.unifiedCgroupHierarchy = kataBool(unified.get());
         }
+        Optional<String> runtime = params.value("agent.oci_runtime");
+        if (runtime.isPresent()) {
+            config.ociRuntime = RuntimeConfig.runtimeBinary(runtime.get(), "agent.oci_runtime");
+        }
         Optional<String> policy = params.value("agent.policy_file");
         if (policy.isPresent()) {
             config.policyFile = Path.of(policy.get());
@@ -174,6 +190,18 @@ public final class ConfigLoader {
         String grpc = environment.get("CVM_AGENT_GRPC_SERVER_ADDR");
         if (grpc != null && !grpc.isBlank()) {
             config.grpcServerAddr = Optional.of(grpc.trim());
+        }
+        String runtime = environment.get("CVM_AGENT_OCI_RUNTIME");
+        if (runtime != null && !runtime.isBlank()) {
+            config.ociRuntime = RuntimeConfig.runtimeBinary(runtime, "CVM_AGENT_OCI_RUNTIME");
+        }
+        String sandboxRoot = environment.get("CVM_AGENT_SANDBOX_ROOT");
+        if (sandboxRoot != null && !sandboxRoot.isBlank()) {
+            config.sandboxRoot = RuntimeConfig.absolute(sandboxRoot, "CVM_AGENT_SANDBOX_ROOT");
+        }
+        String stateDir = environment.get("CVM_AGENT_STATE_DIR");
+        if (stateDir != null && !stateDir.isBlank()) {
+            config.stateDir = RuntimeConfig.absolute(stateDir, "CVM_AGENT_STATE_DIR");
         }
         String policy = environment.get("KATA_AGENT_POLICY_FILE");
         if (policy != null && !policy.isBlank()) {
@@ -239,6 +267,9 @@ public final class ConfigLoader {
         boolean unifiedCgroupHierarchy;
         Path policyFile;
         Optional<Set<String>> allowedEndpoints;
+        Path ociRuntime;
+        Path sandboxRoot;
+        Path stateDir;
 
         Builder(AgentConfig base) {
             serverAddr = base.serverAddr();
@@ -251,13 +282,17 @@ public final class ConfigLoader {
             unifiedCgroupHierarchy = base.unifiedCgroupHierarchy();
             policyFile = base.policyFile();
             allowedEndpoints = base.allowedEndpoints();
+            ociRuntime = base.runtime().ociRuntime();
+            sandboxRoot = base.runtime().sandboxRoot();
+            stateDir = base.runtime().stateDir();
         }
 
         AgentConfig build() {
             // kata: dev mode implies debug logging
             LogLevel level = devMode && logLevel.compareTo(LogLevel.DEBUG) > 0 ? LogLevel.DEBUG : logLevel;
             return new AgentConfig(serverAddr, grpcServerAddr, level, devMode, debugConsole, hotplugTimeout,
-                    containerPipeSize, unifiedCgroupHierarchy, policyFile, allowedEndpoints);
+                    containerPipeSize, unifiedCgroupHierarchy, policyFile, allowedEndpoints,
+                    new RuntimeConfig(ociRuntime, sandboxRoot, stateDir));
         }
     }
 

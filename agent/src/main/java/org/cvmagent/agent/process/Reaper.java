@@ -172,6 +172,10 @@ public final class Reaper implements AutoCloseable {
      *
      * @return false when the child was already reaped (its pid may belong to someone else now)
      */
+    public boolean signal(long pid, int signal) throws IOException {
+        return signal(Math.toIntExact(pid), signal);
+    }
+
     boolean signal(int pid, int signal) throws IOException {
         lock.lock();
         try {

@@ -10,6 +10,7 @@ import org.cvmagent.agent.service.AgentVersion;
 import org.cvmagent.agent.service.GuestDetailsHandler;
 import org.cvmagent.agent.service.GuestMemoryInfo;
 import org.cvmagent.agent.service.HealthService;
+import org.cvmagent.agent.service.SandboxHandlers;
 import org.cvmagent.rpc.CallGate;
 import org.cvmagent.rpc.CallGates;
 import org.cvmagent.rpc.Dispatcher;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Assembles the agent's services and gates into the one {@link Dispatcher} both protocols use.
@@ -34,17 +36,24 @@ public final class AgentServices {
      * @param memorySysfs normally {@code /sys/devices/system/memory}
      * @param initDaemon  whether the agent runs as the guest's init (PID 1)
      */
-    public static Dispatcher dispatcher(AgentConfig config, Path memorySysfs, boolean initDaemon) {
-        return dispatcher(config, memorySysfs, initDaemon, policyEngine(config.policyFile()));
+    public static Dispatcher dispatcher(AgentConfig config, Path memorySysfs, boolean initDaemon,
+                                        SandboxHandlers sandbox) {
+        return dispatcher(config, memorySysfs, initDaemon, policyEngine(config.policyFile()), Optional.of(sandbox));
+    }
+
+    /** Without a sandbox: the container methods answer UNIMPLEMENTED (for tests of the gates). */
+    public static Dispatcher dispatcher(AgentConfig config, Path memorySysfs, boolean initDaemon,
+                                        PolicyEngine policy) {
+        return dispatcher(config, memorySysfs, initDaemon, policy, Optional.empty());
     }
 
     public static Dispatcher dispatcher(AgentConfig config, Path memorySysfs, boolean initDaemon,
-                                        PolicyEngine policy) {
+                                        PolicyEngine policy, Optional<SandboxHandlers> sandbox) {
         AgentVersion version = AgentVersion.fromBuild();
         var guestDetails = new GuestDetailsHandler(new GuestMemoryInfo(memorySysfs), version, initDaemon,
                 List.of(), List.of());
         ServiceRegistry registry = new ServiceRegistry(List.of(
-                new AgentServiceBinding(guestDetails).binding(),
+                new AgentServiceBinding(guestDetails, sandbox).binding(),
                 new HealthService(version).binding()));
         List<CallGate> gates = new ArrayList<>();
         config.allowedEndpoints().ifPresent(allowed -> gates.add(new EndpointGate(allowed)));
@@ -56,7 +65,7 @@ public final class AgentServices {
      * No policy file: allow everything, as kata-agent does without a policy. A policy file this
      * build cannot evaluate: deny everything rather than ignore the owner's policy.
      */
-    static PolicyEngine policyEngine(Path policyFile) {
+    public static PolicyEngine policyEngine(Path policyFile) {
         if (Files.exists(policyFile)) {
             LOG.log(System.Logger.Level.WARNING, "policy " + policyFile
                     + " is present but this agent has no Rego engine yet: every request will be denied");

@@ -3,6 +3,8 @@ package org.cvmagent.agent.service;
 import org.cvmagent.proto.agent.AgentServiceGrpc;
 import org.cvmagent.rpc.ServiceBinding;
 
+import java.util.Optional;
+
 /**
  * kata's {@code grpc.AgentService} with the handlers this agent implements so far. Every other
  * method of the contract stays declared: it passes the policy gate and answers UNIMPLEMENTED
@@ -11,14 +13,18 @@ import org.cvmagent.rpc.ServiceBinding;
 public final class AgentServiceBinding {
 
     private final GuestDetailsHandler guestDetails;
+    private final Optional<SandboxHandlers> sandbox;
 
-    public AgentServiceBinding(GuestDetailsHandler guestDetails) {
+    /** @param sandbox the container methods; empty where an agent serves no containers (gate tests) */
+    public AgentServiceBinding(GuestDetailsHandler guestDetails, Optional<SandboxHandlers> sandbox) {
         this.guestDetails = guestDetails;
+        this.sandbox = sandbox;
     }
 
     public ServiceBinding binding() {
-        return ServiceBinding.of(AgentServiceGrpc.getServiceDescriptor())
-                .unary(AgentServiceGrpc.getGetGuestDetailsMethod(), guestDetails::handle)
-                .build();
+        ServiceBinding.Builder builder = ServiceBinding.of(AgentServiceGrpc.getServiceDescriptor())
+                .unary(AgentServiceGrpc.getGetGuestDetailsMethod(), guestDetails::handle);
+        sandbox.ifPresent(handlers -> handlers.addTo(builder));
+        return builder.build();
     }
 }

@@ -129,7 +129,7 @@ class PolicyGateTest {
         Path policy = dir.resolve("default-policy.rego");
         Files.writeString(policy, "package agent_policy\ndefault CreateContainerRequest := true\n");
         AgentConfig config = withPolicyFile(policy);
-        Dispatcher dispatcher = AgentServices.dispatcher(config, dir, false);
+        Dispatcher dispatcher = AgentServices.dispatcher(config, dir, false, AgentServices.policyEngine(config.policyFile()));
         server = new TtrpcServer(dispatcher, ServerOptions.DEFAULTS);
         server.serve(listener);
         try (TtrpcClient client = new TtrpcClient(listener.connect())) {
@@ -144,7 +144,7 @@ class PolicyGateTest {
     void endpointsAllowListBlocksTheRest() throws Exception {
         AgentConfig base = AgentConfig.defaults();
         AgentConfig config = new AgentConfig(base.serverAddr(), base.grpcServerAddr(), base.logLevel(), false, false,
-                base.hotplugTimeout(), 0, false, base.policyFile(), Optional.of(Set.of("CheckRequest")));
+                base.hotplugTimeout(), 0, false, base.policyFile(), Optional.of(Set.of("CheckRequest")), base.runtime());
         try (TtrpcClient client = serve(config, PolicyEngine.NONE)) {
             assertEquals(HealthCheckResponse.ServingStatus.SERVING, client.call("grpc.Health", "Check",
                     CheckRequest.getDefaultInstance(), HealthCheckResponse.parser()).getStatus());
@@ -158,6 +158,6 @@ class PolicyGateTest {
     private static AgentConfig withPolicyFile(Path policy) {
         AgentConfig base = AgentConfig.defaults();
         return new AgentConfig(base.serverAddr(), base.grpcServerAddr(), base.logLevel(), false, false,
-                base.hotplugTimeout(), 0, false, policy, Optional.empty());
+                base.hotplugTimeout(), 0, false, policy, Optional.empty(), base.runtime());
     }
 }

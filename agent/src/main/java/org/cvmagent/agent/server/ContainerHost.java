@@ -1,0 +1,104 @@
+package org.cvmagent.agent.server;
+
+import org.cvmagent.agent.cgroup.CgroupLocator;
+import org.cvmagent.agent.cgroup.CgroupStatsReader;
+import org.cvmagent.agent.cgroup.NetworkStatsReader;
+import org.cvmagent.agent.cgroup.OomMonitor;
+import org.cvmagent.agent.config.RuntimeConfig;
+import org.cvmagent.agent.process.CommandRunner;
+import org.cvmagent.agent.process.PosixSpawner;
+import org.cvmagent.agent.process.Reaper;
+import org.cvmagent.agent.runtime.Runc;
+import org.cvmagent.agent.sandbox.ContainerStats;
+import org.cvmagent.agent.sandbox.Sandbox;
+import org.cvmagent.agent.sandbox.SandboxLayout;
+import org.cvmagent.agent.service.SandboxHandlers;
+import org.cvmagent.agent.storage.BlockDevices;
+import org.cvmagent.agent.storage.Mounter;
+import org.cvmagent.agent.storage.StorageHandlers;
+import org.cvmagent.agent.storage.StorageManager;
+import org.cvmagent.proto.agent.StatsContainerResponse;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything that runs containers for the agent, started and stopped together: the one
+ * {@link Reaper} (as PID 1, or as a child subreaper when the agent is a service), the spawner,
+ * the OCI runtime, storage, OOM monitoring, and the {@link Sandbox} they serve.
+ */
+public final class ContainerHost implements AutoCloseable {
+
+    private static final Duration RUNC_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration CONSOLE_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Reaper reaper;
+    private final OomMonitor oom;
+    private final Sandbox sandbox;
+
+    private ContainerHost(Reaper reaper, OomMonitor oom, Sandbox sandbox) {
+        this.reaper = reaper;
+        this.oom = oom;
+        this.sandbox = sandbox;
+    }
+
+    /**
+     * @param initDaemon whether the agent is PID 1 (then it reaps orphans anyway; otherwise it
+     *                   becomes a child subreaper so container inits re-parent to it)
+     */
+    public static ContainerHost start(RuntimeConfig config, boolean initDaemon) throws IOException {
+        Reaper reaper = Reaper.start();
+        try {
+            if (!initDaemon) {
+                reaper.becomeSubreaper();
+            }
+            PosixSpawner spawner = new PosixSpawner(reaper);
+            CommandRunner commands = new CommandRunner(spawner);
+            SandboxLayout layout = new SandboxLayout(config.sandboxRoot(), config.stateDir());
+            Runc runc = new Runc(spawner, commands, config.ociRuntime(), layout.runcRoot(), RUNC_TIMEOUT);
+            CgroupLocator locator = CgroupLocator.system();
+            OomMonitor oom = OomMonitor.start(locator, OomMonitor.DEFAULT_INTERVAL);
+            Files.createDirectories(layout.root());
+            StorageManager storages = new StorageManager(layout.root(),
+                    StorageHandlers.kata(Mounter.load(), BlockDevices.system()));
+            Sandbox sandbox = new Sandbox(layout, runc, reaper, storages, stats(locator), oom, commands,
+                    Path.of("/proc"), CONSOLE_TIMEOUT);
+            return new ContainerHost(reaper, oom, sandbox);
+        } catch (IOException | RuntimeException e) {
+            reaper.close();
+            throw e;
+        }
+    }
+
+    /** The one reaper: anything else that starts children in this JVM must spawn through it. */
+    public Reaper reaper() {
+        return reaper;
+    }
+
+    /** kata's StatsContainer answer: the init's cgroup stats and the network of its namespace. */
+    private static ContainerStats stats(CgroupLocator locator) {
+        CgroupStatsReader cgroups = CgroupStatsReader.system();
+        NetworkStatsReader network = new NetworkStatsReader(Path.of("/proc"));
+        return pid -> StatsContainerResponse.newBuilder()
+                .setCgroupStats(cgroups.read(locator.locate(pid)))
+                .addAllNetworkStats(network.read(pid))
+                .build();
+    }
+
+    public Sandbox sandbox() {
+        return sandbox;
+    }
+
+    public SandboxHandlers handlers() {
+        return new SandboxHandlers(sandbox, Path.of("/proc/self/mountinfo"));
+    }
+
+    /** Stops monitoring and reaping; containers keep running (a restarted agent is not kata's model). */
+    @Override
+    public void close() throws IOException {
+        oom.close();
+        reaper.close();
+    }
+}

@@ -1,0 +1,116 @@
+package org.cvmagent.agent.service;
+
+import com.google.protobuf.UnsafeByteOperations;
+import com.google.protobuf.Empty;
+import org.cvmagent.agent.sandbox.Sandbox;
+import org.cvmagent.proto.agent.AgentServiceGrpc;
+import org.cvmagent.proto.agent.OOMEvent;
+import org.cvmagent.proto.agent.ReadStreamRequest;
+import org.cvmagent.proto.agent.ReadStreamResponse;
+import org.cvmagent.proto.agent.WaitProcessResponse;
+import org.cvmagent.proto.agent.WriteStreamResponse;
+import org.cvmagent.rpc.RpcException;
+import org.cvmagent.rpc.ServiceBinding;
+
+import java.nio.file.Path;
+
+/**
+ * The sandbox, container and process methods of kata's AgentService, translating requests into
+ * {@link Sandbox} calls. Nothing here decides anything: validation and kata's semantics live in
+ * the sandbox package.
+ */
+public final class SandboxHandlers {
+
+    /** The largest read kata's shim asks for is far below this; a bound keeps one reply in a frame. */
+    static final int MAX_READ = 1024 * 1024;
+
+    private final Sandbox sandbox;
+    private final Path mountinfo;
+
+    public SandboxHandlers(Sandbox sandbox, Path mountinfo) {
+        this.sandbox = sandbox;
+        this.mountinfo = mountinfo;
+    }
+
+    /** Adds the handlers to {@code builder}, which is for kata's AgentService. */
+    public ServiceBinding.Builder addTo(ServiceBinding.Builder builder) {
+        Empty empty = Empty.getDefaultInstance();
+        return builder
+                .unary(AgentServiceGrpc.getCreateSandboxMethod(), (ctx, req) -> {
+                    sandbox.create(req);
+                    return empty;
+                })
+                .unary(AgentServiceGrpc.getDestroySandboxMethod(), (ctx, req) -> {
+                    sandbox.destroy();
+                    return empty;
+                })
+                .unary(AgentServiceGrpc.getCreateContainerMethod(), (ctx, req) -> {
+                    sandbox.createContainer(req);
+                    return empty;
+                })
+                .unary(AgentServiceGrpc.getStartContainerMethod(), (ctx, req) -> {
+                    sandbox.startContainer(req.getContainerId());
+                    return empty;
+                })
+                .unary(AgentServiceGrpc.getRemoveContainerMethod(), (ctx, req) -> {
+                    sandbox.removeContainer(req.getContainerId(), req.getTimeout());
+                    return empty;
+                })
+                .unary(AgentServiceGrpc.getPauseContainerMethod(), (ctx, req) -> {
+                    sandbox.pauseContainer(req.getContainerId());
+                    return empty;
+                })
+                .unary(AgentServiceGrpc.getResumeContainerMethod(), (ctx, req) -> {
+                    sandbox.resumeContainer(req.getContainerId());
+                    return empty;
+                })
+                .unary(AgentServiceGrpc.getUpdateContainerMethod(), (ctx, req) -> {
+                    sandbox.updateContainer(req.getContainerId(), req.getResources());
+                    return empty;
+                })
+                .unary(AgentServiceGrpc.getStatsContainerMethod(), (ctx, req) ->
+                        sandbox.stats(req.getContainerId()))
+                .unary(AgentServiceGrpc.getGetOOMEventMethod(), (ctx, req) ->
+                        OOMEvent.newBuilder().setContainerId(sandbox.nextOomEvent()).build())
+                .unary(AgentServiceGrpc.getUpdateEphemeralMountsMethod(), (ctx, req) -> {
+                    sandbox.updateEphemeralMounts(req.getStoragesList());
+                    return empty;
+                })
+                .unary(AgentServiceGrpc.getRemoveStaleVirtiofsShareMountsMethod(), (ctx, req) -> {
+                    sandbox.touchSharedMounts(mountinfo);
+                    return empty;
+                })
+                .unary(AgentServiceGrpc.getExecProcessMethod(), (ctx, req) -> {
+                    if (!req.hasProcess()) {
+                        throw RpcException.invalidArgument("process: the request carries no process");
+                    }
+                    sandbox.execProcess(req.getContainerId(), req.getExecId(), req.getProcess());
+                    return empty;
+                })
+                .unary(AgentServiceGrpc.getSignalProcessMethod(), (ctx, req) -> {
+                    sandbox.signalProcess(req.getContainerId(), req.getExecId(), req.getSignal());
+                    return empty;
+                })
+                .unary(AgentServiceGrpc.getWaitProcessMethod(), (ctx, req) -> WaitProcessResponse.newBuilder()
+                        .setStatus(sandbox.waitProcess(req.getContainerId(), req.getExecId())).build())
+                .unary(AgentServiceGrpc.getWriteStdinMethod(), (ctx, req) -> WriteStreamResponse.newBuilder()
+                        .setLen(sandbox.writeStdin(req.getContainerId(), req.getExecId(), req.getData().toByteArray()))
+                        .build())
+                .unary(AgentServiceGrpc.getReadStdoutMethod(), (ctx, req) -> read(req, true))
+                .unary(AgentServiceGrpc.getReadStderrMethod(), (ctx, req) -> read(req, false))
+                .unary(AgentServiceGrpc.getCloseStdinMethod(), (ctx, req) -> {
+                    sandbox.closeStdin(req.getContainerId(), req.getExecId());
+                    return empty;
+                })
+                .unary(AgentServiceGrpc.getTtyWinResizeMethod(), (ctx, req) -> {
+                    sandbox.resizeTerminal(req.getContainerId(), req.getExecId(), req.getRow(), req.getColumn());
+                    return empty;
+                });
+    }
+
+    private ReadStreamResponse read(ReadStreamRequest req, boolean stdout) throws RpcException, InterruptedException {
+        int max = (int) Math.min(Integer.toUnsignedLong(req.getLen()), MAX_READ);
+        byte[] data = sandbox.read(req.getContainerId(), req.getExecId(), max, stdout);
+        return ReadStreamResponse.newBuilder().setData(UnsafeByteOperations.unsafeWrap(data)).build();
+    }
+}
