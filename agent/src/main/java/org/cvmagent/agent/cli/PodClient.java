@@ -22,7 +22,9 @@ import org.cvmagent.proto.agent.StartContainerRequest;
 import org.cvmagent.proto.agent.StatsContainerRequest;
 import org.cvmagent.proto.agent.StatsContainerResponse;
 import org.cvmagent.proto.agent.TtyWinResizeRequest;
+import org.cvmagent.proto.agent.Storage;
 import org.cvmagent.proto.agent.UpdateContainerRequest;
+import org.cvmagent.proto.agent.UpdateEphemeralMountsRequest;
 import org.cvmagent.proto.agent.WaitProcessRequest;
 import org.cvmagent.proto.agent.WaitProcessResponse;
 import org.cvmagent.proto.agent.WriteStreamRequest;
@@ -32,6 +34,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Typed calls for a pod's lifecycle, the ones a kata shim makes, over any {@link AgentClient}.
@@ -83,6 +86,11 @@ public final class PodClient {
     public void update(String id, LinuxResources resources) throws RpcException, IOException, InterruptedException {
         call(AgentServiceGrpc.getUpdateContainerMethod(), UpdateContainerRequest.newBuilder().setContainerId(id)
                 .setResources(resources).build());
+    }
+
+    public void updateEphemeralMounts(List<Storage> storages) throws RpcException, IOException, InterruptedException {
+        call(AgentServiceGrpc.getUpdateEphemeralMountsMethod(), UpdateEphemeralMountsRequest.newBuilder()
+                .addAllStorages(storages).build());
     }
 
     public StatsContainerResponse stats(String id) throws RpcException, IOException, InterruptedException {

@@ -549,7 +549,7 @@ public final class Sandbox {
     // ---------------------------------------------------------------- storages
 
     public void updateEphemeralMounts(List<Storage> storages) throws RpcException {
-        throw RpcException.unimplemented("grpc.AgentService/UpdateEphemeralMounts");
+        this.storages.updateEphemeral(storages);
     }
 
     /**

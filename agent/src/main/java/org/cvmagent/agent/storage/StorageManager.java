@@ -120,6 +120,63 @@ public final class StorageManager implements AutoCloseable {
         }
     }
 
+    /**
+     * UpdateEphemeralMounts, as kata does it: each storage names an {@code ephemeral} tmpfs set up
+     * before, and its options (kata sends {@code remount,size=…}; {@code fsgid} is left as it was)
+     * are applied to that mount with a remount. A storage without options is left alone.
+     *
+     * @throws RpcException INVALID_ARGUMENT for another driver or bad options, NOT_FOUND for a mount
+     *         point with no ephemeral storage, INTERNAL when the kernel refuses the remount
+     */
+    public synchronized void updateEphemeral(List<Storage> storages) throws RpcException {
+        for (int i = 0; i < storages.size(); i++) {
+            String field = "storages[" + i + "]";
+            Storage storage = storages.get(i);
+            if (!storage.getDriver().equals("ephemeral")) {
+                throw RpcException.invalidArgument(field + ".driver: only ephemeral storage can be updated, got "
+                        + quote(storage.getDriver()));
+            }
+            MountPoint point;
+            try {
+                point = MountPoint.of(root.path(), storage.getMountPoint());
+            } catch (IllegalArgumentException e) {
+                throw RpcException.invalidArgument(field + ".mount_point: " + e.getMessage());
+            }
+            Entry entry = entries.get(point.normalized());
+            if (entry == null || !entry.driver.equals("ephemeral")) {
+                throw RpcException.notFound(field + ".mount_point: no ephemeral storage is mounted at "
+                        + quote(point.normalized()));
+            }
+            List<String> options = storage.getOptionsList().stream()
+                    .filter(o -> !o.equals("remount") && !o.startsWith(KeyValueOptions.FS_GID + "=")).toList();
+            if (options.isEmpty()) {
+                continue;
+            }
+            MountOptions parsed;
+            try {
+                parsed = MountOptions.parse(options);
+            } catch (IllegalArgumentException e) {
+                throw RpcException.invalidArgument(field + ".options: " + e.getMessage());
+            }
+            remount(field, point, parsed);
+        }
+    }
+
+    /** Remounts the file system now mounted at {@code point}, reached through a confined descriptor. */
+    private void remount(String field, MountPoint point, MountOptions options) throws RpcException {
+        // Opened now, the lookup lands on the mounted file system's root, which is what a remount
+        // needs; the descriptor taken before mounting names the directory underneath.
+        try (OpenFd mounted = root.mkdirs(point.relative(), DIRECTORY_MODE)) {
+            int r = libc.mount(null, "/proc/self/fd/" + mounted.number(), null,
+                    MountOptions.MS_REMOUNT | options.mainFlags(), options.data());
+            if (r < 0) {
+                throw libc.failure("remounting " + quote(point.normalized()) + " with " + options.data(), r);
+            }
+        } catch (IOException e) {
+            throw RpcException.internal(field + ": " + e.getMessage(), e);
+        }
+    }
+
     /** How many references {@code mountPoint} has; 0 when nothing is set up there. */
     public synchronized int references(String mountPoint) {
         try {
@@ -166,7 +223,7 @@ public final class StorageManager implements AutoCloseable {
             target = root.mkdirs(point.relative(), DIRECTORY_MODE);
             StorageRequest request = new StorageRequest(field, storage, target, point.normalized(), owner);
             MountedStorage mounted = handler.get().setUp(request);
-            entries.put(point.normalized(), new Entry(point, parent, target, mounted));
+            entries.put(point.normalized(), new Entry(storage.getDriver(), point, parent, target, mounted));
             return point.normalized();
         } catch (IOException e) {
             RpcException failure = RpcException.internal(field + ": setting up " + storage.getDriver()
@@ -258,13 +315,15 @@ public final class StorageManager implements AutoCloseable {
 
     /** One set-up storage. */
     private static final class Entry {
+        final String driver;
         final MountPoint point;
         final OpenFd parent;
         final OpenFd target;
         final MountedStorage mounted;
         int references = 1;
 
-        Entry(MountPoint point, OpenFd parent, OpenFd target, MountedStorage mounted) {
+        Entry(String driver, MountPoint point, OpenFd parent, OpenFd target, MountedStorage mounted) {
+            this.driver = driver;
             this.point = point;
             this.parent = parent;
             this.target = target;

@@ -6,6 +6,7 @@ import org.cvmagent.proto.agent.CreateContainerRequest;
 import org.cvmagent.proto.agent.LinuxMemory;
 import org.cvmagent.proto.agent.LinuxResources;
 import org.cvmagent.proto.agent.StatsContainerResponse;
+import org.cvmagent.proto.agent.Storage;
 import org.cvmagent.rpc.RpcException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -233,6 +235,29 @@ class PodLifecycleTest {
         pod.startContainer("app-oom");
         assertEquals("app-oom", event.get(60, TimeUnit.SECONDS));
         assertEquals(137, pod.waitProcess("app-oom", ""));
+    }
+
+    @Test
+    void ephemeralStorageIsResizedInPlace() throws Exception {
+        String mountPoint = fixture.sandboxRoot + "/sandbox/ephemeral/scratch";
+        Storage scratch = Storage.newBuilder().setDriver("ephemeral").setSource("tmpfs").setFstype("tmpfs")
+                .setMountPoint(mountPoint).build();
+        pod.createContainer(fixture.container("app-e", PodFixture.process(false, "sleep", "100000")).toBuilder()
+                .addStorages(scratch).build());
+        Files.writeString(Path.of(mountPoint, "kept"), "data");
+        pod.updateEphemeralMounts(List.of(scratch.toBuilder().addOptions("remount").addOptions("size=1m").build()));
+        assertTrue(mountOptions(mountPoint).contains("size=1024k"), mountOptions(mountPoint));
+        assertEquals("data", Files.readString(Path.of(mountPoint, "kept")));
+        RpcException other = assertThrows(RpcException.class, () -> pod.updateEphemeralMounts(List.of(
+                fixture.sharedStorage())));
+        assertEquals(Code.INVALID_ARGUMENT, other.code());
+        pod.removeContainer("app-e", 0);
+        assertFalse(mountOptions(mountPoint).contains("tmpfs"), "still mounted");
+    }
+
+    private static String mountOptions(String mountPoint) throws Exception {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(line -> line.split(" ")[4].equals(mountPoint)).findFirst().orElse("");
     }
 
     @Test
