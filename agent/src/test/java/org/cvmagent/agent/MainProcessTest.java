@@ -33,6 +33,8 @@ class MainProcessTest {
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--cmdline", cmdline.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("KATA_AGENT_SERVER_ADDR", "unix://" + socket); // env beats the cmdline
+        builder.environment().put("CVM_AGENT_SANDBOX_ROOT", dir.resolve("kata").toString());
+        builder.environment().put("CVM_AGENT_STATE_DIR", dir.resolve("state").toString());
         Process agent = builder.start();
         try {
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -8,7 +8,6 @@ import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
 import java.util.function.IntUnaryOperator;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -30,8 +29,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  */
 public final class NativeFd implements Closeable {
 
-    /** Upper bound of one read or write, so one call never allocates a huge native buffer. */
-    private static final int MAX_CHUNK = 64 * 1024;
+    /** Upper bound of one read or write call, which is critical: it bounds how long one holds off the GC. */
+    private static final int MAX_CHUNK = 1024 * 1024;
     private static final int EFD_NONBLOCK = Libc.O_NONBLOCK;
     private static final int EFD_CLOEXEC = Libc.O_CLOEXEC;
 
@@ -158,11 +157,10 @@ public final class NativeFd implements Closeable {
         while (true) {
             long n;
             int raw = enter();
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment buffer = arena.allocate(chunk);
+            try {
+                MemorySegment buffer = MemorySegment.ofArray(target).asSlice(offset, chunk);
                 n = socket ? libc.recv(raw, buffer, chunk, 0) : libc.read(raw, buffer, chunk);
                 if (n > 0) {
-                    MemorySegment.copy(buffer, JAVA_BYTE, 0, target, offset, (int) n);
                     return (int) n;
                 }
             } finally {
@@ -185,9 +183,8 @@ public final class NativeFd implements Closeable {
             int chunk = Math.min(length, MAX_CHUNK);
             long n;
             int raw = enter();
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment buffer = arena.allocate(chunk);
-                MemorySegment.copy(source, offset, buffer, JAVA_BYTE, 0, chunk);
+            try {
+                MemorySegment buffer = MemorySegment.ofArray(source).asSlice(offset, chunk);
                 // MSG_NOSIGNAL: a closed peer must give EPIPE, not a process-wide SIGPIPE.
                 n = socket ? libc.send(raw, buffer, chunk, Libc.MSG_NOSIGNAL) : libc.write(raw, buffer, chunk);
             } finally {

@@ -1,10 +1,12 @@
 package org.cvmagent.agent.sandbox;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -31,11 +33,9 @@ final class OutputPump {
     private final String name;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
+    private final ArrayDeque<ByteString> chunks = new ArrayDeque<>();
     private final Thread thread;
     private int buffered;
-    /** How much of the first chunk was already handed out. */
-    private int headOffset;
     private boolean endOfStream;
     private boolean processExited;
     private boolean drained;
@@ -57,9 +57,9 @@ final class OutputPump {
      *
      * @throws InterruptedException when the calling handler is cancelled (deadline)
      */
-    byte[] read(int max) throws InterruptedException {
+    ByteString read(int max) throws InterruptedException {
         if (max <= 0) {
-            return new byte[0];
+            return ByteString.EMPTY;
         }
         lock.lock();
         try {
@@ -81,7 +81,7 @@ final class OutputPump {
                 }
             }
             if (buffered == 0) {
-                return new byte[0];
+                return ByteString.EMPTY;
             }
             return take(Math.min(max, buffered));
         } finally {
@@ -89,19 +89,17 @@ final class OutputPump {
         }
     }
 
-    private byte[] take(int count) {
-        byte[] out = new byte[count];
-        int filled = 0;
-        while (filled < count) {
-            byte[] head = chunks.peekFirst();
-            int n = Math.min(count - filled, head.length - headOffset);
-            System.arraycopy(head, headOffset, out, filled, n);
-            filled += n;
-            headOffset += n;
-            if (headOffset == head.length) {
-                chunks.removeFirst();
-                headOffset = 0;
+    /** The first {@code count} buffered bytes, as a rope of the chunks read: no copy here. */
+    private ByteString take(int count) {
+        ByteString out = ByteString.EMPTY;
+        while (out.size() < count) {
+            ByteString head = chunks.removeFirst();
+            int wanted = count - out.size();
+            if (head.size() > wanted) {
+                chunks.addFirst(head.substring(wanted));
+                head = head.substring(0, wanted);
             }
+            out = out.concat(head);
         }
         buffered -= count;
         changed.signalAll();
@@ -147,18 +145,20 @@ final class OutputPump {
     }
 
     private void pump() {
-        byte[] buffer = new byte[CHUNK];
         try {
             while (true) {
                 if (!awaitRoom()) {
                     return;
                 }
+                // A fresh array per read: it is handed out without copying and never written again.
+                byte[] buffer = new byte[CHUNK];
                 int n = source.read(buffer, 0, buffer.length);
                 if (n < 0) {
                     return;
                 }
                 if (n > 0) {
-                    append(Arrays.copyOf(buffer, n));
+                    append(n < CHUNK / 4 ? ByteString.copyFrom(buffer, 0, n)
+                            : UnsafeByteOperations.unsafeWrap(buffer, 0, n));
                 }
             }
         } catch (IOException e) {
@@ -188,11 +188,11 @@ final class OutputPump {
         }
     }
 
-    private void append(byte[] data) {
+    private void append(ByteString data) {
         lock.lock();
         try {
             chunks.addLast(data);
-            buffered += data.length;
+            buffered += data.size();
             changed.signalAll();
         } finally {
             lock.unlock();

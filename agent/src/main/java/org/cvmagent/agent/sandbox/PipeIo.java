@@ -1,5 +1,6 @@
 package org.cvmagent.agent.sandbox;
 
+import com.google.protobuf.ByteString;
 import org.cvmagent.agent.process.SpawnedProcess;
 
 import java.io.IOException;
@@ -34,12 +35,12 @@ final class PipeIo implements ProcessIo {
     }
 
     @Override
-    public byte[] readStdout(int max) throws InterruptedException {
+    public ByteString readStdout(int max) throws InterruptedException {
         return stdout.read(max);
     }
 
     @Override
-    public byte[] readStderr(int max) throws InterruptedException {
+    public ByteString readStderr(int max) throws InterruptedException {
         return stderr.read(max);
     }
 

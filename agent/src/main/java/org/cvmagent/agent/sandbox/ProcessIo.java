@@ -1,5 +1,7 @@
 package org.cvmagent.agent.sandbox;
 
+import com.google.protobuf.ByteString;
+
 import java.io.IOException;
 
 /** The stdio of one container process as the stream RPCs see it: pipes or a terminal. */
@@ -10,10 +12,10 @@ sealed interface ProcessIo permits PipeIo, TerminalIo {
     void closeStdin() throws IOException, InterruptedException;
 
     /** Up to {@code max} bytes of stdout; empty at end of stream. */
-    byte[] readStdout(int max) throws InterruptedException;
+    ByteString readStdout(int max) throws InterruptedException;
 
     /** Up to {@code max} bytes of stderr; empty at end of stream. */
-    byte[] readStderr(int max) throws InterruptedException;
+    ByteString readStderr(int max) throws InterruptedException;
 
     /** Sets the terminal size; {@link NoTerminalException} for pipes. */
     void resize(int rows, int columns) throws IOException;

@@ -1,6 +1,7 @@
 package org.cvmagent.agent.sandbox;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grpc.Status;
 import org.cvmagent.agent.cgroup.OomMonitor;
@@ -521,11 +522,11 @@ public final class Sandbox {
     }
 
     /** Up to {@code max} bytes of the process's stdout (or stderr); empty at end of stream. */
-    public byte[] read(String id, String execId, int max, boolean stdout) throws RpcException, InterruptedException {
+    public ByteString read(String id, String execId, int max, boolean stdout) throws RpcException, InterruptedException {
         Container container = container(id);
         ContainerProcess process = process(container, execId);
-        byte[] data = stdout ? process.io().readStdout(max) : process.io().readStderr(max);
-        if (data.length == 0) {
+        ByteString data = stdout ? process.io().readStdout(max) : process.io().readStderr(max);
+        if (data.isEmpty()) {
             retireIfDone(container, process);
         }
         return data;

@@ -1,5 +1,6 @@
 package org.cvmagent.agent.sandbox;
 
+import com.google.protobuf.ByteString;
 import org.cvmagent.agent.tty.PtyMaster;
 
 import java.io.FilterOutputStream;
@@ -45,12 +46,12 @@ final class TerminalIo implements ProcessIo {
     }
 
     @Override
-    public byte[] readStdout(int max) throws InterruptedException {
+    public ByteString readStdout(int max) throws InterruptedException {
         return output.read(max);
     }
 
     @Override
-    public byte[] readStderr(int max) throws InterruptedException {
+    public ByteString readStderr(int max) throws InterruptedException {
         return output.read(max);
     }
 

@@ -51,7 +51,7 @@ public final class AgentServices {
                                         PolicyEngine policy, Optional<SandboxHandlers> sandbox) {
         AgentVersion version = AgentVersion.fromBuild();
         var guestDetails = new GuestDetailsHandler(new GuestMemoryInfo(memorySysfs), version, initDaemon,
-                List.of(), List.of());
+                List.of(), sandbox.map(SandboxHandlers::storageDrivers).orElse(List.of()));
         ServiceRegistry registry = new ServiceRegistry(List.of(
                 new AgentServiceBinding(guestDetails, sandbox).binding(),
                 new HealthService(version).binding()));

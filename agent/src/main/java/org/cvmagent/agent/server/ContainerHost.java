@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Everything that runs containers for the agent, started and stopped together: the one
@@ -37,11 +38,13 @@ public final class ContainerHost implements AutoCloseable {
     private final Reaper reaper;
     private final OomMonitor oom;
     private final Sandbox sandbox;
+    private final List<String> storageDrivers;
 
-    private ContainerHost(Reaper reaper, OomMonitor oom, Sandbox sandbox) {
+    private ContainerHost(Reaper reaper, OomMonitor oom, Sandbox sandbox, List<String> storageDrivers) {
         this.reaper = reaper;
         this.oom = oom;
         this.sandbox = sandbox;
+        this.storageDrivers = storageDrivers;
     }
 
     /**
@@ -61,11 +64,11 @@ public final class ContainerHost implements AutoCloseable {
             CgroupLocator locator = CgroupLocator.system();
             OomMonitor oom = OomMonitor.start(locator, OomMonitor.DEFAULT_INTERVAL);
             Files.createDirectories(layout.root());
-            StorageManager storages = new StorageManager(layout.root(),
-                    StorageHandlers.kata(Mounter.load(), BlockDevices.system()));
+            StorageHandlers handlers = StorageHandlers.kata(Mounter.load(), BlockDevices.system());
+            StorageManager storages = new StorageManager(layout.root(), handlers);
             Sandbox sandbox = new Sandbox(layout, runc, reaper, storages, stats(locator), oom, commands,
                     Path.of("/proc"), CONSOLE_TIMEOUT);
-            return new ContainerHost(reaper, oom, sandbox);
+            return new ContainerHost(reaper, oom, sandbox, handlers.drivers());
         } catch (IOException | RuntimeException e) {
             reaper.close();
             throw e;
@@ -92,7 +95,7 @@ public final class ContainerHost implements AutoCloseable {
     }
 
     public SandboxHandlers handlers() {
-        return new SandboxHandlers(sandbox, Path.of("/proc/self/mountinfo"));
+        return new SandboxHandlers(sandbox, Path.of("/proc/self/mountinfo"), storageDrivers);
     }
 
     /** Stops monitoring and reaping; containers keep running (a restarted agent is not kata's model). */

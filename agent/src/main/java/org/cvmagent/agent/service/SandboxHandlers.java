@@ -1,6 +1,5 @@
 package org.cvmagent.agent.service;
 
-import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.Empty;
 import org.cvmagent.agent.sandbox.Sandbox;
 import org.cvmagent.proto.agent.AgentServiceGrpc;
@@ -13,6 +12,7 @@ import org.cvmagent.rpc.RpcException;
 import org.cvmagent.rpc.ServiceBinding;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The sandbox, container and process methods of kata's AgentService, translating requests into
@@ -26,10 +26,17 @@ public final class SandboxHandlers {
 
     private final Sandbox sandbox;
     private final Path mountinfo;
+    private final List<String> storageDrivers;
 
-    public SandboxHandlers(Sandbox sandbox, Path mountinfo) {
+    /** @param storageDrivers the storage drivers the sandbox handles, for GetGuestDetails */
+    public SandboxHandlers(Sandbox sandbox, Path mountinfo, List<String> storageDrivers) {
         this.sandbox = sandbox;
         this.mountinfo = mountinfo;
+        this.storageDrivers = List.copyOf(storageDrivers);
+    }
+
+    public List<String> storageDrivers() {
+        return storageDrivers;
     }
 
     /** Adds the handlers to {@code builder}, which is for kata's AgentService. */
@@ -110,7 +117,7 @@ public final class SandboxHandlers {
 
     private ReadStreamResponse read(ReadStreamRequest req, boolean stdout) throws RpcException, InterruptedException {
         int max = (int) Math.min(Integer.toUnsignedLong(req.getLen()), MAX_READ);
-        byte[] data = sandbox.read(req.getContainerId(), req.getExecId(), max, stdout);
-        return ReadStreamResponse.newBuilder().setData(UnsafeByteOperations.unsafeWrap(data)).build();
+        return ReadStreamResponse.newBuilder()
+                .setData(sandbox.read(req.getContainerId(), req.getExecId(), max, stdout)).build();
     }
 }

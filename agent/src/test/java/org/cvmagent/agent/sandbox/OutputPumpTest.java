@@ -33,7 +33,7 @@ class OutputPumpTest {
         });
         ByteArrayOutputStream got = new ByteArrayOutputStream();
         while (true) {
-            byte[] chunk = pump.read(10_000);
+            byte[] chunk = pump.read(10_000).toByteArray();
             assertTrue(chunk.length <= 10_000);
             if (chunk.length == 0) {
                 break;
@@ -43,7 +43,7 @@ class OutputPumpTest {
         written.get(10, TimeUnit.SECONDS);
         assertArrayEquals(data, got.toByteArray());
         assertTrue(pump.finished());
-        assertEquals(0, pump.read(10).length);
+        assertEquals(0, pump.read(10).size());
         pump.close();
     }
 
@@ -53,10 +53,10 @@ class OutputPumpTest {
         OutputPump pump = new OutputPump(new PipedInputStream(writer), "test-pump").start();
         writer.write("late".getBytes());
         writer.flush();
-        assertEquals("late", new String(pump.read(100)));
+        assertEquals("late", pump.read(100).toStringUtf8());
         pump.processExited();
         long start = System.nanoTime();
-        assertEquals(0, pump.read(100).length);
+        assertEquals(0, pump.read(100).size());
         long waited = System.nanoTime() - start;
         assertTrue(waited >= OutputPump.DRAIN_AFTER_EXIT.toNanos() / 2, "did not wait for late output");
         writer.close(); // a piped stream's reader only notices its own close between polls
@@ -87,7 +87,7 @@ class OutputPumpTest {
             }
         };
         OutputPump pump = new OutputPump(endless, "test-pump").start();
-        assertEquals(100, pump.read(100).length);
+        assertEquals(100, pump.read(100).size());
         Thread.sleep(100); // the pump fills its buffer and waits for room
         assertFalse(pump.finished());
         pump.close();

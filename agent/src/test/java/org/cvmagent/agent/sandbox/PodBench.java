@@ -5,6 +5,9 @@ import org.cvmagent.agent.oci.OciSpecTranslator;
 import org.cvmagent.agent.process.CommandResult;
 import org.cvmagent.agent.process.CommandRunner;
 import org.cvmagent.agent.process.PosixSpawner;
+import org.cvmagent.agent.process.Stdio;
+import org.cvmagent.agent.runtime.CreatedContainer;
+import org.cvmagent.agent.runtime.Runc;
 import org.cvmagent.proto.agent.CreateContainerRequest;
 import org.cvmagent.proto.agent.LinuxResources;
 import org.cvmagent.proto.agent.Spec;
@@ -58,30 +61,53 @@ public final class PodBench {
     private static void lifecycle(PodFixture fixture, int iterations) throws Exception {
         String rootfs = fixture.rootfs("bench-true");
         for (int i = 0; i < 3; i++) {
-            agentLifecycle(fixture, rootfs, "warm-" + i);
+            agentLifecycle(fixture, rootfs, "warm-" + i, new long[4]);
             bareRunc(fixture, "warm-" + i);
+            bareRuncSteps(fixture, "warm-steps-" + i);
         }
         long[] agent = new long[iterations];
         long[] bare = new long[iterations];
+        long[] steps = new long[iterations];
+        long[][] agentSteps = new long[4][iterations];
         for (int i = 0; i < iterations; i++) {
-            // Interleaved, so both see the same machine load.
-            agent[i] = agentLifecycle(fixture, rootfs, "agent-" + i);
+            // Interleaved, so all see the same machine load.
+            long[] split = new long[4];
+            agent[i] = agentLifecycle(fixture, rootfs, "agent-" + i, split);
+            for (int s = 0; s < 4; s++) {
+                agentSteps[s][i] = split[s];
+            }
             bare[i] = bareRunc(fixture, "bare-" + i);
+            steps[i] = bareRuncSteps(fixture, "steps-" + i);
         }
         print("lifecycle /bin/true via agent", agent);
+        String[] names = {"CreateContainer", "StartContainer", "WaitProcess", "RemoveContainer"};
+        for (int s = 0; s < 4; s++) {
+            print("  of which " + names[s], agentSteps[s]);
+        }
         print("lifecycle /bin/true bare runc run", bare);
-        System.out.printf("  ratio agent/bare (median): %.2fx%n", (double) median(agent) / median(bare));
+        print("runc create+start+wait+delete", steps);
+        System.out.printf("  ratio agent/bare runc run (median): %.2fx%n", (double) median(agent) / median(bare));
+        System.out.printf("  ratio agent/runc create+start+delete, the same steps (median): %.2fx%n",
+                (double) median(agent) / median(steps));
     }
 
-    private static long agentLifecycle(PodFixture fixture, String rootfs, String id) throws Exception {
+    private static long agentLifecycle(PodFixture fixture, String rootfs, String id, long[] split) throws Exception {
         long start = System.nanoTime();
         fixture.pod.createContainer(CreateContainerRequest.newBuilder().setContainerId(id)
                 .setOCI(fixture.spec(id, rootfs, PodFixture.process(false, "/bin/true"),
                         LinuxResources.getDefaultInstance())).build());
+        long created = System.nanoTime();
         fixture.pod.startContainer(id);
+        long started = System.nanoTime();
         int code = fixture.pod.waitProcess(id, "");
+        long waited = System.nanoTime();
         fixture.pod.removeContainer(id, 0);
-        long elapsed = System.nanoTime() - start;
+        long removed = System.nanoTime();
+        split[0] = created - start;
+        split[1] = started - created;
+        split[2] = waited - started;
+        split[3] = removed - waited;
+        long elapsed = removed - start;
         if (code != 0) {
             throw new IllegalStateException(id + " exited " + code);
         }
@@ -104,6 +130,30 @@ public final class PodBench {
         if (!result.succeeded()) {
             throw new IllegalStateException("runc run " + id + ": " + result.stderrText());
         }
+        return elapsed;
+    }
+
+    /**
+     * The agent's own runc steps without the agent: create (with stdio pipes, as the agent's),
+     * start, wait for the init, delete.
+     */
+    private static long bareRuncSteps(PodFixture fixture, String id) throws Exception {
+        Path bundle = fixture.dir.resolve("bare-bundles").resolve(id);
+        Files.createDirectories(bundle);
+        Spec spec = fixture.spec(id, fixture.hostRootfs("bench-true").toString(), PodFixture.process(false, "/bin/true"),
+                LinuxResources.getDefaultInstance());
+        new ObjectMapper().writeValue(bundle.resolve("config.json").toFile(), new OciSpecTranslator().translate(spec));
+        PosixSpawner spawner = new PosixSpawner(fixture.host.reaper());
+        Runc runc = new Runc(spawner, new CommandRunner(spawner), Path.of("/usr/sbin/runc"),
+                fixture.dir.resolve("bare-runc"), Duration.ofSeconds(60));
+        long start = System.nanoTime();
+        CreatedContainer created = runc.create(id, bundle, Stdio.PIPE, Stdio.PIPE, Stdio.PIPE);
+        var exit = fixture.host.reaper().expect(created.initPid());
+        runc.start(id);
+        exit.get();
+        runc.delete(id, false);
+        long elapsed = System.nanoTime() - start;
+        created.stdio().closeStreams();
         return elapsed;
     }
 
