@@ -203,6 +203,15 @@ public final class Sandbox {
         if (!request.hasOCI()) {
             throw RpcException.invalidArgument("OCI: the request carries no OCI spec");
         }
+        // Not supported yet; creating the container without them would hide the gap from the pod.
+        if (request.getDevicesCount() > 0) {
+            throw new RpcException(Status.Code.UNIMPLEMENTED, "CreateContainer: devices (" + request.getDevices(0).getType()
+                    + " " + request.getDevices(0).getId() + ", ...) are not supported by this agent yet");
+        }
+        if (request.getSharedMountsCount() > 0) {
+            throw new RpcException(Status.Code.UNIMPLEMENTED,
+                    "CreateContainer: shared_mounts are not supported by this agent yet");
+        }
         Spec spec = request.getOCI();
         if (!spec.hasProcess()) {
             throw RpcException.invalidArgument("OCI.process: the spec has no process");

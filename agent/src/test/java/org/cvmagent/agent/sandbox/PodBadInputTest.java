@@ -168,6 +168,16 @@ class PodBadInputTest {
         assertEquals(mountsBefore, mountPoints());
     }
 
+    @Test
+    void devicesAreRefusedRatherThanIgnored() throws Exception {
+        CreateContainerRequest request = fixture.container("c6", PodFixture.process(false, "true")).toBuilder()
+                .addDevices(org.cvmagent.proto.agent.Device.newBuilder().setId("0000:00:02.0").setType("vfio-pci")
+                        .setContainerPath("/dev/vfio/1"))
+                .build();
+        expect(Code.UNIMPLEMENTED, "devices", () -> pod.createContainer(request));
+        assertFalse(fixture.host.sandbox().find("c6").isPresent());
+    }
+
     private CreateContainerRequest request(String id, Spec spec) {
         return CreateContainerRequest.newBuilder().setContainerId(id).setOCI(spec).build();
     }
