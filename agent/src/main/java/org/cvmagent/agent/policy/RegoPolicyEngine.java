@@ -33,7 +33,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * Decisions and state updates are serialized, as kata holds one mutex around its engine: a
  * stateful policy sees requests one at a time, in the order they were decided.
  */
-public final class RegoPolicyEngine implements PolicyEngine {
+public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
 
@@ -104,6 +104,7 @@ public final class RegoPolicyEngine implements PolicyEngine {
      * policy that does not compile is refused and the current one stays (kata would be left with
      * an empty engine; keeping the known policy is the safer of the two).
      */
+    @Override
     public void replace(String source) throws PolicyCompileException {
         // compiled before taking the lock: requests keep being decided by the old policy meanwhile
         Compiled compiled = compile(source);
