@@ -40,6 +40,7 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
     static final String ALLOW_FAILURES_RULE = "AllowRequestsFailingPolicy";
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final System.Logger LOG = System.getLogger("org.cvmagent.agent.policy");
 
     /** What the engine holds: a compiled policy, none (allow all, as kata without policy), or a broken one. */
     private sealed interface Loaded {
@@ -90,7 +91,7 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
                 policy = compile(source);
             } catch (PolicyCompileException e) {
                 policy = new Broken("policy " + origin + " does not compile: " + e.getMessage());
-                System.getLogger("org.cvmagent.agent.policy").log(System.Logger.Level.ERROR,
+                LOG.log(System.Logger.Level.ERROR,
                         "policy " + origin + " does not compile, every request will be denied: " + e.getMessage());
             }
             data = initialData();
@@ -189,7 +190,7 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
         boolean overridden = !allowed && failure.isEmpty() && compiled.allowFailures();
         log.record(requestType, allowed || overridden, micros(start), prints, failure, overridden, () -> input);
         if (overridden) {
-            System.getLogger("org.cvmagent.agent.policy").log(System.Logger.Level.WARNING,
+            LOG.log(System.Logger.Level.WARNING,
                     "policy: " + requestType + " denied but allowed by AllowRequestsFailingPolicy");
             return new PolicyDecision(true, prints);
         }
@@ -244,7 +245,7 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
             RegoEvaluator.Evaluation evaluation = query(evaluator, ALLOW_FAILURES_RULE, NODES.objectNode(), initialData());
             boolean allow = PolicyResult.of(evaluation.value()).allowed();
             if (allow) {
-                System.getLogger("org.cvmagent.agent.policy").log(System.Logger.Level.WARNING,
+                LOG.log(System.Logger.Level.WARNING,
                         "policy: AllowRequestsFailingPolicy is enabled - requests the policy denies will be allowed");
             }
             return allow;
@@ -253,6 +254,7 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
             return false;
         } catch (Exception e) {
             // as kata: a policy whose flag cannot be read does not get the override
+            LOG.log(System.Logger.Level.DEBUG, "policy: " + ALLOW_FAILURES_RULE + " not readable: " + e.getMessage());
             return false;
         }
     }

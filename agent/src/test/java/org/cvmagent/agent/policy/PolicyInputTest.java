@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import org.cvmagent.proto.agent.CopyFileRequest;
+import org.cvmagent.proto.agent.LinuxSyscall;
+import org.cvmagent.proto.agent.MemAgentMemcgConfig;
 import org.cvmagent.proto.agent.WriteStreamRequest;
 import org.junit.jupiter.api.Test;
 
@@ -113,6 +115,25 @@ class PolicyInputTest {
                 JSON.readTree("{\"containerId\":\"c\"}"), WriteStreamRequest.newBuilder()));
         assertThrows(IllegalArgumentException.class, () -> PolicyInput.fromJson(
                 JSON.readTree("{\"container_id\":1}"), WriteStreamRequest.newBuilder()));
+    }
+
+    @Test
+    void oneofIsTaggedOrNullAndProto3OptionalIsValueOrNull() throws Exception {
+        LinuxSyscall withErrno = LinuxSyscall.newBuilder().addNames("ptrace").setAction("SCMP_ACT_ERRNO")
+                .setErrnoret(1).build();
+        assertEquals(JSON.readTree("{\"Names\":[\"ptrace\"],\"Action\":\"SCMP_ACT_ERRNO\",\"ErrnoRet\":{\"errnoret\":1},\"Args\":[]}"),
+                PolicyInput.toJson(withErrno));
+        LinuxSyscall without = LinuxSyscall.newBuilder().setAction("SCMP_ACT_ALLOW").build();
+        assertTrue(PolicyInput.toJson(without).get("ErrnoRet").isNull());
+        for (LinuxSyscall syscall : List.of(withErrno, without)) {
+            assertEquals(syscall, PolicyInput.fromJson(PolicyInput.toJson(syscall), LinuxSyscall.newBuilder()).build());
+        }
+        MemAgentMemcgConfig memcg = MemAgentMemcgConfig.newBuilder().setSwap(true).setPeriodSecs(-1L).build();
+        JsonNode json = PolicyInput.toJson(memcg);
+        assertTrue(json.get("disabled").isNull());
+        assertTrue(json.get("swap").asBoolean());
+        assertEquals("18446744073709551615", json.get("period_secs").asText(), "uint64 is unsigned");
+        assertEquals(memcg, PolicyInput.fromJson(json, MemAgentMemcgConfig.newBuilder()).build());
     }
 
     @Test
