@@ -3,9 +3,12 @@ package org.cvmagent.agent;
 import org.cvmagent.agent.config.AgentConfig;
 import org.cvmagent.agent.config.ConfigException;
 import org.cvmagent.agent.config.ConfigLoader;
+import org.cvmagent.agent.config.KernelCmdline;
 import org.cvmagent.agent.log.JsonLoggerFinder;
 import org.cvmagent.agent.log.JulBridge;
 import org.cvmagent.agent.log.LogSink;
+import org.cvmagent.agent.policy.PolicyEngine;
+import org.cvmagent.agent.policy.RegoCompilers;
 import org.cvmagent.agent.server.AgentServer;
 import org.cvmagent.agent.server.AgentServices;
 import org.cvmagent.agent.server.ContainerHost;
@@ -65,7 +68,8 @@ public final class Main {
                         + "' (expected --config FILE, --cmdline FILE, --version)");
             }
         }
-        AgentConfig config = new ConfigLoader(System.getenv()).load(configFile, readCmdline(cmdlineFile));
+        String cmdline = readCmdline(cmdlineFile);
+        AgentConfig config = new ConfigLoader(System.getenv()).load(configFile, cmdline);
         Optional<LogSink> sink = JsonLoggerFinder.installedSink();
         sink.ifPresent(s -> {
             s.setThreshold(config.logLevel());
@@ -75,9 +79,12 @@ public final class Main {
         if (config.debugConsole()) {
             LOG.log(System.Logger.Level.WARNING, "agent.debug_console is set, but this agent ships no debug console");
         }
+        PolicyEngine policy = AgentServices.policyEngine(config.policyFile(), RegoCompilers.installed(),
+                KernelCmdline.parse(cmdline), System.getenv());
         ContainerHost containers = ContainerHost.start(config.runtime(), initDaemon);
         AgentServer server = new AgentServer(AgentServices.dispatcher(config,
-                Path.of("/sys/devices/system/memory"), initDaemon, containers.handlers()), new Transports());
+                Path.of("/sys/devices/system/memory"), initDaemon, policy, Optional.of(containers.handlers())),
+                new Transports());
         try {
             server.start(config.serverAddr(), config.grpcServerAddr());
         } catch (IOException e) {

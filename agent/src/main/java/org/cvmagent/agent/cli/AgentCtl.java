@@ -5,6 +5,8 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.MethodDescriptor;
 import org.cvmagent.agent.config.DurationText;
+import org.cvmagent.agent.policy.RegoCompiler;
+import org.cvmagent.agent.policy.RegoCompilers;
 import org.cvmagent.proto.agent.HealthCheckResponse;
 import org.cvmagent.rpc.RpcException;
 
@@ -47,7 +49,9 @@ public final class AgentCtl {
               stdout CONTAINER [EXEC_ID] copy the process's stdout (stderr: 'stderr') to ours
                                          until EOF, as the kata shim does (ReadStdout)
               wait CONTAINER [EXEC_ID]   WaitProcess; prints the exit code (137 after SIGKILL)
-            exit status: 0 ok, 1 the agent answered an error, 2 usage, 3 cannot connect
+            """ + PolicyCommands.USAGE + """
+            exit status: 0 ok, 1 the agent answered an error (policy: denied, does not compile,
+            mismatches), 2 usage, 3 cannot connect, 4 no Rego engine in this build
             """;
 
     private final ClientFactory clients;
@@ -55,19 +59,27 @@ public final class AgentCtl {
     private final PrintStream out;
     private final PrintStream err;
     private final Map<String, String> environment;
+    private final PolicyCommands policy;
 
     public AgentCtl(ClientFactory clients, MethodCatalog catalog, PrintStream out, PrintStream err,
                     Map<String, String> environment) {
+        this(clients, catalog, out, err, environment, Optional.empty());
+    }
+
+    /** @param rego the Rego engine for the {@code policy} commands; without one they say so */
+    public AgentCtl(ClientFactory clients, MethodCatalog catalog, PrintStream out, PrintStream err,
+                    Map<String, String> environment, Optional<RegoCompiler> rego) {
         this.clients = clients;
         this.catalog = catalog;
         this.out = out;
         this.err = err;
         this.environment = environment;
+        this.policy = new PolicyCommands(rego, out, err);
     }
 
     public static void main(String[] args) {
         AgentCtl ctl = new AgentCtl(new ClientFactory(new org.cvmagent.transport.Transports()), MethodCatalog.agentServices(), System.out, System.err,
-                System.getenv());
+                System.getenv(), RegoCompilers.installed());
         System.exit(ctl.run(args));
     }
 
@@ -97,6 +109,9 @@ public final class AgentCtl {
             if (command.equals("list")) {
                 list();
                 return EXIT_OK;
+            }
+            if (command.equals("policy")) {
+                return policy.run(args);
             }
             if (command.equals("stdout") || command.equals("stderr") || command.equals("wait")) {
                 return processCommand(command, args, address, grpc, timeout);

@@ -1,9 +1,14 @@
 package org.cvmagent.agent.server;
 
 import org.cvmagent.agent.config.AgentConfig;
+import org.cvmagent.agent.config.KernelCmdline;
 import org.cvmagent.agent.policy.EndpointGate;
 import org.cvmagent.agent.policy.PolicyEngine;
 import org.cvmagent.agent.policy.PolicyGate;
+import org.cvmagent.agent.policy.PolicySource;
+import org.cvmagent.agent.policy.RegoCompiler;
+import org.cvmagent.agent.policy.RegoPolicyEngine;
+import org.cvmagent.agent.policy.ReplaceablePolicy;
 import org.cvmagent.agent.policy.UnevaluablePolicy;
 import org.cvmagent.agent.service.AgentServiceBinding;
 import org.cvmagent.agent.service.AgentVersion;
@@ -11,15 +16,18 @@ import org.cvmagent.agent.service.GuestDetailsHandler;
 import org.cvmagent.agent.service.GuestMemoryInfo;
 import org.cvmagent.agent.service.HealthService;
 import org.cvmagent.agent.service.SandboxHandlers;
+import org.cvmagent.agent.service.SetPolicyHandler;
 import org.cvmagent.rpc.CallGate;
 import org.cvmagent.rpc.CallGates;
 import org.cvmagent.rpc.Dispatcher;
 import org.cvmagent.rpc.ServiceRegistry;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -52,13 +60,54 @@ public final class AgentServices {
         AgentVersion version = AgentVersion.fromBuild();
         var guestDetails = new GuestDetailsHandler(new GuestMemoryInfo(memorySysfs), version, initDaemon,
                 List.of(), sandbox.map(SandboxHandlers::storageDrivers).orElse(List.of()));
+        // SetPolicy is served only by an engine that can replace its policy; elsewhere it stays
+        // UNIMPLEMENTED, like every method this agent does not serve
+        Optional<SetPolicyHandler> setPolicy = policy instanceof ReplaceablePolicy replaceable
+                ? Optional.of(new SetPolicyHandler(replaceable)) : Optional.empty();
         ServiceRegistry registry = new ServiceRegistry(List.of(
-                new AgentServiceBinding(guestDetails, sandbox).binding(),
+                new AgentServiceBinding(guestDetails, sandbox, setPolicy).binding(),
                 new HealthService(version).binding()));
         List<CallGate> gates = new ArrayList<>();
         config.allowedEndpoints().ifPresent(allowed -> gates.add(new EndpointGate(allowed)));
         gates.add(new PolicyGate(policy));
         return new Dispatcher(registry, CallGates.all(gates));
+    }
+
+    /**
+     * The agent's policy engine. With a Rego engine: kata's semantics ({@link RegoPolicyEngine})
+     * starting from the {@link PolicySource} (init-data, else the policy file, else none: allow
+     * all until SetPolicy). Without one: {@link #policyEngine(Path)}'s behaviour, a policy from
+     * init-data counting as a policy file present.
+     *
+     * @throws IOException when a policy or init-data file cannot be read
+     */
+    public static PolicyEngine policyEngine(Path policyFile, Optional<RegoCompiler> compiler, KernelCmdline cmdline,
+                                            Map<String, String> environment) throws IOException {
+        Optional<PolicySource> source;
+        try {
+            source = PolicySource.resolve(policyFile, cmdline, environment);
+        } catch (IllegalArgumentException e) {
+            // malformed init-data: the owner meant to set a policy, so fail closed
+            LOG.log(System.Logger.Level.ERROR, "init-data cannot be read, every request will be denied: " + e.getMessage());
+            return new UnevaluablePolicy(policyFile, "init-data cannot be read: " + e.getMessage());
+        }
+        if (compiler.isEmpty()) {
+            if (source.isPresent() && !source.get().origin().equals(policyFile.toString())) {
+                LOG.log(System.Logger.Level.WARNING, "policy from " + source.get().origin()
+                        + " but this agent has no Rego engine: every request will be denied");
+                return new UnevaluablePolicy(Path.of(source.get().origin()), "this agent build has no Rego engine");
+            }
+            return policyEngine(policyFile);
+        }
+        RegoPolicyEngine engine = new RegoPolicyEngine(compiler.get());
+        if (source.isPresent()) {
+            engine.loadInitial(source.get().text(), source.get().origin());
+            LOG.log(System.Logger.Level.INFO, "agent policy from " + source.get().origin());
+        } else {
+            LOG.log(System.Logger.Level.INFO, "no agent policy at " + policyFile
+                    + ": every request is allowed until SetPolicy sets one");
+        }
+        return engine;
     }
 
     /**

@@ -14,17 +14,26 @@ public final class AgentServiceBinding {
 
     private final GuestDetailsHandler guestDetails;
     private final Optional<SandboxHandlers> sandbox;
+    private final Optional<SetPolicyHandler> setPolicy;
 
     /** @param sandbox the container methods; empty where an agent serves no containers (gate tests) */
     public AgentServiceBinding(GuestDetailsHandler guestDetails, Optional<SandboxHandlers> sandbox) {
+        this(guestDetails, sandbox, Optional.empty());
+    }
+
+    /** @param setPolicy SetPolicy, where the policy engine can replace its policy */
+    public AgentServiceBinding(GuestDetailsHandler guestDetails, Optional<SandboxHandlers> sandbox,
+                               Optional<SetPolicyHandler> setPolicy) {
         this.guestDetails = guestDetails;
         this.sandbox = sandbox;
+        this.setPolicy = setPolicy;
     }
 
     public ServiceBinding binding() {
         ServiceBinding.Builder builder = ServiceBinding.of(AgentServiceGrpc.getServiceDescriptor())
                 .unary(AgentServiceGrpc.getGetGuestDetailsMethod(), guestDetails::handle);
         sandbox.ifPresent(handlers -> handlers.addTo(builder));
+        setPolicy.ifPresent(handler -> builder.unary(AgentServiceGrpc.getSetPolicyMethod(), handler::handle));
         return builder.build();
     }
 }
