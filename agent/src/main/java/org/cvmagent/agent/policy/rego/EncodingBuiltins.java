@@ -42,7 +42,12 @@ final class EncodingBuiltins {
                 Args.str("base64.decode", a, 0))));
         b.add("base64.is_valid", 1, (a, bu) -> {
             try {
-                Base64.getDecoder().decode(Args.str("base64.is_valid", a, 0));
+                String text = Args.str("base64.is_valid", a, 0);
+                // Go's standard encoding insists on padding, which Java's decoder does not
+                if (text.length() % 4 != 0) {
+                    return Value.FALSE;
+                }
+                Base64.getDecoder().decode(text);
                 return Value.TRUE;
             } catch (IllegalArgumentException e) {
                 // not base64 is the answer here, not an error

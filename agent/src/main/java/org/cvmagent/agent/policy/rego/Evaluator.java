@@ -707,7 +707,7 @@ final class Evaluator {
             default -> {
                 TreeSet<Value> values = new TreeSet<>();
                 for (Ast.Rule r : node.rules) {
-                    evalChain(r, Env.root(r.module()), values);
+                    evalChain(r, Env.root(r.module()), values, false);
                 }
                 if (values.size() > 1) {
                     throw new RegoException("eval_conflict_error: complete rules must not produce multiple outputs ("
@@ -730,15 +730,17 @@ final class Evaluator {
     }
 
     /** Evaluates a rule and its else branches from env, adding the values it produces. */
-    private void evalChain(Ast.Rule r, Env env, TreeSet<Value> values) throws RegoException {
+    private void evalChain(Ast.Rule r, Env env, TreeSet<Value> values, boolean allSolutions) throws RegoException {
         for (Ast.Rule b = r; b != null; b = b.elseRule()) {
             int before = values.size();
             boolean[] any = {false};
             Ast.Rule branch = b;
+            // Like regorus (whose outputs kata's tests record, prints included), a complete rule's body
+            // stops at its first solution; a function body runs through all of them.
             evalBody(b.body(), 0, env, e -> headValue(branch, e, (v, e2) -> {
                 any[0] = true;
                 values.add(v);
-                return true;
+                return allSolutions;
             }));
             if (any[0] || values.size() != before) {
                 return;
@@ -823,7 +825,7 @@ final class Evaluator {
                     d = declare(p, d);
                 }
                 bindArgs(r.args(), args, 0, d, e -> {
-                    evalChain(r, e, values);
+                    evalChain(r, e, values, true);
                     return true;
                 });
             }
