@@ -135,7 +135,7 @@ final class Evaluator {
         boolean[] all = {true};
         boolean[] defined = {false};
         evalTerm(ev.domain(), env, (dom, e) -> {
-            defined[0] = true;
+            defined[0] = dom instanceof Value.Arr || dom instanceof Value.Obj || dom instanceof Value.SetV;
             return iterate(dom, (key, val) -> {
                 Env d = declare(ev.value(), declare(ev.key(), e));
                 boolean[] found = {false};
@@ -761,7 +761,7 @@ final class Evaluator {
                 throw new RegoException("rego_type_error: undefined function " + c.name() + " (line " + c.line() + ")");
             }
             if (b.arity() >= 0 && c.args().size() != b.arity()) {
-                if (c.args().size() == b.arity() + 1) {
+                if (c.args().size() == b.arity() + 1 && c.args().get(b.arity()) instanceof Ast.Var) {
                     // f(x, out): the last argument receives the result
                     List<Ast.Term> in = c.args().subList(0, b.arity());
                     Ast.Term out = c.args().get(b.arity());
@@ -770,7 +770,8 @@ final class Evaluator {
                         return r == null || bindPattern(out, r, e, e2 -> k.accept(Value.TRUE, e2));
                     });
                 }
-                throw new RegoException("rego_type_error: " + c.name() + ": arity mismatch (line " + c.line() + ")");
+                throw new RegoException("rego_type_error: `" + c.name() + "` expects " + b.arity() + " arguments (line "
+                        + c.line() + ")");
             }
             return evalList(c.args(), 0, new ArrayList<>(), env, (vals, e) -> {
                 Value r = builtin(() -> b.call(vals, st.budget));

@@ -45,6 +45,9 @@ final class Operators {
         }
         BigDecimal x = a.value();
         BigDecimal y = b.value();
+        if (!op.equals("%") && (!Values.isInteger(x) || !Values.isInteger(y))) {
+            return floating(op, x.doubleValue(), y.doubleValue());
+        }
         return switch (op) {
             case "+" -> Value.num(x.add(y));
             case "-" -> Value.num(x.subtract(y));
@@ -68,9 +71,33 @@ final class Operators {
         };
     }
 
+    /** Integers are exact; a quotient that is not an integer is a double, as in regorus and OPA's JSON. */
     static BigDecimal divide(BigDecimal x, BigDecimal y) {
         BigDecimal q = x.divide(y, MathContext.DECIMAL128);
-        return Values.isInteger(q) ? new BigDecimal(q.toBigInteger()) : q.stripTrailingZeros();
+        if (Values.isInteger(q)) {
+            return new BigDecimal(q.toBigInteger());
+        }
+        return BigDecimal.valueOf(x.doubleValue() / y.doubleValue());
+    }
+
+    /** Arithmetic with a non-integer operand runs in binary floating point, as regorus does. */
+    private static Value floating(String op, double x, double y) throws RegoException {
+        double r = switch (op) {
+            case "+" -> x + y;
+            case "-" -> x - y;
+            case "*" -> x * y;
+            case "/" -> {
+                if (y == 0) {
+                    throw new BuiltinError("eval_builtin_error: div: divide by zero");
+                }
+                yield x / y;
+            }
+            default -> throw new RegoException("unknown operator " + op);
+        };
+        if (Double.isNaN(r) || Double.isInfinite(r)) {
+            throw new BuiltinError("eval_builtin_error: arithmetic result out of range");
+        }
+        return Value.num(BigDecimal.valueOf(r));
     }
 
     static boolean member(Value v, Value coll) {

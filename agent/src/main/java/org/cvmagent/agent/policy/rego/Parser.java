@@ -203,7 +203,7 @@ final class Parser {
                 Ast.Term k = expr();
                 expect("]");
                 if (k instanceof Ast.Scalar s && s.value() instanceof Value.Str str && !sameLine("[")
-                        && !sameLine(".") && !v1Terminal()) {
+                        && !sameLine(".") && !v1Terminal() && !v1) {
                     // p["a"] = 1 names a path when followed by = / := in v1 style; handled in v1Terminal
                     key = k;
                 } else if (k instanceof Ast.Scalar s && s.value() instanceof Value.Str str) {
@@ -245,8 +245,13 @@ final class Parser {
                 kind = Ast.Kind.PARTIAL_OBJECT;
             }
         } else if (key != null && kind == Ast.Kind.PARTIAL_SET && v1 && !viaContains) {
-            // In Rego v1 `p[x] if ...` defines the object key x with value true.
-            kind = Ast.Kind.PARTIAL_OBJECT;
+            throw error(start, "`contains` keyword is required for partial set rules");
+        }
+        if (v1 && !isDefault && peek().is("{") && peek().kind() == Token.Kind.PUNCT) {
+            throw error(peek(), "`if` keyword is required before rule body");
+        }
+        if (v1 && (path.get(module.pkg().size()).equals("input") || path.get(module.pkg().size()).equals("data"))) {
+            throw error(start, path.get(module.pkg().size()) + " cannot be shadowed");
         }
         if (isDefault) {
             if (value == null) {
@@ -288,6 +293,9 @@ final class Parser {
         Ast.Term value = null;
         if (accept("=") || accept(":=")) {
             value = expr();
+        }
+        if (v1 && peek().is("{") && peek().kind() == Token.Kind.PUNCT) {
+            throw error(peek(), "`if` keyword is required before rule body");
         }
         List<Ast.Lit> body = ruleBody();
         Ast.Rule rest = elseChain(path, kind, args);
@@ -378,6 +386,9 @@ final class Parser {
         if (peek().is("=") || peek().is(":=")) {
             String op = next().text();
             Ast.Term rhs = expr();
+            if (op.equals(":=") && e instanceof Ast.Var v && (v.name().equals("input") || v.name().equals("data"))) {
+                throw error(t, v.name() + " cannot be shadowed");
+            }
             if (op.equals(":=") && !bindable(e)) {
                 throw error(t, "assignment operator := requires left-hand side to have bindable variables");
             }
@@ -502,6 +513,11 @@ final class Parser {
             } else if (sameLine("(") && callable(head, path)) {
                 Token t = next();
                 String name = callName(head, path);
+                if (name.equals("set") && accept(")")) {
+                    head = new Ast.SetLit(List.of(), t.line());
+                    path = new ArrayList<>();
+                    continue;
+                }
                 List<Ast.Term> args = new ArrayList<>();
                 if (!accept(")")) {
                     do {

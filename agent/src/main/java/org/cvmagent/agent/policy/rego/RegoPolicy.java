@@ -67,6 +67,12 @@ public final class RegoPolicy {
         }, input, data);
     }
 
+    /** The value at path as the engine holds it (sets stay sets), for the conformance tests. */
+    Optional<Value> queryValue(String path, JsonNode input, JsonNode data, boolean strict) throws RegoException {
+        List<String> segments = List.of(path.split("\\."));
+        return run(DEFAULT_TIMEOUT, strict, (ev, st) -> ev.evalPath(segments), input, data);
+    }
+
     /** Evaluates a query body; each result maps the query's variables to their values. For tests. */
     List<java.util.Map<String, Value>> queryBody(String body, JsonNode input, JsonNode data, boolean strict)
             throws RegoException {
