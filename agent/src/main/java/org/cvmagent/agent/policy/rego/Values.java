@@ -79,7 +79,15 @@ public final class Values {
     private static JsonNode numberNode(BigDecimal d) {
         if (isInteger(d)) {
             BigInteger i = d.toBigIntegerExact();
+            // the narrowest node, as Jackson's own parser would produce, so results equal parsed JSON
+            if (i.bitLength() < 32) {
+                return NODES.numberNode(i.intValue());
+            }
             return i.bitLength() < 64 ? NODES.numberNode(i.longValue()) : NODES.numberNode(i);
+        }
+        double dv = d.doubleValue();
+        if (!Double.isInfinite(dv) && BigDecimal.valueOf(dv).compareTo(d) == 0) {
+            return NODES.numberNode(dv);
         }
         return NODES.numberNode(d);
     }
