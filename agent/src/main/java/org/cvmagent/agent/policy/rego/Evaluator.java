@@ -854,19 +854,16 @@ final class Evaluator {
     }
 
     private boolean evalPrint(Ast.Call c, Env env, K k) throws RegoException {
-        StringBuilder sb = new StringBuilder();
+        List<List<Value>> args = new ArrayList<>(c.args().size());
         for (Ast.Term a : c.args()) {
-            if (!sb.isEmpty()) {
-                sb.append(' ');
-            }
-            List<String> parts = new ArrayList<>();
+            List<Value> vals = new ArrayList<>(1);
             evalTerm(a, env, (v, e) -> {
-                parts.add(Values.toDisplay(v));
+                vals.add(v);
                 return true;
             });
-            sb.append(parts.isEmpty() ? "<undefined>" : String.join(" ", parts));
+            args.add(vals);
         }
-        st.prints.add(sb.toString());
+        st.prints.add(args);
         return k.accept(Value.TRUE, env);
     }
 

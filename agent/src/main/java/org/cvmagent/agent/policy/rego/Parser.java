@@ -599,7 +599,7 @@ final class Parser {
                     items.add(expr());
                 }
                 expect("]");
-                return new Ast.ArrayLit(List.copyOf(items), t.line());
+                return Folding.array(List.copyOf(items), t.line());
             }
             case "{" -> {
                 return braceTerm(t);
@@ -628,7 +628,7 @@ final class Parser {
                 entries.add(new Ast.KV(k, expr()));
             }
             expect("}");
-            return new Ast.ObjectLit(List.copyOf(entries), t.line());
+            return Folding.object(List.copyOf(entries), t.line());
         }
         if (accept("|")) {
             return new Ast.SetCompr(first, comprehensionBody("}"), t.line());
@@ -641,7 +641,7 @@ final class Parser {
             items.add(expr());
         }
         expect("}");
-        return new Ast.SetLit(List.copyOf(items), t.line());
+        return Folding.set(List.copyOf(items), t.line());
     }
 
     private List<Ast.Lit> comprehensionBody(String close) throws RegoException {

@@ -7,6 +7,7 @@ import java.util.Optional;
 /** The value of a queried rule (empty when undefined) and the print() output gathered, in order. */
 public record QueryResult(Optional<JsonNode> value, List<String> prints) {
     public QueryResult {
-        prints = List.copyOf(prints);
+        // the engine hands over an unmodifiable log that formats lines when read
+        prints = prints instanceof PrintLog ? java.util.Collections.unmodifiableList(prints) : List.copyOf(prints);
     }
 }

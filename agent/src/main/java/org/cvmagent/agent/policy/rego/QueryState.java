@@ -19,9 +19,9 @@ final class QueryState {
     final Map<RuleTree.Node, Optional<Value>> cache = new IdentityHashMap<>();
     final Set<RuleTree.Node> inProgress = new HashSet<>();
     final Budget budget;
-    final List<String> prints;
+    final PrintLog prints;
 
-    QueryState(Value input, Value data, Set<List<String>> masked, Budget budget, List<String> prints) {
+    QueryState(Value input, Value data, Set<List<String>> masked, Budget budget, PrintLog prints) {
         this.input = input;
         this.data = data;
         this.masked = masked;
