@@ -260,9 +260,7 @@ final class Evaluator {
         if (m.imports().containsKey(name)) {
             return false;
         }
-        List<String> p = new ArrayList<>(m.pkg());
-        p.add(name);
-        return tree.find(p) == null;
+        return tree.local(m, name) == null;
     }
 
     /** Whether t is a variable with no value yet, which a unification may bind. */
@@ -488,15 +486,23 @@ final class Evaluator {
                 if (alias != null) {
                     return evalAbsolute(alias, path, env, k);
                 }
-                List<String> p = new ArrayList<>(m.pkg());
-                p.add(name);
-                if (tree.find(p) != null) {
-                    return evalAbsolute(p, path, env, k);
+                RuleTree.Node local = tree.local(m, name);
+                if (local != null) {
+                    return walk(local, baseAt(local.path), path, 0, env, k);
                 }
             }
         }
         throw new RegoException("rego_unsafe_var_error: var " + (v.wildcard() ? "_" : name) + " is unsafe (line "
                 + v.line() + ")");
+    }
+
+    /** The base data document at an absolute path, or null. */
+    private Value baseAt(List<String> path) {
+        Value v = st.data;
+        for (int i = 1; i < path.size() && v != null; i++) {
+            v = lookup(v, Value.str(path.get(i)));
+        }
+        return v;
     }
 
     private boolean evalAbsolute(List<String> abs, List<Ast.Term> path, Env env, K k) throws RegoException {
@@ -797,22 +803,7 @@ final class Evaluator {
     }
 
     private RuleTree.Node resolveFunction(String name, Env env) {
-        List<String> parts = List.of(name.split("\\."));
-        List<String> abs;
-        Ast.Module m = env.module();
-        if (parts.get(0).equals("data")) {
-            abs = parts;
-        } else if (m != null && m.imports().containsKey(parts.get(0))) {
-            abs = new ArrayList<>(m.imports().get(parts.get(0)));
-            abs.addAll(parts.subList(1, parts.size()));
-        } else if (m != null) {
-            abs = new ArrayList<>(m.pkg());
-            abs.addAll(parts);
-        } else {
-            return null;
-        }
-        RuleTree.Node n = tree.find(abs);
-        return n != null && n.kind == Ast.Kind.FUNCTION ? n : null;
+        return env.module() == null ? null : tree.function(env.module(), name);
     }
 
     private Value callFunction(RuleTree.Node fn, List<Value> args) throws RegoException {

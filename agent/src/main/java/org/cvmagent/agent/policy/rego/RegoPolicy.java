@@ -23,6 +23,16 @@ public final class RegoPolicy {
     private final RuleTree tree;
     private final Builtins builtins;
     private final List<Ast.Module> modules;
+    /**
+     * Threads with deep stacks for evaluation, kept for reuse (creating one per query would cost
+     * more than a typical decision); idle ones end after a minute and none keeps the JVM alive.
+     */
+    private final java.util.concurrent.ExecutorService evaluators = java.util.concurrent.Executors.newCachedThreadPool(
+            r -> {
+                Thread t = new Thread(null, r, "rego-eval", EVAL_STACK_BYTES);
+                t.setDaemon(true);
+                return t;
+            });
 
     private RegoPolicy(RuleTree tree, Builtins builtins, List<Ast.Module> modules) {
         this.tree = tree;
@@ -42,6 +52,7 @@ public final class RegoPolicy {
                 tree.add(r);
             }
         }
+        tree.seal(mods);
         return new RegoPolicy(tree, new Builtins(), List.copyOf(mods));
     }
 
@@ -114,7 +125,7 @@ public final class RegoPolicy {
         Evaluator ev = new Evaluator(tree, builtins, st, strict);
         AtomicReference<T> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = new Thread(null, () -> {
+        java.util.concurrent.Future<?> done = evaluators.submit(() -> {
             try {
                 result.set(body.run(ev, st));
             } catch (RegoException | RuntimeException e) {
@@ -122,14 +133,15 @@ public final class RegoPolicy {
             } catch (StackOverflowError e) {
                 failure.set(new RegoException("eval_limit_error: evaluation nested too deeply", e));
             }
-        }, "rego-eval", EVAL_STACK_BYTES);
-        t.start();
+        });
         try {
-            t.join();
+            done.get();
         } catch (InterruptedException e) {
-            t.interrupt();
+            done.cancel(true);
             Thread.currentThread().interrupt();
             throw new RegoException("evaluation interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new RegoException("evaluation failed: " + e.getCause(), e.getCause());
         }
         Throwable f = failure.get();
         if (f instanceof RegoException re) {

@@ -29,6 +29,58 @@ final class RuleTree {
     }
 
     final Node root = new Node(List.of("data"));
+    /** Per module: its package's node and the names its calls may use for each function. */
+    private final Map<Ast.Module, Node> packages = new java.util.IdentityHashMap<>();
+    private final Map<Ast.Module, Map<String, Node>> functions = new java.util.IdentityHashMap<>();
+
+    /** Indexes names once all modules are added; the tree is read-only afterwards. */
+    void seal(List<Ast.Module> modules) {
+        List<Node> fns = new ArrayList<>();
+        collectFunctions(root, fns);
+        for (Ast.Module m : modules) {
+            packages.put(m, find(m.pkg()));
+            Map<String, Node> names = new java.util.HashMap<>();
+            for (Node f : fns) {
+                names.put(String.join(".", f.path), f);
+                if (f.path.size() > m.pkg().size() && f.path.subList(0, m.pkg().size()).equals(m.pkg())) {
+                    names.put(String.join(".", f.path.subList(m.pkg().size(), f.path.size())), f);
+                }
+            }
+            // an import alias shadows a package-local name
+            for (Node f : fns) {
+                for (Map.Entry<String, List<String>> imp : m.imports().entrySet()) {
+                    List<String> target = imp.getValue();
+                    if (f.path.equals(target)) {
+                        names.put(imp.getKey(), f);
+                    }
+                    if (f.path.size() > target.size() && f.path.subList(0, target.size()).equals(target)) {
+                        names.put(imp.getKey() + "." + String.join(".", f.path.subList(target.size(),
+                                f.path.size())), f);
+                    }
+                }
+            }
+            functions.put(m, names);
+        }
+    }
+
+    private static void collectFunctions(Node n, List<Node> out) {
+        if (n.kind == Ast.Kind.FUNCTION) {
+            out.add(n);
+        }
+        n.children.values().forEach(c -> collectFunctions(c, out));
+    }
+
+    /** The node of a rule or package named `name` in module m's package, or null. */
+    Node local(Ast.Module m, String name) {
+        Node pkg = packages.get(m);
+        return pkg == null ? null : pkg.children.get(name);
+    }
+
+    /** The user function a call named `name` in module m refers to, or null. */
+    Node function(Ast.Module m, String name) {
+        Map<String, Node> names = functions.get(m);
+        return names == null ? null : names.get(name);
+    }
 
     void add(Ast.Rule r) throws RegoException {
         Node n = root;
