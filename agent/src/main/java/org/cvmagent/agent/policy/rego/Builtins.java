@@ -26,6 +26,7 @@ final class Builtins {
         EncodingBuiltins.register(this);
         TypeBuiltins.register(this);
         RegexBuiltins.register(this);
+        JsonPatchBuiltin.register(this);
     }
 
     void add(String name, int arity, Fn fn) {

@@ -78,6 +78,16 @@ final class Evaluator {
         return out;
     }
 
+    /** All values of a term, for expression queries. */
+    List<Value> evalValues(Ast.Term t, Ast.Module module) throws RegoException {
+        List<Value> out = new ArrayList<>();
+        evalTerm(t, Env.root(module), (v, e) -> {
+            out.add(v);
+            return true;
+        });
+        return out;
+    }
+
     // ---- bodies and literals
 
     boolean evalBody(List<Ast.Lit> body, int i, Env env, BodyK k) throws RegoException {

@@ -91,6 +91,14 @@ public final class RegoPolicy {
         Ast.Module m = modules.isEmpty() ? null : modules.get(0);
         return run(DEFAULT_TIMEOUT, strict, (ev, st) -> {
             List<java.util.Map<String, Value>> out = new ArrayList<>();
+            if (lits.size() == 1 && lits.get(0) instanceof Ast.ExprLit x && x.withs().isEmpty() && !x.negated()
+                    && !(x.expr() instanceof Ast.Binary b && (b.op().equals("=") || b.op().equals(":=")))) {
+                // a lone expression: its values are the results
+                for (Value v : ev.evalValues(x.expr(), m)) {
+                    out.add(java.util.Map.of("", v));
+                }
+                return out;
+            }
             for (Env e : ev.evalQuery(lits, m)) {
                 java.util.Map<String, Value> row = new java.util.TreeMap<>();
                 collectVars(lits, e, row);

@@ -28,7 +28,11 @@ final class StringBuiltins {
         b.add("endswith", 2, (a, bu) -> Value.bool(Args.str("endswith", a, 0).endsWith(Args.str("endswith", a, 1))));
         b.add("indexof", 2, (a, bu) -> {
             String s = Args.str("indexof", a, 0);
-            int i = s.indexOf(Args.str("indexof", a, 1));
+            String sub = Args.str("indexof", a, 1);
+            if (sub.isEmpty()) {
+                return Value.num(-1);
+            }
+            int i = s.indexOf(sub);
             return Value.num(i < 0 ? -1 : s.codePointCount(0, i));
         });
         b.add("indexof_n", 2, (a, bu) -> {

@@ -7,7 +7,7 @@ import java.util.NavigableSet;
 
 /**
  * An immutable Rego value. Values are totally ordered as OPA orders them (null, boolean, number,
- * string, array, object, set) so sets and object keys can live in sorted collections; equality is
+ * string, array, set, object: regorus's order, which its conformance cases expect) so sets and object keys can live in sorted collections; equality is
  * that ordering (numbers compare by value, 1 == 1.0).
  */
 public sealed interface Value extends Comparable<Value> {
@@ -51,12 +51,12 @@ public sealed interface Value extends Comparable<Value> {
 
     /** Entries are never modified after construction. */
     record Obj(NavigableMap<Value, Value> map) implements Value {
-        public int rank() { return 5; }
+        public int rank() { return 6; }
     }
 
     /** Elements are never modified after construction. */
     record SetV(NavigableSet<Value> items) implements Value {
-        public int rank() { return 6; }
+        public int rank() { return 5; }
     }
 
     Null NULL = new Null();
