@@ -1,10 +1,12 @@
 package org.cvmagent.agent.policy.rego;
 
-/** The limits of one query: evaluation steps, nesting depth and a wall-clock deadline. */
+/** The limits of one query (evaluation steps, nesting depth, a wall-clock deadline) and its clock reading. */
 final class Budget {
     private final long maxSteps;
     private final int maxDepth;
     private final long deadlineNanos;
+    /** time.now_ns: one instant for the whole query, as OPA fixes it. */
+    private final long nowEpochNanos;
     private long steps;
     private int depth;
 
@@ -12,6 +14,12 @@ final class Budget {
         this.maxSteps = maxSteps;
         this.maxDepth = maxDepth;
         this.deadlineNanos = deadlineNanos;
+        java.time.Instant now = java.time.Instant.now();
+        this.nowEpochNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    long nowEpochNanos() {
+        return nowEpochNanos;
     }
 
     void step() throws RegoException {

@@ -27,6 +27,7 @@ final class Builtins {
         TypeBuiltins.register(this);
         RegexBuiltins.register(this);
         JsonPatchBuiltin.register(this);
+        TimeBuiltins.register(this);
     }
 
     void add(String name, int arity, Fn fn) {
