@@ -107,11 +107,17 @@ final class Evaluator {
                 }
                 yield k.accept(e);
             }
-            case Ast.SomeIn s -> evalTerm(s.coll(), env, (coll, e) -> iterate(coll, (key, val) -> {
+            case Ast.SomeIn s -> evalTerm(s.coll(), env, (coll, e) -> {
+                if (strict && !(coll instanceof Value.Arr || coll instanceof Value.Obj || coll instanceof Value.SetV)) {
+                    throw new RegoException("eval_type_error: `some .. in collection` expects array/set/object, got "
+                            + Values.typeName(coll) + " (line " + s.line() + ")");
+                }
+                return iterate(coll, (key, val) -> {
                 Env d = declare(s.value(), declare(s.key(), e));
                 return bindPattern(s.value(), val, d, d2 -> s.key() == null ? k.accept(d2)
                         : bindPattern(s.key(), key, d2, k));
-            }));
+                });
+            });
             case Ast.Every ev -> evalEvery(ev, env, k);
             case Ast.ExprLit x -> x.withs().isEmpty() ? evalExprLit(x, env, k) : evalWith(x, env, k);
         };
@@ -613,7 +619,12 @@ final class Evaluator {
         }
         if (node.hasRules()) {
             if (node.kind == Ast.Kind.FUNCTION) {
-                return true;
+                // a function without parameters is also a document
+                if (arity(node) != 0) {
+                    return true;
+                }
+                Value v = callFunction(node, List.of());
+                return v == null || select(v, path, i, env, k);
             }
             Optional<Value> v = ruleValue(node);
             return v.isEmpty() || select(v.get(), path, i, env, k);
@@ -657,7 +668,10 @@ final class Evaluator {
             return base;
         }
         if (node.hasRules()) {
-            return node.kind == Ast.Kind.FUNCTION ? null : ruleValue(node).orElse(null);
+            if (node.kind == Ast.Kind.FUNCTION) {
+                return arity(node) == 0 ? callFunction(node, List.of()) : null;
+            }
+            return ruleValue(node).orElse(null);
         }
         TreeMap<Value, Value> out = new TreeMap<>();
         if (base instanceof Value.Obj o) {
@@ -794,7 +808,7 @@ final class Evaluator {
                 return r == null || k.accept(r, e);
             });
         }
-        int arity = fn.rules.isEmpty() ? fn.defaultRule.args().size() : fn.rules.get(0).args().size();
+        int arity = arity(fn);
         if (c.args().size() == arity + 1) {
             List<Ast.Term> in = c.args().subList(0, arity);
             Ast.Term out = c.args().get(arity);
@@ -810,6 +824,10 @@ final class Evaluator {
             Value r = callFunction(fn, vals);
             return r == null || k.accept(r, e);
         });
+    }
+
+    private static int arity(RuleTree.Node fn) {
+        return fn.rules.isEmpty() ? fn.defaultRule.args().size() : fn.rules.get(0).args().size();
     }
 
     private RuleTree.Node resolveFunction(String name, Env env) {

@@ -20,6 +20,7 @@ final class Parser {
     private int p;
     private int wildcards;
     private boolean v1;
+    private boolean sawFuture;
     private Ast.Module module;
 
     private Parser(List<Token> toks, String file) {
@@ -157,8 +158,15 @@ final class Parser {
             }
             String root = path.get(0);
             if (root.equals("rego") && path.size() == 2 && path.get(1).equals("v1")) {
+                if (v1 || sawFuture) {
+                    throw error(it, "this import shadows previous import");
+                }
                 v1 = true;
             } else if (root.equals("future")) {
+                if (v1) {
+                    throw error(it, "this import shadows previous import");
+                }
+                sawFuture = true;
                 if (path.size() < 2 || !path.get(1).equals("keywords")) {
                     throw error(it, "unknown future import");
                 }
@@ -256,6 +264,10 @@ final class Parser {
         if (isDefault) {
             if (value == null) {
                 throw error(start, "default rule must have a value");
+            }
+            String bad = nonConstant(value);
+            if (bad != null) {
+                throw error(start, "invalid `" + bad + "` in default value");
             }
             return List.of(new Ast.Rule(List.copyOf(path), kind, args, key, value, List.of(), null, true, module,
                     start.line()));
@@ -407,6 +419,30 @@ final class Parser {
         return new Ast.ExprLit(e, negated, List.copyOf(withs), t.line());
     }
 
+    /** What makes a default value non-constant (OPA wants a value known without evaluation), or null. */
+    private static String nonConstant(Ast.Term t) {
+        return switch (t) {
+            case Ast.Scalar s -> null;
+            case Ast.Ref r -> "ref";
+            case Ast.Var v -> "var";
+            case Ast.Binary b -> switch (b.op()) {
+                case "+", "-", "*", "/", "%" -> "arithexpr";
+                case "|", "&" -> "binexpr";
+                default -> "boolexpr";
+            };
+            case Ast.In in -> "membership";
+            case Ast.Neg n -> "arithexpr";
+            case Ast.Call c -> null;
+            case Ast.ArrayLit a -> a.items().stream().map(Parser::nonConstant).filter(x -> x != null).findFirst()
+                    .orElse(null);
+            case Ast.SetLit a -> a.items().stream().map(Parser::nonConstant).filter(x -> x != null).findFirst()
+                    .orElse(null);
+            case Ast.ObjectLit o -> o.entries().stream().map(kv -> nonConstant(kv.value())).filter(x -> x != null)
+                    .findFirst().orElse(null);
+            default -> null;
+        };
+    }
+
     private static boolean bindable(Ast.Term t) {
         return switch (t) {
             case Ast.Var v -> true;
@@ -483,11 +519,11 @@ final class Parser {
     private Ast.Term unary() throws RegoException {
         if (peek().is("-") && peek().kind() == Token.Kind.PUNCT) {
             Token t = next();
-            if (peek().kind() == Token.Kind.NUMBER && !peek().newlineBefore()) {
+            if (peek().kind() == Token.Kind.NUMBER) {
                 Token n = next();
                 return selectors(new Ast.Scalar(Value.num(new BigDecimal("-" + n.text())), t.line()));
             }
-            return new Ast.Neg(unary(), t.line());
+            throw error(t, "unary - can only be used with numeric literals");
         }
         return primaryWithSelectors();
     }

@@ -38,7 +38,14 @@ final class RuleTree {
         List<Node> fns = new ArrayList<>();
         collectFunctions(root, fns);
         for (Ast.Module m : modules) {
-            packages.put(m, find(m.pkg()));
+            // a package with no rules still exists as an empty document
+            Node pkg = root;
+            for (int i = 1; i < m.pkg().size(); i++) {
+                Node parent = pkg;
+                int depth = i + 1;
+                pkg = pkg.children.computeIfAbsent(m.pkg().get(i), x -> new Node(List.copyOf(m.pkg().subList(0, depth))));
+            }
+            packages.put(m, pkg);
             Map<String, Node> names = new java.util.HashMap<>();
             for (Node f : fns) {
                 names.put(String.join(".", f.path), f);
