@@ -7,6 +7,8 @@ final class Budget {
     private final long deadlineNanos;
     /** time.now_ns: one instant for the whole query, as OPA fixes it. */
     private final long nowEpochNanos;
+    /** Results of rand.intn and uuid.rfc4122 by arguments: OPA keeps them stable within a query. */
+    final java.util.Map<java.util.List<Value>, Value> randomness = new java.util.HashMap<>();
     private long steps;
     private int depth;
 

@@ -785,6 +785,9 @@ final class Evaluator {
             return evalPrint(c, env, k);
         }
         RuleTree.Node fn = resolveFunction(c.name(), env);
+        if (fn == null && c.name().equals("walk")) {
+            return evalWalk(c, env, k);
+        }
         if (fn == null) {
             Builtins.Builtin b = builtins.get(c.name());
             if (b == null) {
@@ -824,6 +827,41 @@ final class Evaluator {
             Value r = callFunction(fn, vals);
             return r == null || k.accept(r, e);
         });
+    }
+
+    /** walk(x): every [path, value] pair of x, pre-order; a relation, so it may yield many results. */
+    private boolean evalWalk(Ast.Call c, Env env, K k) throws RegoException {
+        if (c.args().isEmpty() || c.args().size() > 2) {
+            throw new RegoException("rego_type_error: `walk` expects 1 argument (line " + c.line() + ")");
+        }
+        return evalTerm(c.args().get(0), env, (root, e) -> {
+            List<Value> pairs = new ArrayList<>();
+            walkPairs(new ArrayList<>(), root, pairs);
+            for (Value pair : pairs) {
+                boolean more = c.args().size() == 2
+                        ? bindPattern(c.args().get(1), pair, e, e2 -> k.accept(Value.TRUE, e2))
+                        : k.accept(pair, e);
+                if (!more) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    private void walkPairs(List<Value> path, Value v, List<Value> out) throws RegoException {
+        st.budget.step();
+        out.add(Values.arr(List.of(Values.arr(new ArrayList<>(path)), v)));
+        List<Value[]> children = new ArrayList<>();
+        iterate(v, (key, val) -> {
+            children.add(new Value[] {key, val});
+            return true;
+        });
+        for (Value[] kv : children) {
+            path.add(kv[0]);
+            walkPairs(path, kv[1], out);
+            path.remove(path.size() - 1);
+        }
     }
 
     private static int arity(RuleTree.Node fn) {

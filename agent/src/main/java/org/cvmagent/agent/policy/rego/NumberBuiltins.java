@@ -40,6 +40,20 @@ final class NumberBuiltins {
             }
             return range(Args.integer("numbers.range_step", a, 0), Args.integer("numbers.range_step", a, 1), step, bu);
         });
+        b.add("rand.intn", 2, (a, bu) -> {
+            String key = Args.str("rand.intn", a, 0);
+            long n = Args.integer("rand.intn", a, 1);
+            if (n == 0) {
+                return Value.num(0);
+            }
+            return bu.randomness.computeIfAbsent(List.of(Value.str("rand.intn"), Value.str(key), Value.num(n)),
+                    x -> Value.num(java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.abs(n))));
+        });
+        b.add("uuid.rfc4122", 1, (a, bu) -> {
+            String key = Args.str("uuid.rfc4122", a, 0);
+            return bu.randomness.computeIfAbsent(List.of(Value.str("uuid.rfc4122"), Value.str(key)),
+                    x -> Value.str(java.util.UUID.randomUUID().toString()));
+        });
         b.add("plus", 2, (a, bu) -> Operators.arith("+", a.get(0), a.get(1)));
         b.add("minus", 2, (a, bu) -> Operators.binary("-", a.get(0), a.get(1)));
         b.add("mul", 2, (a, bu) -> Operators.arith("*", a.get(0), a.get(1)));
