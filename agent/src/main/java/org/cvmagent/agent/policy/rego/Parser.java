@@ -273,6 +273,7 @@ final class Parser {
                     start.line()));
         }
         List<Ast.Lit> body = ruleBody();
+        DeclarationCheck.check(body, args, file);
         Ast.Rule elseRule = elseChain(path, kind, args);
         return List.of(new Ast.Rule(List.copyOf(path), kind, args, key, value, body, elseRule, false, module,
                 start.line()));
@@ -310,6 +311,7 @@ final class Parser {
             throw error(peek(), "`if` keyword is required before rule body");
         }
         List<Ast.Lit> body = ruleBody();
+        DeclarationCheck.check(body, args, file);
         Ast.Rule rest = elseChain(path, kind, args);
         return new Ast.Rule(List.copyOf(path), kind, args, null, value, body, rest, false, module, e.line());
     }
