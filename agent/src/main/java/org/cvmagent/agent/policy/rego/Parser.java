@@ -272,6 +272,9 @@ final class Parser {
             return List.of(new Ast.Rule(List.copyOf(path), kind, args, key, value, List.of(), null, true, module,
                     start.line()));
         }
+        if (value == null && !viaContains && !keyword("if") && !(peek().is("{") && peek().kind() == Token.Kind.PUNCT)) {
+            throw error(start, "rule must have a body or assignment");
+        }
         List<Ast.Lit> body = ruleBody();
         DeclarationCheck.check(body, args, file);
         Ast.Rule elseRule = elseChain(path, kind, args);
