@@ -29,10 +29,8 @@ final class JsonPatchBuiltin {
                 } catch (Inapplicable e) {
                     return null;
                 }
-                if (doc == null) {
-                    return null;
-                }
             }
+            // null here means the root was removed: no document at all
             return doc;
         });
     }
@@ -111,7 +109,8 @@ final class JsonPatchBuiltin {
             if (!s.matches("0|[1-9][0-9]{0,9}")) {
                 throw new Inapplicable();
             }
-        } else if (k instanceof Value.Num n && n.value().scale() <= 0 && n.value().signum() >= 0) {
+        } else if (k instanceof Value.Num n && n.value().scale() <= 0 && n.value().signum() >= 0
+                && n.value().precision() <= 10) {
             s = n.value().toPlainString();
         } else {
             throw new Inapplicable();

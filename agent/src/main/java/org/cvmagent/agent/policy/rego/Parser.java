@@ -543,6 +543,9 @@ final class Parser {
             if (sameLine(".")) {
                 next();
                 Token t = next();
+                if (t.newlineBefore()) {
+                    throw error(t, "invalid whitespace between . and identifier");
+                }
                 if (t.kind() != Token.Kind.IDENT) {
                     throw error(t, "expected identifier after '.'");
                 }
