@@ -88,9 +88,11 @@ final class Ast {
     /**
      * One rule definition. path is absolute (package + head). key is the set element or object key
      * of partial rules; value is the head value (true when absent); elseRule chains `else` branches.
+     * mergeValues: a head like p[a][b] := v is the partial object p[a] := {b: v} whose values for
+     * the same key merge.
      */
     record Rule(List<String> path, Kind kind, List<Term> args, Term key, Term value, List<Lit> body, Rule elseRule,
-            boolean isDefault, Module module, int line) {
+            boolean isDefault, Module module, int line, boolean mergeValues) {
     }
 
     /** A parsed module; imports map an alias to the absolute ref it stands for ("data.x.y", "input.z"). */

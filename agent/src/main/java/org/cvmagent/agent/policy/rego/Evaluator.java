@@ -724,10 +724,14 @@ final class Evaluator {
                 for (Ast.Rule r : node.rules) {
                     Env root = Env.root(r.module());
                     evalBody(r.body(), 0, root, e -> evalTerm(r.key(), e, (key, e2) -> headValue(r, e2, (v, e3) -> {
-                        Value prev = out.put(key, v);
-                        if (prev != null && !prev.equals(v)) {
+                        Value prev = out.get(key);
+                        if (prev != null && r.mergeValues() && prev instanceof Value.Obj po && v instanceof Value.Obj no) {
+                            out.put(key, merge(po, no, node));
+                        } else if (prev != null && !prev.equals(v)) {
                             throw new RegoException("eval_conflict_error: object keys must be unique (rule "
                                     + node.name() + ")");
+                        } else {
+                            out.put(key, v);
                         }
                         return true;
                     })));
@@ -753,6 +757,22 @@ final class Evaluator {
                 return Optional.of(values.first());
             }
         }
+    }
+
+    /** Deep merge of the values p[a][b]... rules give for one key; differing leaves conflict. */
+    private static Value merge(Value.Obj a, Value.Obj b, RuleTree.Node node) throws RegoException {
+        TreeMap<Value, Value> m = new TreeMap<>(a.map());
+        for (Map.Entry<Value, Value> e : b.map().entrySet()) {
+            Value prev = m.get(e.getKey());
+            if (prev == null || prev.equals(e.getValue())) {
+                m.put(e.getKey(), e.getValue());
+            } else if (prev instanceof Value.Obj po && e.getValue() instanceof Value.Obj no) {
+                m.put(e.getKey(), merge(po, no, node));
+            } else {
+                throw new RegoException("eval_conflict_error: object keys must be unique (rule " + node.name() + ")");
+            }
+        }
+        return Values.obj(m);
     }
 
     private boolean headValue(Ast.Rule r, Env env, K k) throws RegoException {

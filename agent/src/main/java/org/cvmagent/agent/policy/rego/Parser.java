@@ -198,6 +198,7 @@ final class Parser {
         List<String> path = new ArrayList<>(module.pkg());
         path.add(ident());
         Ast.Term key = null;
+        List<Ast.Term> extraKeys = new ArrayList<>();
         Ast.Kind kind = Ast.Kind.COMPLETE;
         List<Ast.Term> args = List.of();
         while (sameLine(".") || sameLine("[")) {
@@ -216,10 +217,9 @@ final class Parser {
                     key = k;
                 } else if (k instanceof Ast.Scalar s && s.value() instanceof Value.Str str) {
                     path.add(str.value());
+                } else if (key != null) {
+                    extraKeys.add(k);
                 } else {
-                    if (key != null) {
-                        throw error(peek(), "rule head refs with several variables are not supported");
-                    }
                     key = k;
                 }
             }
@@ -252,7 +252,7 @@ final class Parser {
             if (kind == Ast.Kind.PARTIAL_SET) {
                 kind = Ast.Kind.PARTIAL_OBJECT;
             }
-        } else if (key != null && kind == Ast.Kind.PARTIAL_SET && v1 && !viaContains) {
+        } else if (key != null && kind == Ast.Kind.PARTIAL_SET && v1 && !viaContains && extraKeys.isEmpty()) {
             throw error(start, "`contains` keyword is required for partial set rules");
         }
         if (v1 && !isDefault && peek().is("{") && peek().kind() == Token.Kind.PUNCT) {
@@ -270,7 +270,7 @@ final class Parser {
                 throw error(start, "invalid `" + bad + "` in default value");
             }
             return List.of(new Ast.Rule(List.copyOf(path), kind, args, key, value, List.of(), null, true, module,
-                    start.line()));
+                    start.line(), false));
         }
         if (value == null && !viaContains && !keyword("if") && !(peek().is("{") && peek().kind() == Token.Kind.PUNCT)) {
             throw error(start, "rule must have a body or assignment");
@@ -278,8 +278,16 @@ final class Parser {
         List<Ast.Lit> body = ruleBody();
         DeclarationCheck.check(body, args, file);
         Ast.Rule elseRule = elseChain(path, kind, args);
+        if (!extraKeys.isEmpty()) {
+            Ast.Term v = value == null ? new Ast.Scalar(Value.TRUE, start.line()) : value;
+            for (int i = extraKeys.size() - 1; i >= 0; i--) {
+                v = new Ast.ObjectLit(List.of(new Ast.KV(extraKeys.get(i), v)), start.line());
+            }
+            return List.of(new Ast.Rule(List.copyOf(path), Ast.Kind.PARTIAL_OBJECT, args, key, v, body, elseRule, false,
+                    module, start.line(), true));
+        }
         return List.of(new Ast.Rule(List.copyOf(path), kind, args, key, value, body, elseRule, false, module,
-                start.line()));
+                start.line(), false));
     }
 
     /** Whether the token after a `]` in a head ends the head with a value assignment. */
@@ -316,7 +324,7 @@ final class Parser {
         List<Ast.Lit> body = ruleBody();
         DeclarationCheck.check(body, args, file);
         Ast.Rule rest = elseChain(path, kind, args);
-        return new Ast.Rule(List.copyOf(path), kind, args, null, value, body, rest, false, module, e.line());
+        return new Ast.Rule(List.copyOf(path), kind, args, null, value, body, rest, false, module, e.line(), false);
     }
 
     private List<Ast.Lit> braceBody() throws RegoException {
