@@ -178,7 +178,26 @@ final class Evaluator {
         Value input = st.input;
         Value data = st.data;
         Set<List<String>> masked = new HashSet<>(st.masked);
+        Map<Object, Object> mocks = new java.util.HashMap<>(st.mocks);
         for (Ast.With w : x.withs()) {
+            String targetName = dottedName(w.target());
+            RuleTree.Node fnTarget = targetName == null ? null : resolveFunction(targetName, env);
+            if (fnTarget != null || (targetName != null && builtins.get(targetName) != null)) {
+                // replacing a function: by another function, a builtin, or a constant value
+                String replName = dottedName(w.value());
+                Object repl = replName == null ? null : resolveFunction(replName, env);
+                if (repl == null && replName != null) {
+                    repl = builtins.get(replName);
+                }
+                if (repl == null) {
+                    repl = single(w.value(), env);
+                    if (repl == null) {
+                        return true;
+                    }
+                }
+                mocks.put(fnTarget != null ? fnTarget : targetName, repl);
+                continue;
+            }
             Value v = single(w.value(), env);
             if (v == null) {
                 return true;
@@ -196,7 +215,7 @@ final class Evaluator {
             }
         }
         QueryState outer = st;
-        QueryState inner = new QueryState(input, data, masked, outer.budget, outer.prints);
+        QueryState inner = new QueryState(input, data, masked, mocks, outer.budget, outer.prints);
         Ast.ExprLit plain = new Ast.ExprLit(x.expr(), x.negated(), List.of(), x.line());
         st = inner;
         try {
@@ -211,6 +230,24 @@ final class Evaluator {
         } finally {
             st = outer;
         }
+    }
+
+    /** "a.b.c" for a plain dotted reference, else null. */
+    private static String dottedName(Ast.Term t) {
+        if (t instanceof Ast.Var v) {
+            return v.name();
+        }
+        if (t instanceof Ast.Ref r && r.head() instanceof Ast.Var v) {
+            StringBuilder sb = new StringBuilder(v.name());
+            for (Ast.Term p : r.path()) {
+                if (!(p instanceof Ast.Scalar sc && sc.value() instanceof Value.Str str)) {
+                    return null;
+                }
+                sb.append('.').append(str.value());
+            }
+            return sb.toString();
+        }
+        return null;
     }
 
     private List<String> withTarget(Ast.Term t, Env env) throws RegoException {
@@ -805,11 +842,28 @@ final class Evaluator {
             return evalPrint(c, env, k);
         }
         RuleTree.Node fn = resolveFunction(c.name(), env);
-        if (fn == null && c.name().equals("walk")) {
+        Builtins.Builtin mocked = null;
+        if (!st.mocks.isEmpty()) {
+            Object mock = st.mocks.get(fn != null ? fn : c.name());
+            switch (mock) {
+                case null -> {
+                }
+                case RuleTree.Node n -> fn = n;
+                case Builtins.Builtin b -> {
+                    fn = null;
+                    mocked = b;
+                }
+                case Value v -> {
+                    return evalList(c.args(), 0, new ArrayList<>(), env, (vals, e) -> k.accept(v, e));
+                }
+                default -> throw new IllegalStateException("unknown mock " + mock);
+            }
+        }
+        if (fn == null && mocked == null && c.name().equals("walk")) {
             return evalWalk(c, env, k);
         }
         if (fn == null) {
-            Builtins.Builtin b = builtins.get(c.name());
+            Builtins.Builtin b = mocked != null ? mocked : builtins.get(c.name());
             if (b == null) {
                 throw new RegoException("rego_type_error: undefined function " + c.name() + " (line " + c.line() + ")");
             }
@@ -831,12 +885,13 @@ final class Evaluator {
                 return r == null || k.accept(r, e);
             });
         }
-        int arity = arity(fn);
+        RuleTree.Node target = fn;
+        int arity = arity(target);
         if (c.args().size() == arity + 1) {
             List<Ast.Term> in = c.args().subList(0, arity);
             Ast.Term out = c.args().get(arity);
             return evalList(in, 0, new ArrayList<>(), env, (vals, e) -> {
-                Value r = callFunction(fn, vals);
+                Value r = callFunction(target, vals);
                 return r == null || bindPattern(out, r, e, e2 -> k.accept(Value.TRUE, e2));
             });
         }
@@ -844,7 +899,7 @@ final class Evaluator {
             throw new RegoException("rego_type_error: " + c.name() + ": arity mismatch (line " + c.line() + ")");
         }
         return evalList(c.args(), 0, new ArrayList<>(), env, (vals, e) -> {
-            Value r = callFunction(fn, vals);
+            Value r = callFunction(target, vals);
             return r == null || k.accept(r, e);
         });
     }

@@ -16,15 +16,19 @@ final class QueryState {
     final Value input;
     final Value data;
     final Set<List<String>> masked;
+    /** `with` replacements of functions: by function node or builtin name, to a node, builtin or value. */
+    final Map<Object, Object> mocks;
     final Map<RuleTree.Node, Optional<Value>> cache = new IdentityHashMap<>();
     final Set<RuleTree.Node> inProgress = new HashSet<>();
     final Budget budget;
     final PrintLog prints;
 
-    QueryState(Value input, Value data, Set<List<String>> masked, Budget budget, PrintLog prints) {
+    QueryState(Value input, Value data, Set<List<String>> masked, Map<Object, Object> mocks, Budget budget,
+            PrintLog prints) {
         this.input = input;
         this.data = data;
         this.masked = masked;
+        this.mocks = mocks;
         this.budget = budget;
         this.prints = prints;
     }

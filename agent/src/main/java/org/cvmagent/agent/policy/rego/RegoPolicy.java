@@ -129,7 +129,7 @@ public final class RegoPolicy {
         Budget budget = new Budget(MAX_STEPS, MAX_DEPTH, deadline);
         Value in = input == null || input.isMissingNode() ? null : Values.fromJson(input);
         Value d = data == null || data.isNull() || data.isMissingNode() ? Values.EMPTY_OBJ : Values.fromJson(data);
-        QueryState st = new QueryState(in, d, Set.of(), budget, new PrintLog());
+        QueryState st = new QueryState(in, d, Set.of(), java.util.Map.of(), budget, new PrintLog());
         Evaluator ev = new Evaluator(tree, builtins, st, strict);
         AtomicReference<T> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
