@@ -340,7 +340,43 @@ final class Evaluator {
         };
     }
 
+    /** Shape of a collection literal: an array's length, an object's key set; null for other terms. */
+    private static Object literalShape(Ast.Term t) {
+        return switch (t) {
+            case Ast.ArrayLit a -> a.items().size();
+            case Ast.ObjectLit o -> o.entries().stream().allMatch(kv -> kv.key() instanceof Ast.Scalar)
+                    ? o.entries().stream().map(kv -> ((Ast.Scalar) kv.key()).value()).collect(
+                            java.util.stream.Collectors.toCollection(TreeSet::new)) : null;
+            case Ast.Scalar s when s.value() instanceof Value.Arr arr -> arr.items().size();
+            case Ast.Scalar s when s.value() instanceof Value.Obj obj -> new TreeSet<>(obj.map().keySet());
+            default -> null;
+        };
+    }
+
+    /** Two collection literals that can never unify are a mistake in the policy, reported as regorus does. */
+    private static void checkShapes(Ast.Term a, Ast.Term b) throws RegoException {
+        if (!(a instanceof Ast.ArrayLit || a instanceof Ast.ObjectLit || b instanceof Ast.ArrayLit
+                || b instanceof Ast.ObjectLit)) {
+            return;
+        }
+        Object sa = literalShape(a);
+        Object sb = literalShape(b);
+        if (sa == null || sb == null) {
+            return;
+        }
+        if (sa.getClass() != sb.getClass()) {
+            throw new RegoException("rego_type_error: incompatible destructuring patterns: both sides must be arrays "
+                    + "or objects with matching structure (line " + a.line() + ")");
+        }
+        if (!sa.equals(sb)) {
+            throw new RegoException(sa instanceof Integer
+                    ? "rego_type_error: mismatch in number of array elements (line " + a.line() + ")"
+                    : "rego_type_error: object literal keys mismatch (line " + a.line() + ")");
+        }
+    }
+
     boolean unify(Ast.Term a, Ast.Term b, Env env, BodyK k) throws RegoException {
+        checkShapes(a, b);
         if (a instanceof Ast.ArrayLit la && b instanceof Ast.ArrayLit lb && (isPattern(a, env) || isPattern(b, env))) {
             if (la.items().size() != lb.items().size()) {
                 return true;
