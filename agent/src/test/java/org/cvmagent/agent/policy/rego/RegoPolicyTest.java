@@ -98,6 +98,23 @@ class RegoPolicyTest {
     }
 
     @Test
+    void withReplacesFunctionsAndBuiltins() throws Exception {
+        String m = """
+                package p
+                double(x) := 2 * x
+                fake(x) := 1000 + x
+                a := double(5)
+                r := [x, y, z] {
+                    x := a with double as fake
+                    y := count([1, 2]) with count as 42
+                    z := a
+                }
+                """;
+        assertEquals(json("[1005, 42, 10]"), RegoPolicy.compile(List.of(m)).query("data.p.r", null, null).value()
+                .orElseThrow());
+    }
+
+    @Test
     void everyAndSome() throws Exception {
         String m = """
                 package p
