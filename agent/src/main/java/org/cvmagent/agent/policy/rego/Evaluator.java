@@ -725,8 +725,10 @@ final class Evaluator {
         return evalTerm(sel, env, (key, e) -> step(node, base, key, path, i, e, k));
     }
 
-    private boolean step(RuleTree.Node node, Value base, Value key, List<Ast.Term> path, int i, Env env, K k)
+    private boolean step(RuleTree.Node node, Value base, Value rawKey, List<Ast.Term> path, int i, Env env, K k)
             throws RegoException {
+        // the keys of data documents are strings: data.x[1] means data.x["1"]
+        Value key = rawKey instanceof Value.Num n ? Value.str(Values.numberText(n.value())) : rawKey;
         RuleTree.Node child = key instanceof Value.Str s ? node.children.get(s.value()) : null;
         Value childBase = base == null ? null : lookup(base, key);
         if (child == null && childBase == null) {
