@@ -211,16 +211,16 @@ final class Parser {
                 next();
                 Ast.Term k = expr();
                 expect("]");
-                if (k instanceof Ast.Scalar s && s.value() instanceof Value.Str str && !sameLine("[")
-                        && !sameLine(".") && !v1Terminal() && !v1) {
-                    // p["a"] = 1 names a path when followed by = / := in v1 style; handled in v1Terminal
-                    key = k;
-                } else if (k instanceof Ast.Scalar s && s.value() instanceof Value.Str str) {
+                boolean last = !sameLine("[") && !sameLine(".");
+                // a constant string names a path segment (p["a"] := 1 is p.a := 1), except that a v0
+                // head ending in p["a"] without a value is the partial set rule containing "a"
+                boolean setElement = last && !v1 && !assignmentFollows();
+                if (key == null && k instanceof Ast.Scalar s && s.value() instanceof Value.Str str && !setElement) {
                     path.add(str.value());
-                } else if (key != null) {
-                    extraKeys.add(k);
-                } else {
+                } else if (key == null) {
                     key = k;
+                } else {
+                    extraKeys.add(k);
                 }
             }
         }
@@ -290,8 +290,8 @@ final class Parser {
                 start.line(), false));
     }
 
-    /** Whether the token after a `]` in a head ends the head with a value assignment. */
-    private boolean v1Terminal() {
+    /** Whether the head goes on with a value assignment. */
+    private boolean assignmentFollows() {
         return peek().is("=") || peek().is(":=");
     }
 
