@@ -10,7 +10,7 @@ import java.util.NavigableSet;
  * string, array, set, object: regorus's order, which its conformance cases expect) so sets and object keys can live in sorted collections; equality is
  * that ordering (numbers compare by value, 1 == 1.0).
  */
-public sealed interface Value extends Comparable<Value> {
+sealed interface Value extends Comparable<Value> {
     int rank();
 
     @Override

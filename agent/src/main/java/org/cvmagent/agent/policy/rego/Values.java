@@ -17,13 +17,13 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /** Conversions between values and JSON, and the text forms OPA gives values. */
-public final class Values {
+final class Values {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private Values() {
     }
 
-    public static Value fromJson(JsonNode n) {
+    static Value fromJson(JsonNode n) {
         if (n == null || n.isNull() || n.isMissingNode()) {
             return Value.NULL;
         }
@@ -52,7 +52,7 @@ public final class Values {
     }
 
     /** Sets become arrays in their sorted order; non-string object keys become their JSON text. */
-    public static JsonNode toJson(Value v) {
+    static JsonNode toJson(Value v) {
         return switch (v) {
             case Value.Null n -> NODES.nullNode();
             case Value.Bool b -> NODES.booleanNode(b.value());
