@@ -1,0 +1,53 @@
+package org.cvmagent.agent.policy.rego;
+
+/** The limits of one query (evaluation steps, nesting depth, a wall-clock deadline) and its clock reading. */
+final class Budget {
+    private final long maxSteps;
+    private final int maxDepth;
+    private final long deadlineNanos;
+    /** time.now_ns: one instant for the whole query, as OPA fixes it. */
+    private final long nowEpochNanos;
+    /** Results of rand.intn and uuid.rfc4122 by arguments: OPA keeps them stable within a query. */
+    final java.util.Map<java.util.List<Value>, Value> randomness = new java.util.HashMap<>();
+    private long steps;
+    private int depth;
+
+    Budget(long maxSteps, int maxDepth, long deadlineNanos) {
+        this.maxSteps = maxSteps;
+        this.maxDepth = maxDepth;
+        this.deadlineNanos = deadlineNanos;
+        java.time.Instant now = java.time.Instant.now();
+        this.nowEpochNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    long nowEpochNanos() {
+        return nowEpochNanos;
+    }
+
+    void step() throws RegoException {
+        charge(1);
+    }
+
+    /** Charges n steps at once, e.g. for a large collection a builtin builds. */
+    void charge(long n) throws RegoException {
+        steps += n;
+        if (steps > maxSteps) {
+            throw new RegoException("eval_limit_error: evaluation exceeded " + maxSteps + " steps");
+        }
+        if ((steps & 1023) < n || n > 1023) {
+            if (System.nanoTime() - deadlineNanos > 0) {
+                throw new RegoException("eval_limit_error: execution exceeded time limit");
+            }
+        }
+    }
+
+    void enter() throws RegoException {
+        if (++depth > maxDepth) {
+            throw new RegoException("eval_limit_error: evaluation exceeded maximum depth " + maxDepth);
+        }
+    }
+
+    void exit() {
+        depth--;
+    }
+}

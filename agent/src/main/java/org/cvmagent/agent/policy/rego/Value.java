@@ -1,0 +1,81 @@
+package org.cvmagent.agent.policy.rego;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.NavigableMap;
+import java.util.NavigableSet;
+
+/**
+ * An immutable Rego value. Values are totally ordered as OPA orders them (null, boolean, number,
+ * string, array, set, object: regorus's order, which its conformance cases expect) so sets and object keys can live in sorted collections; equality is
+ * that ordering (numbers compare by value, 1 == 1.0).
+ */
+sealed interface Value extends Comparable<Value> {
+    int rank();
+
+    @Override
+    default int compareTo(Value o) {
+        return ValueOrder.compare(this, o);
+    }
+
+    record Null() implements Value {
+        public int rank() { return 0; }
+    }
+
+    record Bool(boolean value) implements Value {
+        public int rank() { return 1; }
+    }
+
+    record Num(BigDecimal value) implements Value {
+        public int rank() { return 2; }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Num n && n.value.compareTo(value) == 0;
+        }
+
+        @Override
+        public int hashCode() {
+            return value.stripTrailingZeros().hashCode();
+        }
+    }
+
+    record Str(String value) implements Value {
+        public int rank() { return 3; }
+    }
+
+    /** Elements are never modified after construction. */
+    record Arr(List<Value> items) implements Value {
+        public int rank() { return 4; }
+    }
+
+    /** Entries are never modified after construction. */
+    record Obj(NavigableMap<Value, Value> map) implements Value {
+        public int rank() { return 6; }
+    }
+
+    /** Elements are never modified after construction. */
+    record SetV(NavigableSet<Value> items) implements Value {
+        public int rank() { return 5; }
+    }
+
+    Null NULL = new Null();
+    Bool TRUE = new Bool(true);
+    Bool FALSE = new Bool(false);
+
+    static Bool bool(boolean b) {
+        return b ? TRUE : FALSE;
+    }
+
+    static Num num(long n) {
+        return new Num(BigDecimal.valueOf(n));
+    }
+
+    static Num num(BigDecimal n) {
+        return new Num(n);
+    }
+
+    static Str str(String s) {
+        return new Str(s);
+    }
+}

@@ -1,0 +1,200 @@
+package org.cvmagent.agent.policy.rego;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs the YAML conformance cases (from regorus) and fails on any failing case that is not listed,
+ * with its reason, in known-failures.txt — and on a listed case that now passes, so the list stays
+ * honest.
+ */
+class ConformanceTest {
+    static final Path CASES = Path.of("/work/shared/testdata/rego-cases");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** A floor under the pass rate, raised as the engine grows, so a regression cannot hide in the list. */
+    private static final int MIN_PASS_PERCENT = 90;
+
+    /** One case's outcome: null reason when it passed. */
+    record Outcome(String id, String folder, String failure) {
+    }
+
+    @Test
+    void conformanceCases() throws Exception {
+        Map<String, String> known = knownFailures();
+        List<Outcome> outcomes = new ArrayList<>();
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(CASES)) {
+            files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+        }
+        for (Path f : files) {
+            String rel = CASES.relativize(f).toString();
+            String folder = rel.contains("/") ? rel.substring(0, rel.indexOf('/')) : ".";
+            JsonNode doc = YAML.readTree(f.toFile());
+            JsonNode cases = doc == null ? null : doc.get("cases");
+            if (cases == null) {
+                continue;
+            }
+            for (JsonNode c : cases) {
+                if (c.path("skip").asBoolean(false)) {
+                    continue;
+                }
+                String id = rel + "::" + c.path("note").asText();
+                outcomes.add(new Outcome(id, folder, run(c)));
+            }
+        }
+        Map<String, int[]> perFolder = new TreeMap<>();
+        List<String> unexpected = new ArrayList<>();
+        List<String> fixed = new ArrayList<>();
+        for (Outcome o : outcomes) {
+            int[] n = perFolder.computeIfAbsent(o.folder(), k -> new int[2]);
+            n[1]++;
+            if (o.failure() == null) {
+                n[0]++;
+                if (known.containsKey(o.id())) {
+                    fixed.add(o.id());
+                }
+            } else if (!known.containsKey(o.id())) {
+                unexpected.add(o.id() + " -- " + o.failure());
+            }
+        }
+        int pass = 0;
+        StringBuilder report = new StringBuilder("conformance:\n");
+        for (Map.Entry<String, int[]> e : perFolder.entrySet()) {
+            pass += e.getValue()[0];
+            report.append(String.format("  %-16s %d/%d%n", e.getKey(), e.getValue()[0], e.getValue()[1]));
+        }
+        report.append(String.format("  total            %d/%d%n", pass, outcomes.size()));
+        System.out.print(report);
+        if (System.getProperty("rego.conformance.dump") != null) {
+            for (Outcome o : outcomes) {
+                if (o.failure() != null) {
+                    System.out.println("FAIL " + o.id() + " -- " + o.failure().replace('\n', ' '));
+                }
+            }
+        }
+        assertTrue(unexpected.isEmpty(), "unexpected failures:\n" + String.join("\n", unexpected));
+        assertTrue(fixed.isEmpty(), "cases now passing, remove from known-failures.txt:\n" + String.join("\n", fixed));
+        assertTrue(pass * 100 >= outcomes.size() * MIN_PASS_PERCENT, "pass rate too low: " + pass + "/" + outcomes.size());
+    }
+
+    private static Map<String, String> knownFailures() throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        try (InputStream in = ConformanceTest.class.getResourceAsStream("/rego/known-failures.txt")) {
+            if (in == null) {
+                fail("known-failures.txt missing");
+            }
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                int sep = line.indexOf(" -- ");
+                if (sep < 0) {
+                    fail("known failure without a reason: " + line);
+                }
+                out.put(line.substring(0, sep).strip(), line.substring(sep + 4).strip());
+            }
+        }
+        return out;
+    }
+
+    /** Runs one case; returns why it failed, or null. */
+    static String run(JsonNode c) {
+        List<String> modules = new ArrayList<>();
+        c.path("modules").forEach(m -> modules.add(m.asText()));
+        String query = c.path("query").asText().strip();
+        JsonNode input = c.has("input") ? c.get("input") : null;
+        JsonNode data = c.has("data") ? c.get("data") : null;
+        boolean strict = c.path("strict").asBoolean(true);
+        boolean wantError = c.has("error") || c.has("want_error");
+        try {
+            RegoPolicy policy = RegoPolicy.compile(modules);
+            Value got;
+            if (query.matches("data(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
+                Optional<Value> v = policy.queryValue(query, input, data, strict);
+                if (wantError) {
+                    return "wanted error " + c.path("error").asText() + ", got " + v.map(Values::toDisplay);
+                }
+                if (c.path("no_result").asBoolean(false) || "#undefined".equals(c.path("want_result").asText(null))) {
+                    return v.isEmpty() ? null : "wanted no result, got " + Values.toDisplay(v.get());
+                }
+                if (v.isEmpty()) {
+                    return "undefined, wanted " + c.get("want_result");
+                }
+                got = v.get();
+            } else {
+                List<Map<String, Value>> rows = policy.queryBody(query, input, data, strict);
+                if (wantError) {
+                    return "wanted error " + c.path("error").asText() + ", got " + rows.size() + " results";
+                }
+                if (c.path("no_result").asBoolean(false)) {
+                    return rows.isEmpty() ? null : "wanted no result";
+                }
+                if (rows.size() != 1) {
+                    return "wanted one result, got " + rows.size();
+                }
+                if (rows.get(0).containsKey("")) {
+                    Value want = expected(c.get("want_result"));
+                    Value v = rows.get(0).get("");
+                    return want.equals(v) ? null : "wanted " + Values.toDisplay(want) + " got " + Values.toDisplay(v);
+                }
+                got = Values.obj(new TreeMap<>(rows.get(0).entrySet().stream()
+                        .collect(java.util.stream.Collectors.toMap(e -> (Value) Value.str(e.getKey()), Map.Entry::getValue))));
+            }
+            Value want = expected(c.get("want_result"));
+            return want.equals(got) ? null : "wanted " + Values.toDisplay(want) + " got " + Values.toDisplay(got);
+        } catch (RegoException e) {
+            return wantError ? null : "error: " + e.getMessage();
+        } catch (RuntimeException e) {
+            return "crash: " + e;
+        }
+    }
+
+    /** Converts an expected YAML value, turning {"set!": [...]} into sets. */
+    static Value expected(JsonNode n) {
+        if (n == null) {
+            return Value.NULL;
+        }
+        if (n.isObject() && n.size() == 1 && n.has("set!")) {
+            TreeSet<Value> s = new TreeSet<>();
+            n.get("set!").forEach(e -> s.add(expected(e)));
+            return Values.set(s);
+        }
+        if (n.isObject() && n.size() == 1 && n.has("object!")) {
+            TreeMap<Value, Value> m = new TreeMap<>();
+            n.get("object!").forEach(e -> m.put(expected(e.get("key")), expected(e.get("value"))));
+            return Values.obj(m);
+        }
+        if (n.isArray()) {
+            List<Value> items = new ArrayList<>();
+            n.forEach(e -> items.add(expected(e)));
+            return Values.arr(items);
+        }
+        if (n.isObject()) {
+            TreeMap<Value, Value> m = new TreeMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                m.put(Value.str(e.getKey()), expected(e.getValue()));
+            }
+            return Values.obj(m);
+        }
+        return Values.fromJson(n);
+    }
+}
