@@ -1,5 +1,7 @@
 package org.cvmagent.agent.policy.rego;
 
+import org.cvmagent.agent.policy.JsonPatch;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,7 +66,7 @@ class KataPolicyTest {
         JsonNode prints = JSON.readTree(dir.resolve("prints.json").toFile());
         List<Request> reqs = requests(dir);
         assertEquals(outputs.size(), reqs.size(), "one expected output per request");
-        ObjectNode data = JSON.createObjectNode();
+        JsonNode data = JSON.createObjectNode().set("pstate", JSON.createObjectNode());
         int passed = 0;
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < reqs.size(); i++) {

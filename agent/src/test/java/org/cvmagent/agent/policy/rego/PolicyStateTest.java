@@ -1,5 +1,7 @@
 package org.cvmagent.agent.policy.rego;
 
+import org.cvmagent.agent.policy.JsonPatch;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -52,7 +54,7 @@ class PolicyStateTest {
     @Test
     void stateCarriesAcrossRequestsThroughJsonPatch() throws Exception {
         RegoPolicy p = RegoPolicy.compile(List.of(POLICY));
-        ObjectNode data = JSON.createObjectNode();
+        JsonNode data = JSON.createObjectNode().set("pstate", JSON.createObjectNode());
         String path = "data.agent_policy.CreateContainerRequest";
 
         JsonNode first = p.query(path, JSON.readTree("{\"sandbox_name\": \"a\"}"), data).value().orElseThrow();

@@ -224,16 +224,4 @@ class RegoPolicyTest {
         assertTrue(te.getMessage().contains("time limit") || te.getMessage().contains("steps"), te.getMessage());
         assertTrue(System.nanoTime() - t1 < Duration.ofSeconds(2).toNanos());
     }
-
-    @Test
-    void jsonPatchAppliesKataStateOps() throws Exception {
-        JsonNode doc = json("{}");
-        JsonNode out = JsonPatch.apply((com.fasterxml.jackson.databind.node.ObjectNode) doc, json(
-                "[{\"op\": \"add\", \"path\": \"/pstate/sandbox_name\", \"value\": \"busybox\"},"
-                        + "{\"op\": \"add\", \"path\": \"/pstate/ids\", \"value\": [1]},"
-                        + "{\"op\": \"add\", \"path\": \"/pstate/ids/-\", \"value\": 2},"
-                        + "{\"op\": \"replace\", \"path\": \"/pstate/sandbox_name\", \"value\": \"b2\"}]"));
-        assertEquals(json("{\"pstate\": {\"sandbox_name\": \"b2\", \"ids\": [1, 2]}}"), out);
-        assertEquals(json("{}"), doc);
-    }
 }
