@@ -17,6 +17,7 @@ import org.cvmagent.proto.agent.ReadStreamRequest;
 import org.cvmagent.proto.agent.ReadStreamResponse;
 import org.cvmagent.proto.agent.RemoveContainerRequest;
 import org.cvmagent.proto.agent.ResumeContainerRequest;
+import org.cvmagent.proto.agent.SetPolicyRequest;
 import org.cvmagent.proto.agent.SignalProcessRequest;
 import org.cvmagent.proto.agent.StartContainerRequest;
 import org.cvmagent.proto.agent.StatsContainerRequest;
@@ -91,6 +92,10 @@ public final class PodClient {
     public void updateEphemeralMounts(List<Storage> storages) throws RpcException, IOException, InterruptedException {
         call(AgentServiceGrpc.getUpdateEphemeralMountsMethod(), UpdateEphemeralMountsRequest.newBuilder()
                 .addAllStorages(storages).build());
+    }
+
+    public void setPolicy(String policy) throws RpcException, IOException, InterruptedException {
+        call(AgentServiceGrpc.getSetPolicyMethod(), SetPolicyRequest.newBuilder().setPolicy(policy).build());
     }
 
     public StatsContainerResponse stats(String id) throws RpcException, IOException, InterruptedException {

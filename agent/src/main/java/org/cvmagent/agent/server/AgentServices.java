@@ -40,21 +40,16 @@ public final class AgentServices {
     private AgentServices() {
     }
 
-    /**
-     * @param memorySysfs normally {@code /sys/devices/system/memory}
-     * @param initDaemon  whether the agent runs as the guest's init (PID 1)
-     */
-    public static Dispatcher dispatcher(AgentConfig config, Path memorySysfs, boolean initDaemon,
-                                        SandboxHandlers sandbox) {
-        return dispatcher(config, memorySysfs, initDaemon, policyEngine(config.policyFile()), Optional.of(sandbox));
-    }
-
     /** Without a sandbox: the container methods answer UNIMPLEMENTED (for tests of the gates). */
     public static Dispatcher dispatcher(AgentConfig config, Path memorySysfs, boolean initDaemon,
                                         PolicyEngine policy) {
         return dispatcher(config, memorySysfs, initDaemon, policy, Optional.empty());
     }
 
+    /**
+     * @param memorySysfs normally {@code /sys/devices/system/memory}
+     * @param initDaemon  whether the agent runs as the guest's init (PID 1)
+     */
     public static Dispatcher dispatcher(AgentConfig config, Path memorySysfs, boolean initDaemon,
                                         PolicyEngine policy, Optional<SandboxHandlers> sandbox) {
         AgentVersion version = AgentVersion.fromBuild();

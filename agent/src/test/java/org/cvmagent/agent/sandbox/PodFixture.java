@@ -49,6 +49,10 @@ final class PodFixture implements AutoCloseable {
     final PodClient pod;
 
     PodFixture(Path dir) throws IOException {
+        this(dir, PolicyEngine.NONE);
+    }
+
+    PodFixture(Path dir, PolicyEngine policy) throws IOException {
         this.dir = dir;
         this.sandboxRoot = dir.resolve("kata");
         this.stateDir = dir.resolve("state");
@@ -57,7 +61,7 @@ final class PodFixture implements AutoCloseable {
         RuntimeConfig runtime = new RuntimeConfig(Path.of("/usr/sbin/runc"), sandboxRoot, stateDir);
         this.host = ContainerHost.start(runtime, false);
         AgentConfig config = AgentConfig.defaults().withRuntime(runtime);
-        this.server = new AgentServer(AgentServices.dispatcher(config, dir, false, PolicyEngine.NONE,
+        this.server = new AgentServer(AgentServices.dispatcher(config, dir, false, policy,
                 Optional.of(host.handlers())), new Transports());
         String address = "unix://" + dir.resolve("agent.sock");
         server.start(address, Optional.empty());
