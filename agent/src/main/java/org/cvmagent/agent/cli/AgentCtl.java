@@ -49,6 +49,7 @@ public final class AgentCtl {
               stdout CONTAINER [EXEC_ID] copy the process's stdout (stderr: 'stderr') to ours
                                          until EOF, as the kata shim does (ReadStdout)
               wait CONTAINER [EXEC_ID]   WaitProcess; prints the exit code (137 after SIGKILL)
+              set-policy FILE            SetPolicy with the Rego policy in FILE
             """ + PolicyCommands.USAGE + """
             exit status: 0 ok, 1 the agent answered an error (policy: denied, does not compile,
             mismatches), 2 usage, 3 cannot connect, 4 no Rego engine in this build
@@ -113,7 +114,8 @@ public final class AgentCtl {
             if (command.equals("policy")) {
                 return policy.run(args);
             }
-            if (command.equals("stdout") || command.equals("stderr") || command.equals("wait")) {
+            if (command.equals("stdout") || command.equals("stderr") || command.equals("wait")
+                    || command.equals("set-policy")) {
                 return processCommand(command, args, address, grpc, timeout);
             }
             MethodDescriptor<?, ?> method;
@@ -175,17 +177,28 @@ public final class AgentCtl {
 
     private int processCommand(String command, Deque<String> args, String address, boolean grpc, Duration timeout)
             throws UsageException, InterruptedException {
-        if (args.isEmpty() || args.size() > 2) {
-            throw new UsageException(command + " needs CONTAINER [EXEC_ID]");
+        boolean setPolicy = command.equals("set-policy");
+        if (setPolicy ? args.size() != 1 : args.isEmpty() || args.size() > 2) {
+            throw new UsageException(command + (setPolicy ? " needs FILE" : " needs CONTAINER [EXEC_ID]"));
         }
         String container = args.removeFirst();
         String execId = args.isEmpty() ? "" : args.removeFirst();
+        String policyText = null;
+        if (setPolicy) {
+            try {
+                policyText = Files.readString(Path.of(container));
+            } catch (IOException e) {
+                throw new UsageException("cannot read the policy: " + e.getMessage());
+            }
+        }
         if (address == null || address.isBlank()) {
             throw new UsageException("no agent address: pass --addr or set CVM_AGENT_ADDR");
         }
         try (AgentClient client = clients.connect(address, grpc, timeout)) {
             PodClient pod = new PodClient(client, timeout);
-            if (command.equals("wait")) {
+            if (setPolicy) {
+                pod.setPolicy(policyText);
+            } else if (command.equals("wait")) {
                 out.println(pod.waitProcess(container, execId));
             } else {
                 pod.copyOutput(container, execId, command.equals("stdout"), out);
