@@ -24,6 +24,11 @@ final class Budget {
         return nowEpochNanos;
     }
 
+    /** Whether the query's time is up, for callers that cannot throw (see DeadlineText). */
+    boolean deadlinePassed() {
+        return System.nanoTime() - deadlineNanos > 0;
+    }
+
     void step() throws RegoException {
         charge(1);
     }

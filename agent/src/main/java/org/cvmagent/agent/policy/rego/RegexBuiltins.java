@@ -38,12 +38,13 @@ final class RegexBuiltins {
         }
     }
 
-    static void register(Builtins b) {
+    static void register(Builtins target) {
+        Bounded b = new Bounded(target);
         Cache cache = new Cache();
         b.add("regex.match", 2, (a, bu) -> Value.bool(cache.get("regex.match", Args.str("regex.match", a, 0))
-                .matcher(Args.str("regex.match", a, 1)).find()));
+                .matcher(new DeadlineText(Args.str("regex.match", a, 1), bu)).find()));
         b.add("re_match", 2, (a, bu) -> Value.bool(cache.get("re_match", Args.str("re_match", a, 0))
-                .matcher(Args.str("re_match", a, 1)).find()));
+                .matcher(new DeadlineText(Args.str("re_match", a, 1), bu)).find()));
         b.add("regex.is_valid", 1, (a, bu) -> {
             if (!(a.get(0) instanceof Value.Str s)) {
                 return Value.FALSE;
@@ -59,11 +60,11 @@ final class RegexBuiltins {
         b.add("regex.replace", 3, (a, bu) -> {
             Pattern p = cache.get("regex.replace", Args.str("regex.replace", a, 1));
             String repl = Args.str("regex.replace", a, 2).replace("\\", "\\\\").replaceAll("\\$\\{(\\w+)\\}", "\\${$1}");
-            return Value.str(p.matcher(Args.str("regex.replace", a, 0)).replaceAll(repl));
+            return Value.str(p.matcher(new DeadlineText(Args.str("regex.replace", a, 0), bu)).replaceAll(repl));
         });
         b.add("regex.split", 2, (a, bu) -> {
             String[] parts = cache.get("regex.split", Args.str("regex.split", a, 0))
-                    .split(Args.str("regex.split", a, 1), -1);
+                    .split(new DeadlineText(Args.str("regex.split", a, 1), bu), -1);
             List<Value> out = new ArrayList<>();
             for (String s : parts) {
                 out.add(Value.str(s));
@@ -71,7 +72,7 @@ final class RegexBuiltins {
             return Values.arr(out);
         });
         b.add("regex.find_n", 3, (a, bu) -> {
-            Matcher m = cache.get("regex.find_n", Args.str("regex.find_n", a, 0)).matcher(Args.str("regex.find_n", a, 1));
+            Matcher m = cache.get("regex.find_n", Args.str("regex.find_n", a, 0)).matcher(new DeadlineText(Args.str("regex.find_n", a, 1), bu));
             long n = Args.integer("regex.find_n", a, 2);
             List<Value> out = new ArrayList<>();
             while ((n < 0 || out.size() < n) && m.find()) {
@@ -81,7 +82,7 @@ final class RegexBuiltins {
         });
         b.add("regex.find_all_string_submatch_n", 3, (a, bu) -> {
             String fn = "regex.find_all_string_submatch_n";
-            Matcher m = cache.get(fn, Args.str(fn, a, 0)).matcher(Args.str(fn, a, 1));
+            Matcher m = cache.get(fn, Args.str(fn, a, 0)).matcher(new DeadlineText(Args.str(fn, a, 1), bu));
             long n = Args.integer(fn, a, 2);
             List<Value> out = new ArrayList<>();
             while ((n < 0 || out.size() < n) && m.find()) {
@@ -93,5 +94,18 @@ final class RegexBuiltins {
             }
             return Values.arr(out);
         });
+    }
+
+    /** Registers builtins so that a match running past the query's deadline ends as a limit error. */
+    private record Bounded(Builtins builtins) {
+        void add(String name, int arity, Builtins.Fn fn) {
+            builtins.add(name, arity, (args, budget) -> {
+                try {
+                    return fn.apply(args, budget);
+                } catch (DeadlineText.Expired e) {
+                    throw new RegoException("eval_limit_error: execution exceeded time limit in " + name);
+                }
+            });
+        }
     }
 }
