@@ -201,8 +201,10 @@ class HostileInputFuzzTest {
             assertServing(address);
             assertTrue(uncaught.isEmpty(), "uncaught exceptions: " + uncaught);
             long reachedGate = gateQueries.get() - queriesBefore;
-            // most mutants die earlier, in framing, envelope decoding or routing; enough must get this far
-            assertTrue(reachedGate > CONNECTIONS * FRAMES_PER_CONNECTION / 50,
+            // most mutants die earlier, in framing, envelope decoding or routing; enough must get this far.
+            // Mutated timeout_nano values expire before dispatch more often on a loaded machine (a CI run
+            // under load saw 1891 of 100000), so the floor is 1 %: a broken decoder reaches ~0.
+            assertTrue(reachedGate > CONNECTIONS * FRAMES_PER_CONNECTION / 100,
                     "too few mutated requests reached the gate: " + reachedGate);
         } finally {
             server.close();
