@@ -30,6 +30,8 @@ final class Builtins {
         TimeBuiltins.register(this);
         UnitsBuiltins.register(this);
         UuidBuiltins.register(this);
+        GlobBuiltins.register(this);
+        JsonFilterBuiltin.register(this);
     }
 
     void add(String name, int arity, Fn fn) {
