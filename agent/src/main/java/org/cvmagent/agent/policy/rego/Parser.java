@@ -411,7 +411,7 @@ final class Parser {
         if (peek().is("=") || peek().is(":=")) {
             String op = next().text();
             Ast.Term rhs = expr();
-            if (op.equals(":=") && e instanceof Ast.Var v && (v.name().equals("input") || v.name().equals("data"))) {
+            if (v1 && op.equals(":=") && e instanceof Ast.Var v && (v.name().equals("input") || v.name().equals("data"))) {
                 throw error(t, v.name() + " cannot be shadowed");
             }
             if (op.equals(":=") && !bindable(e)) {
@@ -638,10 +638,19 @@ final class Parser {
                 if (accept("]")) {
                     return new Ast.ArrayLit(List.of(), t.line());
                 }
+                int start = p;
+                int wildcardsAtStart = wildcards;
                 Ast.Term first = membership(true);
                 if (accept("|")) {
-                    List<Ast.Lit> body = comprehensionBody("]");
-                    return new Ast.ArrayCompr(first, body, t.line());
+                    Ast.Term compr = arrayComprehensionOrNull(first, t);
+                    if (compr != null) {
+                        return compr;
+                    }
+                    // not a comprehension body (as in "[x | y, 5]"): read it again as an array whose
+                    // first item is the union "x | y"
+                    p = start;
+                    wildcards = wildcardsAtStart;
+                    first = expr();
                 }
                 List<Ast.Term> items = new ArrayList<>(List.of(first));
                 while (accept(",")) {
@@ -694,6 +703,17 @@ final class Parser {
         }
         expect("}");
         return Folding.set(List.copyOf(items), t.line());
+    }
+
+    /** The comprehension after "[first |", or null when what follows does not parse as its body. */
+    private Ast.Term arrayComprehensionOrNull(Ast.Term first, Token open) {
+        try {
+            return new Ast.ArrayCompr(first, comprehensionBody("]"), open.line());
+        } catch (RegoException e) {
+            // the caller backtracks and parses an array literal instead; a genuine syntax error
+            // resurfaces there
+            return null;
+        }
     }
 
     private List<Ast.Lit> comprehensionBody(String close) throws RegoException {
