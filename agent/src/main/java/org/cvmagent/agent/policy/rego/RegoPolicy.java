@@ -111,10 +111,15 @@ public final class RegoPolicy {
     private static void collectVars(List<Ast.Lit> lits, Env e, java.util.Map<String, Value> row) {
         for (Ast.Lit l : lits) {
             if (l instanceof Ast.ExprLit x && x.expr() instanceof Ast.Binary b
-                    && (b.op().equals("=") || b.op().equals(":=")) && b.left() instanceof Ast.Var v) {
-                Value val = e.lookup(v.name());
-                if (val != null && val != Env.UNBOUND) {
-                    row.put(v.name(), val);
+                    && (b.op().equals("=") || b.op().equals(":="))) {
+                // either side of a unification may be the variable the query asks for ("data.p = x")
+                for (Ast.Term side : List.of(b.left(), b.right())) {
+                    if (side instanceof Ast.Var v) {
+                        Value val = e.lookup(v.name());
+                        if (val != null && val != Env.UNBOUND && !v.name().startsWith("_$")) {
+                            row.put(v.name(), val);
+                        }
+                    }
                 }
             }
         }

@@ -117,6 +117,9 @@ class ConformanceTest {
 
     /** Runs one case; returns why it failed, or null. */
     static String run(JsonNode c) {
+        if (c.path("input").has("many!")) {
+            return runEachInput(c);
+        }
         List<String> modules = new ArrayList<>();
         c.path("modules").forEach(m -> modules.add(m.asText()));
         String query = c.path("query").asText().strip();
@@ -165,6 +168,30 @@ class ConformanceTest {
         } catch (RuntimeException e) {
             return "crash: " + e;
         }
+    }
+
+    /**
+     * A case whose input is {"many!": [...]} is evaluated once per input, the i-th result compared
+     * with the i-th entry of want_result's "many!" list (regorus's runner does the same).
+     */
+    static String runEachInput(JsonNode c) {
+        JsonNode inputs = c.path("input").path("many!");
+        JsonNode wants = c.path("want_result").path("many!");
+        if (!c.has("error") && wants.size() != inputs.size()) {
+            return "want_result has " + wants.size() + " entries for " + inputs.size() + " inputs";
+        }
+        for (int i = 0; i < inputs.size(); i++) {
+            com.fasterxml.jackson.databind.node.ObjectNode one = ((com.fasterxml.jackson.databind.node.ObjectNode) c).deepCopy();
+            one.set("input", inputs.get(i));
+            if (!c.has("error")) {
+                one.set("want_result", wants.get(i));
+            }
+            String failure = run(one);
+            if (failure != null) {
+                return "input " + i + ": " + failure;
+            }
+        }
+        return null;
     }
 
     /** Converts an expected YAML value, turning {"set!": [...]} into sets. */
