@@ -201,7 +201,9 @@ final class Parser {
         List<Ast.Term> extraKeys = new ArrayList<>();
         Ast.Kind kind = Ast.Kind.COMPLETE;
         List<Ast.Term> args = List.of();
+        boolean lastViaDot = false;
         while (sameLine(".") || sameLine("[")) {
+            lastViaDot = peek().is(".");
             if (accept(".")) {
                 if (key != null) {
                     throw error(peek(), "rule head refs with variables in the middle are not supported");
@@ -253,7 +255,17 @@ final class Parser {
                 kind = Ast.Kind.PARTIAL_OBJECT;
             }
         } else if (key != null && kind == Ast.Kind.PARTIAL_SET && v1 && !viaContains && extraKeys.isEmpty()) {
-            throw error(start, "`contains` keyword is required for partial set rules");
+            if (!keyword("if")) {
+                throw error(start, "`contains` keyword is required for partial set rules");
+            }
+            // v1 reads "p[k] if { ... }" as the object rule p[k] := true: sets need "contains"
+            kind = Ast.Kind.PARTIAL_OBJECT;
+            value = new Ast.Scalar(Value.TRUE, start.line());
+        } else if (!v1 && key == null && kind == Ast.Kind.COMPLETE && lastViaDot
+                && path.size() == module.pkg().size() + 2 && !isDefault) {
+            // v0 keeps the old meaning of "p.q { ... }" without a value: the partial set p containing "q"
+            key = new Ast.Scalar(Value.str(path.removeLast()), start.line());
+            kind = Ast.Kind.PARTIAL_SET;
         }
         if (v1 && !isDefault && peek().is("{") && peek().kind() == Token.Kind.PUNCT) {
             throw error(peek(), "`if` keyword is required before rule body");
