@@ -91,10 +91,35 @@ final class Evaluator {
     // ---- bodies and literals
 
     boolean evalBody(List<Ast.Lit> body, int i, Env env, BodyK k) throws RegoException {
+        return evalBody(body, i, env, k, 0);
+    }
+
+    /**
+     * Rego does not fix the order of a body's literals: one that needs a variable bound by a later
+     * literal runs after it. We evaluate in written order and, when a literal fails for an unbound
+     * variable before it produced anything, move it to the end and go on; {@code deferrals} bounds
+     * the retries so a body that cannot be ordered still ends with the error.
+     */
+    private boolean evalBody(List<Ast.Lit> body, int i, Env env, BodyK k, int deferrals) throws RegoException {
         if (i == body.size()) {
             return k.accept(env);
         }
-        return evalLit(body.get(i), env, e -> evalBody(body, i + 1, e, k));
+        boolean[] produced = {false};
+        try {
+            return evalLit(body.get(i), env, e -> {
+                produced[0] = true;
+                return evalBody(body, i + 1, e, k, deferrals);
+            });
+        } catch (UnsafeVarError err) {
+            int remaining = body.size() - i;
+            if (produced[0] || remaining < 2 || deferrals >= remaining * remaining) {
+                throw err;
+            }
+            List<Ast.Lit> reordered = new ArrayList<>(body.subList(0, i));
+            reordered.addAll(body.subList(i + 1, body.size()));
+            reordered.add(body.get(i));
+            return evalBody(reordered, i, env, k, deferrals + 1);
+        }
     }
 
     private boolean evalLit(Ast.Lit lit, Env env, BodyK k) throws RegoException {
@@ -385,7 +410,7 @@ final class Evaluator {
         }
         if (isPattern(a, env)) {
             if (isPattern(b, env)) {
-                throw new RegoException("var " + describe(a) + " is unsafe: both sides of = are unbound");
+                throw new UnsafeVarError("var " + describe(a) + " is unsafe: both sides of = are unbound");
             }
             return evalTerm(b, env, (v, e) -> bindPattern(a, v, e, k));
         }
@@ -581,7 +606,7 @@ final class Evaluator {
                 }
             }
         }
-        throw new RegoException("rego_unsafe_var_error: var " + (v.wildcard() ? "_" : name) + " is unsafe (line "
+        throw new UnsafeVarError("rego_unsafe_var_error: var " + (v.wildcard() ? "_" : name) + " is unsafe (line "
                 + v.line() + ")");
     }
 
