@@ -97,8 +97,8 @@ final class Evaluator {
     /**
      * Rego does not fix the order of a body's literals: one that needs a variable bound by a later
      * literal runs after it. We evaluate in written order and, when a literal fails for an unbound
-     * variable before it produced anything, move it to the end and go on; {@code deferrals} bounds
-     * the retries so a body that cannot be ordered still ends with the error.
+     * variable before it produced anything, move it to the end and go on; {@code deferrals} counts
+     * the literals already tried at position i, so a body that cannot be ordered still ends with the error.
      */
     private boolean evalBody(List<Ast.Lit> body, int i, Env env, BodyK k, int deferrals) throws RegoException {
         if (i == body.size()) {
@@ -108,11 +108,12 @@ final class Evaluator {
         try {
             return evalLit(body.get(i), env, e -> {
                 produced[0] = true;
-                return evalBody(body, i + 1, e, k, deferrals);
+                return evalBody(body, i + 1, e, k, 0);
             });
         } catch (UnsafeVarError err) {
             int remaining = body.size() - i;
-            if (produced[0] || remaining < 2 || deferrals >= remaining * remaining) {
+            // each literal from i on gets one try at position i; when all failed the body cannot be ordered
+            if (produced[0] || deferrals >= remaining - 1) {
                 throw err;
             }
             List<Ast.Lit> reordered = new ArrayList<>(body.subList(0, i));
