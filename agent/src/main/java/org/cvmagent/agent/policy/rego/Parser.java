@@ -215,8 +215,8 @@ final class Parser {
                 expect("]");
                 boolean last = !sameLine("[") && !sameLine(".");
                 // a constant string names a path segment (p["a"] := 1 is p.a := 1), except that a v0
-                // head ending in p["a"] without a value is the partial set rule containing "a"
-                boolean setElement = last && !v1 && !assignmentFollows();
+                // head ending in p["a"] without a value or "contains" is the partial set rule containing "a"
+                boolean setElement = last && !v1 && !assignmentFollows() && !keyword("contains");
                 if (key == null && k instanceof Ast.Scalar s && s.value() instanceof Value.Str str && !setElement) {
                     path.add(str.value());
                 } else if (key == null) {
