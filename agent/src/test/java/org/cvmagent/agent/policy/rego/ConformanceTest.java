@@ -142,6 +142,15 @@ class ConformanceTest {
                     return "undefined, wanted " + c.get("want_result");
                 }
                 got = v.get();
+            } else if (c.path("want_result").has("many!") && query.contains("\n")) {
+                // several expressions, several results: each result is the list of expression values
+                List<Value> rows = new ArrayList<>();
+                for (List<Value> r : policy.queryExpressionValues(query, input, data, strict)) {
+                    rows.add(Values.arr(new ArrayList<>(r)));
+                }
+                got = Values.arr(rows);
+                Value want = expected(c.get("want_result").get("many!"));
+                return want.equals(got) ? null : "wanted " + Values.toDisplay(want) + " got " + Values.toDisplay(got);
             } else {
                 List<Map<String, Value>> rows = policy.queryBody(query, input, data, strict);
                 if (wantError) {
