@@ -837,6 +837,18 @@ final class Evaluator {
                         return true;
                     })));
                 }
+                // rules below the object's path (p.q := 1 next to p[k] := v) are entries too
+                for (Map.Entry<String, RuleTree.Node> c : node.children.entrySet()) {
+                    Value v = wholeNode(c.getValue(), null);
+                    Value prev = v == null ? null : out.put(Value.str(c.getKey()), v);
+                    if (prev != null && !prev.equals(v)) {
+                        throw new RegoException("eval_conflict_error: object keys must be unique (rule "
+                                + node.name() + ")");
+                    }
+                }
+                for (Ast.Rule d : node.defaultEntries) {
+                    out.putIfAbsent(single(d.key(), Env.root(d.module())), single(d.value(), Env.root(d.module())));
+                }
                 return Optional.of(Values.obj(out));
             }
             default -> {
