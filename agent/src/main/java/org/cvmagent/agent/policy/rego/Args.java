@@ -40,6 +40,18 @@ final class Args {
         }
     }
 
+    /**
+     * An integer operand, or null when the number has a fraction: OPA's array.slice and rand.intn
+     * leave their result undefined then rather than raising a type error.
+     */
+    static Long integralOrNull(String fn, List<Value> a, int i) throws RegoException {
+        BigDecimal d = num(fn, a, i);
+        if (!Values.isInteger(d)) {
+            return null;
+        }
+        return integer(fn, a, i);
+    }
+
     static Value.Arr arr(String fn, List<Value> a, int i) throws RegoException {
         if (a.get(i) instanceof Value.Arr v) {
             return v;

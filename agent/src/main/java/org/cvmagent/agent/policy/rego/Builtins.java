@@ -28,6 +28,10 @@ final class Builtins {
         RegexBuiltins.register(this);
         JsonPatchBuiltin.register(this);
         TimeBuiltins.register(this);
+        UnitsBuiltins.register(this);
+        UuidBuiltins.register(this);
+        GlobBuiltins.register(this);
+        JsonFilterBuiltin.register(this);
     }
 
     void add(String name, int arity, Fn fn) {

@@ -61,8 +61,13 @@ final class CollectionBuiltins {
         });
         b.add("array.slice", 3, (a, bu) -> {
             List<Value> items = Args.arr("array.slice", a, 0).items();
-            long from = Math.max(0, Args.integer("array.slice", a, 1));
-            long to = Math.min(items.size(), Args.integer("array.slice", a, 2));
+            Long rawFrom = Args.integralOrNull("array.slice", a, 1);
+            Long rawTo = Args.integralOrNull("array.slice", a, 2);
+            if (rawFrom == null || rawTo == null) {
+                return null;
+            }
+            long from = Math.max(0, rawFrom);
+            long to = Math.min(items.size(), rawTo);
             if (from >= to) {
                 return Values.EMPTY_ARR;
             }

@@ -91,10 +91,36 @@ final class Evaluator {
     // ---- bodies and literals
 
     boolean evalBody(List<Ast.Lit> body, int i, Env env, BodyK k) throws RegoException {
+        return evalBody(body, i, env, k, 0);
+    }
+
+    /**
+     * Rego does not fix the order of a body's literals: one that needs a variable bound by a later
+     * literal runs after it. We evaluate in written order and, when a literal fails for an unbound
+     * variable before it produced anything, move it to the end and go on; {@code deferrals} counts
+     * the literals already tried at position i, so a body that cannot be ordered still ends with the error.
+     */
+    private boolean evalBody(List<Ast.Lit> body, int i, Env env, BodyK k, int deferrals) throws RegoException {
         if (i == body.size()) {
             return k.accept(env);
         }
-        return evalLit(body.get(i), env, e -> evalBody(body, i + 1, e, k));
+        boolean[] produced = {false};
+        try {
+            return evalLit(body.get(i), env, e -> {
+                produced[0] = true;
+                return evalBody(body, i + 1, e, k, 0);
+            });
+        } catch (UnsafeVarError err) {
+            int remaining = body.size() - i;
+            // each literal from i on gets one try at position i; when all failed the body cannot be ordered
+            if (produced[0] || deferrals >= remaining - 1) {
+                throw err;
+            }
+            List<Ast.Lit> reordered = new ArrayList<>(body.subList(0, i));
+            reordered.addAll(body.subList(i + 1, body.size()));
+            reordered.add(body.get(i));
+            return evalBody(reordered, i, env, k, deferrals + 1);
+        }
     }
 
     private boolean evalLit(Ast.Lit lit, Env env, BodyK k) throws RegoException {
@@ -385,7 +411,7 @@ final class Evaluator {
         }
         if (isPattern(a, env)) {
             if (isPattern(b, env)) {
-                throw new RegoException("var " + describe(a) + " is unsafe: both sides of = are unbound");
+                throw new UnsafeVarError("var " + describe(a) + " is unsafe: both sides of = are unbound");
             }
             return evalTerm(b, env, (v, e) -> bindPattern(a, v, e, k));
         }
@@ -581,7 +607,7 @@ final class Evaluator {
                 }
             }
         }
-        throw new RegoException("rego_unsafe_var_error: var " + (v.wildcard() ? "_" : name) + " is unsafe (line "
+        throw new UnsafeVarError("rego_unsafe_var_error: var " + (v.wildcard() ? "_" : name) + " is unsafe (line "
                 + v.line() + ")");
     }
 
@@ -810,6 +836,18 @@ final class Evaluator {
                         }
                         return true;
                     })));
+                }
+                // rules below the object's path (p.q := 1 next to p[k] := v) are entries too
+                for (Map.Entry<String, RuleTree.Node> c : node.children.entrySet()) {
+                    Value v = wholeNode(c.getValue(), null);
+                    Value prev = v == null ? null : out.put(Value.str(c.getKey()), v);
+                    if (prev != null && !prev.equals(v)) {
+                        throw new RegoException("eval_conflict_error: object keys must be unique (rule "
+                                + node.name() + ")");
+                    }
+                }
+                for (Ast.Rule d : node.defaultEntries) {
+                    out.putIfAbsent(single(d.key(), Env.root(d.module())), single(d.value(), Env.root(d.module())));
                 }
                 return Optional.of(Values.obj(out));
             }

@@ -173,8 +173,14 @@ final class JsonPatchBuiltin {
                 default -> throw new Inapplicable();
             };
         }
-        if (doc instanceof Value.SetV) {
-            throw new Inapplicable();
+        if (doc instanceof Value.SetV s) {
+            // adding below a set member (OPA: copy into {"a": [1]} of a set) swaps the member for its
+            // patched value; removing below one stays inapplicable, so replace there is undefined as in OPA
+            Value patched = add(child(doc, k, false), path.subList(1, path.size()), v);
+            TreeSet<Value> items = new TreeSet<>(s.items());
+            items.remove(k);
+            items.add(patched);
+            return Values.set(items);
         }
         return replaceChild(doc, k, add(child(doc, k, false), path.subList(1, path.size()), v));
     }

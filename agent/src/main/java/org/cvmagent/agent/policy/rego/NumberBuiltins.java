@@ -42,7 +42,11 @@ final class NumberBuiltins {
         });
         b.add("rand.intn", 2, (a, bu) -> {
             String key = Args.str("rand.intn", a, 0);
-            long n = Args.integer("rand.intn", a, 1);
+            Long bound = Args.integralOrNull("rand.intn", a, 1);
+            if (bound == null) {
+                return null;
+            }
+            long n = bound;
             if (n == 0) {
                 return Value.num(0);
             }

@@ -201,7 +201,9 @@ final class Parser {
         List<Ast.Term> extraKeys = new ArrayList<>();
         Ast.Kind kind = Ast.Kind.COMPLETE;
         List<Ast.Term> args = List.of();
+        boolean lastViaDot = false;
         while (sameLine(".") || sameLine("[")) {
+            lastViaDot = peek().is(".");
             if (accept(".")) {
                 if (key != null) {
                     throw error(peek(), "rule head refs with variables in the middle are not supported");
@@ -213,8 +215,8 @@ final class Parser {
                 expect("]");
                 boolean last = !sameLine("[") && !sameLine(".");
                 // a constant string names a path segment (p["a"] := 1 is p.a := 1), except that a v0
-                // head ending in p["a"] without a value is the partial set rule containing "a"
-                boolean setElement = last && !v1 && !assignmentFollows();
+                // head ending in p["a"] without a value or "contains" is the partial set rule containing "a"
+                boolean setElement = last && !v1 && !assignmentFollows() && !keyword("contains");
                 if (key == null && k instanceof Ast.Scalar s && s.value() instanceof Value.Str str && !setElement) {
                     path.add(str.value());
                 } else if (key == null) {
@@ -253,7 +255,17 @@ final class Parser {
                 kind = Ast.Kind.PARTIAL_OBJECT;
             }
         } else if (key != null && kind == Ast.Kind.PARTIAL_SET && v1 && !viaContains && extraKeys.isEmpty()) {
-            throw error(start, "`contains` keyword is required for partial set rules");
+            if (!keyword("if")) {
+                throw error(start, "`contains` keyword is required for partial set rules");
+            }
+            // v1 reads "p[k] if { ... }" as the object rule p[k] := true: sets need "contains"
+            kind = Ast.Kind.PARTIAL_OBJECT;
+            value = new Ast.Scalar(Value.TRUE, start.line());
+        } else if (!v1 && key == null && kind == Ast.Kind.COMPLETE && lastViaDot
+                && path.size() == module.pkg().size() + 2 && !isDefault) {
+            // v0 keeps the old meaning of "p.q { ... }" without a value: the partial set p containing "q"
+            key = new Ast.Scalar(Value.str(path.removeLast()), start.line());
+            kind = Ast.Kind.PARTIAL_SET;
         }
         if (v1 && !isDefault && peek().is("{") && peek().kind() == Token.Kind.PUNCT) {
             throw error(peek(), "`if` keyword is required before rule body");
@@ -411,7 +423,7 @@ final class Parser {
         if (peek().is("=") || peek().is(":=")) {
             String op = next().text();
             Ast.Term rhs = expr();
-            if (op.equals(":=") && e instanceof Ast.Var v && (v.name().equals("input") || v.name().equals("data"))) {
+            if (v1 && op.equals(":=") && e instanceof Ast.Var v && (v.name().equals("input") || v.name().equals("data"))) {
                 throw error(t, v.name() + " cannot be shadowed");
             }
             if (op.equals(":=") && !bindable(e)) {
@@ -638,10 +650,19 @@ final class Parser {
                 if (accept("]")) {
                     return new Ast.ArrayLit(List.of(), t.line());
                 }
+                int start = p;
+                int wildcardsAtStart = wildcards;
                 Ast.Term first = membership(true);
                 if (accept("|")) {
-                    List<Ast.Lit> body = comprehensionBody("]");
-                    return new Ast.ArrayCompr(first, body, t.line());
+                    Ast.Term compr = arrayComprehensionOrNull(first, t);
+                    if (compr != null) {
+                        return compr;
+                    }
+                    // not a comprehension body (as in "[x | y, 5]"): read it again as an array whose
+                    // first item is the union "x | y"
+                    p = start;
+                    wildcards = wildcardsAtStart;
+                    first = expr();
                 }
                 List<Ast.Term> items = new ArrayList<>(List.of(first));
                 while (accept(",")) {
@@ -694,6 +715,17 @@ final class Parser {
         }
         expect("}");
         return Folding.set(List.copyOf(items), t.line());
+    }
+
+    /** The comprehension after "[first |", or null when what follows does not parse as its body. */
+    private Ast.Term arrayComprehensionOrNull(Ast.Term first, Token open) {
+        try {
+            return new Ast.ArrayCompr(first, comprehensionBody("]"), open.line());
+        } catch (RegoException e) {
+            // the caller backtracks and parses an array literal instead; a genuine syntax error
+            // resurfaces there
+            return null;
+        }
     }
 
     private List<Ast.Lit> comprehensionBody(String close) throws RegoException {

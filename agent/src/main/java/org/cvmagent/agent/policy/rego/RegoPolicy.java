@@ -108,13 +108,57 @@ public final class RegoPolicy {
         }, input, data);
     }
 
+    /**
+     * For a query of several expressions, each result row as the list of its expressions' values
+     * (assignments count as true), the shape regorus and OPA report query results in. Each plain
+     * expression is evaluated as a binding of a hidden variable, and a row where one is false fails.
+     */
+    List<List<Value>> queryExpressionValues(String body, JsonNode input, JsonNode data, boolean strict)
+            throws RegoException {
+        List<Ast.Lit> lits = Parser.parseQuery(body);
+        List<Ast.Lit> rewritten = new ArrayList<>();
+        List<String> hidden = new ArrayList<>();
+        for (int i = 0; i < lits.size(); i++) {
+            Ast.Lit l = lits.get(i);
+            if (l instanceof Ast.ExprLit x && !x.negated()
+                    && !(x.expr() instanceof Ast.Binary b && (b.op().equals("=") || b.op().equals(":=")))) {
+                String name = "expr$" + i;
+                hidden.add(name);
+                rewritten.add(new Ast.ExprLit(new Ast.Binary("=", new Ast.Var(name, x.line()), x.expr(), x.line()),
+                        false, x.withs(), x.line()));
+            } else {
+                hidden.add(null);
+                rewritten.add(l);
+            }
+        }
+        Ast.Module m = modules.isEmpty() ? null : modules.get(0);
+        return run(DEFAULT_TIMEOUT, strict, (ev, st) -> {
+            List<List<Value>> out = new ArrayList<>();
+            for (Env e : ev.evalQuery(rewritten, m)) {
+                List<Value> row = new ArrayList<>();
+                for (String name : hidden) {
+                    row.add(name == null ? Value.TRUE : e.lookup(name));
+                }
+                if (!row.contains(Value.FALSE)) {
+                    out.add(row);
+                }
+            }
+            return out;
+        }, input, data);
+    }
+
     private static void collectVars(List<Ast.Lit> lits, Env e, java.util.Map<String, Value> row) {
         for (Ast.Lit l : lits) {
             if (l instanceof Ast.ExprLit x && x.expr() instanceof Ast.Binary b
-                    && (b.op().equals("=") || b.op().equals(":=")) && b.left() instanceof Ast.Var v) {
-                Value val = e.lookup(v.name());
-                if (val != null && val != Env.UNBOUND) {
-                    row.put(v.name(), val);
+                    && (b.op().equals("=") || b.op().equals(":="))) {
+                // either side of a unification may be the variable the query asks for ("data.p = x")
+                for (Ast.Term side : List.of(b.left(), b.right())) {
+                    if (side instanceof Ast.Var v) {
+                        Value val = e.lookup(v.name());
+                        if (val != null && val != Env.UNBOUND && !v.name().startsWith("_$")) {
+                            row.put(v.name(), val);
+                        }
+                    }
                 }
             }
         }

@@ -13,6 +13,8 @@ final class RuleTree {
         final Map<String, Node> children = new TreeMap<>();
         final List<Ast.Rule> rules = new ArrayList<>();
         Ast.Rule defaultRule;
+        /** "default p[k] = v" with a constant k: the entry p has for k when no other rule gives one. */
+        final List<Ast.Rule> defaultEntries = new ArrayList<>();
         Ast.Kind kind;
 
         Node(List<String> path) {
@@ -101,7 +103,9 @@ final class RuleTree {
                     + n.name() + " found");
         }
         n.kind = r.kind();
-        if (r.isDefault()) {
+        if (r.isDefault() && r.kind() == Ast.Kind.PARTIAL_OBJECT) {
+            n.defaultEntries.add(r);
+        } else if (r.isDefault()) {
             if (n.defaultRule != null) {
                 throw new RegoException(r.module().file() + ":" + r.line()
                         + ": rego_type_error: multiple default rules " + n.name() + " found");

@@ -43,7 +43,11 @@ final class TimeBuiltins {
             String value = Args.str("time.parse_ns", a, 1);
             try {
                 var parsed = goLayout(layout).withZone(ZoneOffset.UTC).parse(value);
-                ZonedDateTime z = parsed.isSupported(ChronoField.OFFSET_SECONDS)
+                java.time.LocalDate date = parsed.query(java.time.temporal.TemporalQueries.localDate());
+                boolean dateOnly = date != null && parsed.query(java.time.temporal.TemporalQueries.localTime()) == null;
+                // Go reads a layout without clock fields as midnight; java.time wants the time spelled out
+                ZonedDateTime z = dateOnly ? date.atStartOfDay(ZoneOffset.UTC)
+                        : parsed.isSupported(ChronoField.OFFSET_SECONDS)
                         ? ZonedDateTime.from(parsed) : LocalDateTime.from(parsed).atZone(ZoneOffset.UTC);
                 return nanos(z.toInstant());
             } catch (DateTimeException | IllegalArgumentException e) {
@@ -79,7 +83,8 @@ final class TimeBuiltins {
                 ZonedDateTime r = ZonedDateTime.of(d, t.toLocalTime(), t.getZone());
                 return nanos(r.toInstant());
             } catch (DateTimeException | ArithmeticException e) {
-                throw new BuiltinError("eval_builtin_error: time.add_date: time outside of valid range", e);
+                // OPA (without strict builtin errors) leaves an out-of-range result undefined
+                return null;
             }
         });
         b.add("time.diff", 2, (a, bu) -> {
