@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A real OOM kill in a real cgroup v1 memory cgroup of this host (the guest is v2; the fake-tree
@@ -61,8 +60,10 @@ class OomMonitorRealCgroupTest {
 
     @Test
     void oomKillInAV1MemoryCgroupIsReported() throws Exception {
-        assumeTrue(Files.isRegularFile(V1_MEMORY.resolve("memory.oom_control")), "no cgroup v1 memory controller");
-        assumeTrue(Files.isWritable(V1_MEMORY), "cannot create memory cgroups");
+        // The build machines have hybrid cgroups (v1 memory controller); the pure-v2 path of the
+        // monitor is covered on fake trees in OomMonitorTest and end to end by PodLifecycleTest.
+        assertTrue(Files.isRegularFile(V1_MEMORY.resolve("memory.oom_control")), "no cgroup v1 memory controller");
+        assertTrue(Files.isWritable(V1_MEMORY), "cannot create memory cgroups (run as root)");
         cgroup = V1_MEMORY.resolve("cvm-agent-oom-" + UUID.randomUUID());
         Files.createDirectory(cgroup);
         Files.writeString(cgroup.resolve("memory.limit_in_bytes"), Long.toString(32L << 20));

@@ -37,7 +37,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A real runc container (busybox-static rootfs, every child through our spawner and reaper), as
@@ -58,7 +57,8 @@ class RuncContainerCgroupTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        assumeTrue(Files.isExecutable(RUNC) && Files.isExecutable(Path.of("/bin/busybox")), "runc or busybox missing");
+        // scripts/setup installs both
+        assertTrue(Files.isExecutable(RUNC) && Files.isExecutable(Path.of("/bin/busybox")), "runc or busybox missing: run scripts/setup");
         reaper = Reaper.start();
         reaper.becomeSubreaper();
         PosixSpawner spawner = new PosixSpawner(reaper);
