@@ -139,6 +139,7 @@ final class Evaluator {
                             + Values.typeName(coll) + " (line " + s.line() + ")");
                 }
                 return iterate(coll, (key, val) -> {
+                checkArrayPattern(s.value(), val, s.line());
                 Env d = declare(s.value(), declare(s.key(), e));
                 return bindPattern(s.value(), val, d, d2 -> s.key() == null ? k.accept(d2)
                         : bindPattern(s.key(), key, d2, k));
@@ -147,6 +148,26 @@ final class Evaluator {
             case Ast.Every ev -> evalEvery(ev, env, k);
             case Ast.ExprLit x -> x.withs().isEmpty() ? evalExprLit(x, env, k) : evalWith(x, env, k);
         };
+    }
+
+    /**
+     * {@code some [a, b] in xs} over an element of another length is an error, not a miss, as regorus
+     * has it: regorus matches item by item, so a constant that differs first makes it a plain miss.
+     */
+    private static void checkArrayPattern(Ast.Term pattern, Value val, int line) throws RegoException {
+        // a wholly constant pattern ([1]) is folded into a scalar and compared as a value, no error
+        if (!(pattern instanceof Ast.ArrayLit a && val instanceof Value.Arr arr)
+                || a.items().size() == arr.items().size()) {
+            return;
+        }
+        List<Ast.Term> items = a.items();
+        for (int i = 0; i < Math.min(items.size(), arr.items().size()); i++) {
+            if (items.get(i) instanceof Ast.Scalar c && !c.value().equals(arr.items().get(i))) {
+                return;
+            }
+        }
+        throw new RegoException("eval_type_error: mismatch in number of array elements: pattern has "
+                + items.size() + ", value has " + arr.items().size() + " (line " + line + ")");
     }
 
     private static Env declare(Ast.Term t, Env env) {
@@ -597,13 +618,14 @@ final class Evaluator {
             }
             Ast.Module m = env.module();
             if (m != null) {
-                List<String> alias = m.imports().get(name);
-                if (alias != null) {
-                    return evalAbsolute(alias, path, env, k);
-                }
+                // a rule of the package takes precedence over an import alias of the same name (regorus)
                 RuleTree.Node local = tree.local(m, name);
                 if (local != null) {
                     return walk(local, baseAt(local.path), path, 0, env, k);
+                }
+                List<String> alias = m.imports().get(name);
+                if (alias != null) {
+                    return evalAbsolute(alias, path, env, k);
                 }
             }
         }
@@ -813,9 +835,12 @@ final class Evaluator {
                 TreeSet<Value> out = new TreeSet<>();
                 for (Ast.Rule r : node.rules) {
                     Env root = Env.root(r.module());
+                    // a constant element needs one solution of the body (regorus's early return: later
+                    // iterations, which might fail with an error, are not run)
+                    boolean allSolutions = !constant(r.key());
                     evalBody(r.body(), 0, root, e -> evalTerm(r.key(), e, (v, e2) -> {
                         out.add(v);
-                        return true;
+                        return allSolutions;
                     }));
                 }
                 return Optional.of(Values.set(out));
@@ -824,6 +849,7 @@ final class Evaluator {
                 TreeMap<Value, Value> out = new TreeMap<>();
                 for (Ast.Rule r : node.rules) {
                     Env root = Env.root(r.module());
+                    boolean allSolutions = !(constant(r.key()) && (r.value() == null || constant(r.value())));
                     evalBody(r.body(), 0, root, e -> evalTerm(r.key(), e, (key, e2) -> headValue(r, e2, (v, e3) -> {
                         Value prev = out.get(key);
                         if (prev != null && r.mergeValues() && prev instanceof Value.Obj po && v instanceof Value.Obj no) {
@@ -834,7 +860,7 @@ final class Evaluator {
                         } else {
                             out.put(key, v);
                         }
-                        return true;
+                        return allSolutions;
                     })));
                 }
                 // rules below the object's path (p.q := 1 next to p[k] := v) are entries too
@@ -870,6 +896,17 @@ final class Evaluator {
                 return Optional.of(values.first());
             }
         }
+    }
+
+    /** Whether a rule head term has one value whatever the body binds. */
+    private static boolean constant(Ast.Term t) {
+        return switch (t) {
+            case Ast.Scalar s -> true;
+            case Ast.ArrayLit a -> a.items().stream().allMatch(Evaluator::constant);
+            case Ast.SetLit a -> a.items().stream().allMatch(Evaluator::constant);
+            case Ast.ObjectLit o -> o.entries().stream().allMatch(kv -> constant(kv.key()) && constant(kv.value()));
+            default -> false;
+        };
     }
 
     /** Deep merge of the values p[a][b]... rules give for one key; differing leaves conflict. */

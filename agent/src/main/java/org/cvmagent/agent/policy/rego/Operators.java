@@ -62,13 +62,23 @@ final class Operators {
                 if (y.signum() == 0) {
                     throw new BuiltinError("eval_builtin_error: rem: modulo by zero");
                 }
-                if (!Values.isInteger(x) || !Values.isInteger(y)) {
+                if (!exactInteger(x) || !exactInteger(y)) {
                     throw new BuiltinError("eval_builtin_error: rem: modulo on floating-point number");
                 }
                 yield Value.num(new BigDecimal(x.toBigIntegerExact().remainder(y.toBigIntegerExact())));
             }
             default -> throw new RegoException("unknown operator " + op);
         };
+    }
+
+    private static final BigDecimal FLOAT_EXACT_LIMIT = BigDecimal.valueOf(1L << 53);
+
+    /**
+     * An integer modulo can take: a number written with a fraction or exponent is a float to regorus,
+     * and beyond 2^53 a float is no longer known to be that integer.
+     */
+    private static boolean exactInteger(BigDecimal d) {
+        return Values.isInteger(d) && (d.scale() <= 0 || d.abs().compareTo(FLOAT_EXACT_LIMIT) <= 0);
     }
 
     /** Integers are exact; a quotient that is not an integer is a double, as in regorus and OPA's JSON. */

@@ -19,6 +19,9 @@ final class Parser {
     private final String file;
     private int p;
     private int wildcards;
+    /** Token span of the last parenthesised expression, to tell "(a & b) | c" from "a & b | c". */
+    private int parenOpen = -1;
+    private int parenClose = -1;
     private boolean v1;
     private boolean sawFuture;
     private Ast.Module module;
@@ -311,14 +314,36 @@ final class Parser {
         if (keyword("if")) {
             next();
             if (peek().is("{") && peek().kind() == Token.Kind.PUNCT) {
-                return braceBody();
+                return comprehensionOrBraceBody();
             }
             return List.of(literal());
         }
         if (peek().is("{") && peek().kind() == Token.Kind.PUNCT) {
-            return braceBody();
+            return comprehensionOrBraceBody();
         }
         return List.of(new Ast.ExprLit(new Ast.Scalar(Value.TRUE, peek().line()), false, List.of(), peek().line()));
+    }
+
+    /**
+     * A rule body; a body that is a whole set or object comprehension ("p if { x | some x in xs }") is,
+     * as regorus reads it, that one expression.
+     */
+    private List<Ast.Lit> comprehensionOrBraceBody() throws RegoException {
+        int start = p;
+        int wildcardsAtStart = wildcards;
+        try {
+            Token open = next();
+            Ast.Term t = braceTerm(open);
+            boolean bodyEnds = peek().kind() == Token.Kind.EOF || peek().newlineBefore() || keyword("else");
+            if ((t instanceof Ast.SetCompr || t instanceof Ast.ObjectCompr) && bodyEnds) {
+                return List.of(new Ast.ExprLit(t, false, List.of(), open.line()));
+            }
+        } catch (RegoException e) {
+            // not a comprehension: read it as a body below, where a genuine syntax error is reported
+        }
+        p = start;
+        wildcards = wildcardsAtStart;
+        return braceBody();
     }
 
     private Ast.Rule elseChain(List<String> path, Ast.Kind kind, List<Ast.Term> args) throws RegoException {
@@ -642,8 +667,11 @@ final class Parser {
         }
         switch (t.text()) {
             case "(" -> {
+                int open = p - 1;
                 Ast.Term e = expr();
                 expect(")");
+                parenOpen = open;
+                parenClose = p;
                 return e;
             }
             case "[" -> {
@@ -653,6 +681,15 @@ final class Parser {
                 int start = p;
                 int wildcardsAtStart = wildcards;
                 Ast.Term first = membership(true);
+                if (sameLine("|") && first instanceof Ast.Binary && !(parenOpen == start && parenClose == p)) {
+                    // regorus reads "[a & b | c]" as the array of the union (a & b) | c; only a simple or
+                    // parenthesised first term starts a comprehension (unless no array parses, as in
+                    // "[x * 2 | x := xs[_]]")
+                    Ast.Term union = unionItemOrNull(start, wildcardsAtStart);
+                    if (union != null) {
+                        first = union;
+                    }
+                }
                 if (accept("|")) {
                     Ast.Term compr = arrayComprehensionOrNull(first, t);
                     if (compr != null) {
@@ -715,6 +752,28 @@ final class Parser {
         }
         expect("}");
         return Folding.set(List.copyOf(items), t.line());
+    }
+
+    /**
+     * The array item starting at token start read as a whole expression, when an item separator or the
+     * closing bracket follows it; otherwise null with the position unchanged.
+     */
+    private Ast.Term unionItemOrNull(int start, int wildcardsAtStart) {
+        int after = p;
+        int wildcardsAfter = wildcards;
+        p = start;
+        wildcards = wildcardsAtStart;
+        try {
+            Ast.Term item = expr();
+            if (peek().kind() == Token.Kind.PUNCT && (peek().is(",") || peek().is("]"))) {
+                return item;
+            }
+        } catch (RegoException e) {
+            // not an array item: the caller goes on with the comprehension reading
+        }
+        p = after;
+        wildcards = wildcardsAfter;
+        return null;
     }
 
     /** The comprehension after "[first |", or null when what follows does not parse as its body. */

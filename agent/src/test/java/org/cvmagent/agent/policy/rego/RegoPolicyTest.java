@@ -35,6 +35,20 @@ class RegoPolicyTest {
     }
 
     @Test
+    void arrayWithUnionOrComprehension() throws Exception {
+        String m = "package p\nimport rego.v1\nq := {4}\nxs := [1, 2]\n"
+                + "union := [q & {1} | {true}]\n"
+                + "compr := [(q & {1}) | {true}]\n"
+                + "doubled := [x * 2 | some x in xs]\n"
+                + "body if { x | some x in xs }\n";
+        assertEquals(Optional.of(json("[[true]]")), eval(m, "data.p.union", null));
+        assertEquals(Optional.of(json("[[]]")), eval(m, "data.p.compr", null));
+        // no array item parses as "x * 2 | some x in xs", so this stays the comprehension OPA reads
+        assertEquals(Optional.of(json("[2, 4]")), eval(m, "data.p.doubled", null));
+        assertEquals(Optional.of(json("true")), eval(m, "data.p.body", null));
+    }
+
+    @Test
     void undefinedIsNotFalse() throws Exception {
         String m = "package p\nallow { input.x == 1 }\ndeny = false { true }\ndefault d := 7\n";
         assertEquals(Optional.empty(), eval(m, "data.p.allow", "{\"x\": 2}"));
