@@ -1,0 +1,19 @@
+package org.cvmagent.attestation;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The third-party evidence samples in ../shared/testdata/attestation (used in place, never copied). */
+public final class SharedTestData {
+    private SharedTestData() {
+    }
+
+    public static Path attestation(String relative) {
+        Path base = Path.of(System.getProperty("basedir", ".")).resolve("../../shared/testdata/attestation");
+        Path p = base.resolve(relative).normalize();
+        assertTrue(Files.isRegularFile(p), "shared test data missing: " + p);
+        return p;
+    }
+}
