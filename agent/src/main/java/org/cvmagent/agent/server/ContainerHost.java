@@ -17,6 +17,9 @@ import org.cvmagent.agent.sandbox.SandboxLayout;
 import org.cvmagent.agent.service.GuestHandlers;
 import org.cvmagent.agent.service.NetworkHandlers;
 import org.cvmagent.agent.files.SharedFiles;
+import org.cvmagent.agent.guest.GuestManagement;
+import org.cvmagent.agent.guest.GuestMetrics;
+import org.cvmagent.agent.guest.VolumeResizer;
 import org.cvmagent.agent.service.SandboxHandlers;
 import org.cvmagent.agent.storage.BlockDevices;
 import org.cvmagent.agent.storage.Mounter;
@@ -46,17 +49,15 @@ public final class ContainerHost implements AutoCloseable {
     private final OomMonitor oom;
     private final Sandbox sandbox;
     private final List<String> storageDrivers;
-    private final GuestNetwork network;
-    private final SharedFiles sharedFiles;
+    private final GuestHandlers guest;
 
     private ContainerHost(Reaper reaper, OomMonitor oom, Sandbox sandbox, List<String> storageDrivers,
-                          GuestNetwork network, SharedFiles sharedFiles) {
+                          GuestHandlers guest) {
         this.reaper = reaper;
         this.oom = oom;
         this.sandbox = sandbox;
         this.storageDrivers = storageDrivers;
-        this.network = network;
-        this.sharedFiles = sharedFiles;
+        this.guest = guest;
     }
 
     /**
@@ -81,8 +82,12 @@ public final class ContainerHost implements AutoCloseable {
             Sandbox sandbox = new Sandbox(layout, runc, reaper, storages, stats(locator), oom, commands,
                     Path.of("/proc"), CONSOLE_TIMEOUT);
             GuestNetwork network = new GuestNetwork(new NetworkCommands(commands, null, NETWORK_TIMEOUT));
-            return new ContainerHost(reaper, oom, sandbox, handlers.drivers(), network,
-                    new SharedFiles(layout.sharedContainersDir()));
+            GuestHandlers guest = new GuestHandlers(new NetworkHandlers(network),
+                    new SharedFiles(layout.sharedContainersDir()),
+                    new GuestManagement(Path.of("/sys"), Path.of("/dev/random")), new GuestMetrics(Path.of("/proc")),
+                    new VolumeResizer(commands, Path.of("/proc/self/mountinfo")), BlockDevices.system(), commands,
+                    sandbox);
+            return new ContainerHost(reaper, oom, sandbox, handlers.drivers(), guest);
         } catch (IOException | RuntimeException e) {
             reaper.close();
             throw e;
@@ -110,7 +115,7 @@ public final class ContainerHost implements AutoCloseable {
 
     public SandboxHandlers handlers() {
         return new SandboxHandlers(sandbox, Path.of("/proc/self/mountinfo"), storageDrivers,
-                Optional.of(new GuestHandlers(new NetworkHandlers(network), sharedFiles)));
+                Optional.of(guest));
     }
 
     /** Stops monitoring and reaping; containers keep running (a restarted agent is not kata's model). */
