@@ -3,7 +3,6 @@ package org.cvmagent.attestation.kbs;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -54,9 +53,7 @@ public final class CanonicalJson {
     }
 
     private static void writeObject(JsonNode node, StringBuilder out) {
-        List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
-        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
-        it.forEachRemaining(entries::add);
+        List<Map.Entry<String, JsonNode>> entries = new ArrayList<>(node.properties());
         // RFC 8785 sorts by UTF-16 code units, which is exactly String.compareTo.
         entries.sort(Map.Entry.comparingByKey());
         out.append('{');

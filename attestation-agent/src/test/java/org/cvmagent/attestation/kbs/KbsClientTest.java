@@ -14,6 +14,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.cvmagent.attestation.attester.Attester;
+import org.cvmagent.attestation.attester.TeeType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,6 +86,28 @@ class KbsClientTest {
         assertEquals(KbsException.Kind.ATTESTATION_REJECTED, e.kind());
         assertTrue(e.getMessage().contains("REPORT_DATA is different"), e.getMessage());
         assertEquals(0, peer.resourceCalls.get());
+    }
+
+    @Test
+    void aKbsThatDoesNotVerifyThisTeeRefusesAtAuth() throws Exception {
+        Attester tdx = new Attester() {
+            @Override
+            public TeeType tee() {
+                return TeeType.TDX;
+            }
+
+            @Override
+            public String evidence(byte[] reportData) {
+                throw new AssertionError("no evidence is asked for before the challenge");
+            }
+        };
+        KbsClient client = clients.overHttp(peer, TeeKeyAlgorithm.DEFAULT, tdx, Clock.systemUTC());
+
+        KbsException e = assertThrows(KbsException.class, client::token);
+
+        assertEquals(KbsException.Kind.ATTESTATION_REJECTED, e.kind());
+        assertTrue(e.getMessage().contains("POST auth") && e.getMessage().contains("only the sample TEE"), e.getMessage());
+        assertEquals(0, peer.attestCalls.get());
     }
 
     @Test
@@ -182,7 +206,6 @@ class KbsClientTest {
 
     @Test
     void anUnreachableKbsIsATransportError() throws Exception {
-        int port = peer.url().lastIndexOf(':');
         String url = peer.url();
         peer.close();
         KbsConfig config = new KbsConfig(URI.create(url), Optional.empty(), TeeKeyAlgorithm.DEFAULT, true);
@@ -191,7 +214,7 @@ class KbsClientTest {
 
         KbsException e = assertThrows(KbsException.class, client::token);
 
-        assertEquals(KbsException.Kind.TRANSPORT, e.kind(), e.getMessage() + " " + port);
+        assertEquals(KbsException.Kind.TRANSPORT, e.kind(), e.getMessage());
         assertEquals(2, clients.sleeps.size());
     }
 
