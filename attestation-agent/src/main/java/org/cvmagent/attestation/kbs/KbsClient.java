@@ -291,9 +291,12 @@ public final class KbsClient {
             int eq = pair.indexOf('=');
             if (eq > 0 && pair.substring(0, eq).trim().equals(SESSION_COOKIE)) {
                 String value = pair.substring(eq + 1).trim();
-                if (!value.isEmpty()) {
+                // RFC 6265 cookie-octets only: the value is echoed in a request header.
+                if (value.matches("[\\x21\\x23-\\x2B\\x2D-\\x3A\\x3C-\\x5B\\x5D-\\x7E]+")) {
                     return value;
                 }
+                throw new KbsException(KbsException.Kind.PROTOCOL, "the /auth response's " + SESSION_COOKIE
+                        + " cookie is not a valid cookie value");
             }
         }
         throw new KbsException(KbsException.Kind.PROTOCOL, "the /auth response sets no " + SESSION_COOKIE + " cookie");

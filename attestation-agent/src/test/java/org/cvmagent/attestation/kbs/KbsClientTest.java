@@ -111,6 +111,18 @@ class KbsClientTest {
     }
 
     @Test
+    void aChallengeWithoutTheSessionCookieIsAProtocolError() throws Exception {
+        peer.omitCookie = true;
+        KbsClient client = clients.overHttp(peer);
+
+        KbsException e = assertThrows(KbsException.class, client::token);
+
+        assertEquals(KbsException.Kind.PROTOCOL, e.kind());
+        assertTrue(e.getMessage().contains("kbs-session-id"), e.getMessage());
+        assertEquals(0, peer.attestCalls.get());
+    }
+
+    @Test
     void unknownResourceIsNotFound() throws Exception {
         KbsClient client = clients.overHttp(peer);
 

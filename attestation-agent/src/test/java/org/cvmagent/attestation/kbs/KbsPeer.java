@@ -78,6 +78,8 @@ final class KbsPeer implements AutoCloseable {
     /** Every resource request is refused with 401, whatever the credentials. */
     volatile boolean refuseResources;
     volatile Duration tokenLifetime = Duration.ofMinutes(5);
+    /** /auth answers without the session cookie, which the protocol requires. */
+    volatile boolean omitCookie;
     private final java.util.Set<String> issuedTokens = ConcurrentHashMap.newKeySet();
     /** Tokens refused although their signature and exp are fine (the KBS restarted or revoked them). */
     private final java.util.Set<String> revokedTokens = ConcurrentHashMap.newKeySet();
@@ -169,8 +171,8 @@ final class KbsPeer implements AutoCloseable {
             Map<String, Object> challenge = new LinkedHashMap<>();
             challenge.put("nonce", nonce);
             challenge.put("extra-params", "");
-            send(ex, 200, "application/json", json.writeValueAsBytes(challenge),
-                    "kbs-session-id=" + id + "; Expires=" + Date.from(Instant.now().plus(Duration.ofMinutes(5))));
+            send(ex, 200, "application/json", json.writeValueAsBytes(challenge), omitCookie ? null
+                    : "kbs-session-id=" + id + "; Expires=" + Date.from(Instant.now().plus(Duration.ofMinutes(5))));
         }
     }
 
