@@ -50,9 +50,9 @@ public final class AgentCtl {
                                          until EOF, as the kata shim does (ReadStdout)
               wait CONTAINER [EXEC_ID]   WaitProcess; prints the exit code (137 after SIGKILL)
               set-policy FILE            SetPolicy with the Rego policy in FILE
-            """ + PolicyCommands.USAGE + """
+            """ + PolicyCommands.USAGE + AttestCommands.USAGE + """
             exit status: 0 ok, 1 the agent answered an error (policy: denied, does not compile,
-            mismatches), 2 usage, 3 cannot connect, 4 no Rego engine in this build
+            mismatches; evidence that does not parse), 2 usage, 3 cannot connect, 4 no Rego engine in this build
             """;
 
     private final ClientFactory clients;
@@ -113,6 +113,9 @@ public final class AgentCtl {
             }
             if (command.equals("policy")) {
                 return policy.run(args);
+            }
+            if (command.equals("attest")) {
+                return new AttestCommands(out, err).run(args);
             }
             if (command.equals("stdout") || command.equals("stderr") || command.equals("wait")
                     || command.equals("set-policy")) {

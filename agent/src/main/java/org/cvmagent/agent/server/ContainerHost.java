@@ -5,6 +5,8 @@ import org.cvmagent.agent.cgroup.CgroupStatsReader;
 import org.cvmagent.agent.cgroup.NetworkStatsReader;
 import org.cvmagent.agent.cgroup.OomMonitor;
 import org.cvmagent.agent.config.RuntimeConfig;
+import org.cvmagent.agent.network.GuestNetwork;
+import org.cvmagent.agent.network.NetworkCommands;
 import org.cvmagent.agent.process.CommandRunner;
 import org.cvmagent.agent.process.PosixSpawner;
 import org.cvmagent.agent.process.Reaper;
@@ -12,6 +14,7 @@ import org.cvmagent.agent.runtime.Runc;
 import org.cvmagent.agent.sandbox.ContainerStats;
 import org.cvmagent.agent.sandbox.Sandbox;
 import org.cvmagent.agent.sandbox.SandboxLayout;
+import org.cvmagent.agent.service.NetworkHandlers;
 import org.cvmagent.agent.service.SandboxHandlers;
 import org.cvmagent.agent.storage.BlockDevices;
 import org.cvmagent.agent.storage.Mounter;
@@ -24,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything that runs containers for the agent, started and stopped together: the one
@@ -33,18 +37,22 @@ import java.util.List;
 public final class ContainerHost implements AutoCloseable {
 
     private static final Duration RUNC_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration NETWORK_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration CONSOLE_TIMEOUT = Duration.ofSeconds(10);
 
     private final Reaper reaper;
     private final OomMonitor oom;
     private final Sandbox sandbox;
     private final List<String> storageDrivers;
+    private final GuestNetwork network;
 
-    private ContainerHost(Reaper reaper, OomMonitor oom, Sandbox sandbox, List<String> storageDrivers) {
+    private ContainerHost(Reaper reaper, OomMonitor oom, Sandbox sandbox, List<String> storageDrivers,
+                          GuestNetwork network) {
         this.reaper = reaper;
         this.oom = oom;
         this.sandbox = sandbox;
         this.storageDrivers = storageDrivers;
+        this.network = network;
     }
 
     /**
@@ -68,7 +76,8 @@ public final class ContainerHost implements AutoCloseable {
             StorageManager storages = new StorageManager(layout.root(), handlers);
             Sandbox sandbox = new Sandbox(layout, runc, reaper, storages, stats(locator), oom, commands,
                     Path.of("/proc"), CONSOLE_TIMEOUT);
-            return new ContainerHost(reaper, oom, sandbox, handlers.drivers());
+            GuestNetwork network = new GuestNetwork(new NetworkCommands(commands, null, NETWORK_TIMEOUT));
+            return new ContainerHost(reaper, oom, sandbox, handlers.drivers(), network);
         } catch (IOException | RuntimeException e) {
             reaper.close();
             throw e;
@@ -95,7 +104,8 @@ public final class ContainerHost implements AutoCloseable {
     }
 
     public SandboxHandlers handlers() {
-        return new SandboxHandlers(sandbox, Path.of("/proc/self/mountinfo"), storageDrivers);
+        return new SandboxHandlers(sandbox, Path.of("/proc/self/mountinfo"), storageDrivers,
+                Optional.of(new NetworkHandlers(network)));
     }
 
     /** Stops monitoring and reaping; containers keep running (a restarted agent is not kata's model). */

@@ -27,12 +27,20 @@ public final class SandboxHandlers {
     private final Sandbox sandbox;
     private final Path mountinfo;
     private final List<String> storageDrivers;
+    private final java.util.Optional<NetworkHandlers> network;
 
     /** @param storageDrivers the storage drivers the sandbox handles, for GetGuestDetails */
     public SandboxHandlers(Sandbox sandbox, Path mountinfo, List<String> storageDrivers) {
+        this(sandbox, mountinfo, storageDrivers, java.util.Optional.empty());
+    }
+
+    /** @param network the guest network methods, served with the sandbox's */
+    public SandboxHandlers(Sandbox sandbox, Path mountinfo, List<String> storageDrivers,
+                           java.util.Optional<NetworkHandlers> network) {
         this.sandbox = sandbox;
         this.mountinfo = mountinfo;
         this.storageDrivers = List.copyOf(storageDrivers);
+        this.network = network;
     }
 
     public List<String> storageDrivers() {
@@ -41,6 +49,7 @@ public final class SandboxHandlers {
 
     /** Adds the handlers to {@code builder}, which is for kata's AgentService. */
     public ServiceBinding.Builder addTo(ServiceBinding.Builder builder) {
+        network.ifPresent(n -> n.addTo(builder));
         Empty empty = Empty.getDefaultInstance();
         return builder
                 .unary(AgentServiceGrpc.getCreateSandboxMethod(), (ctx, req) -> {

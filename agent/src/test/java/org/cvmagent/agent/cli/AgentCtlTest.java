@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -117,6 +119,24 @@ class AgentCtlTest {
         assertEquals(2, ctl("--addr", "bogus://x", "health"));
         assertEquals(3, ctl("--addr", "unix://" + dir.resolve("nobody.sock"), "health"));
         assertTrue(err().contains("cannot talk to"), err());
+    }
+
+    @Test
+    void attestShowPrintsTheClaimsOfRealEvidence() throws Exception {
+        String td = "/work/shared/testdata/attestation/";
+        assertEquals(0, ctl("attest", "show", "--tdx-quote", td + "tdx/tdx_quote_4.dat", "--ccel", td + "ccel/CCEL_data"),
+                err());
+        JsonNode tdx = new ObjectMapper().readTree(out()).get("tdx");
+        assertEquals(new ObjectMapper().readTree(Path.of(td + "tdx/parse_tdx_claims_expected.json").toFile()), tdx);
+        assertEquals(0, ctl("attest", "show", "--snp-report", td + "snp/test-report.bin", "--vcek",
+                td + "snp/test-vcek.der"), err());
+        assertTrue(new ObjectMapper().readTree(out()).at("/snp/signature_valid").asBoolean(), out());
+        Path bad = dir.resolve("short.dat");
+        Files.write(bad, new byte[100]);
+        assertEquals(1, ctl("attest", "show", "--tdx-quote", bad.toString()));
+        assertTrue(err().contains("evidence does not parse"), err());
+        assertEquals(2, ctl("attest", "show"));
+        assertEquals(2, ctl("attest", "show", "--vcek", td + "snp/test-vcek.der"));
     }
 
     @Test

@@ -1,0 +1,113 @@
+package org.cvmagent.attestation.tdx;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.OptionalInt;
+import org.cvmagent.attestation.EvidenceFormatException;
+import org.cvmagent.attestation.tsm.TsmOutput;
+import org.cvmagent.attestation.tsm.TsmReport;
+import org.cvmagent.attestation.tsm.TsmReportException;
+
+/**
+ * Intel TDX evidence: a quote for the report data from configfs-tsm, with the CC event log from the
+ * CCEL ACPI table, as {@code {"cc_eventlog": base64, "quote": base64}} — the shape Trustee's TDX
+ * verifier reads. Runtime measurements extend RTMRs and init-data is checked against MRCONFIGID
+ * through the tdx_guest sysfs measurements (Linux 6.16+).
+ */
+public final class TdxAttester {
+    public static final String TSM_PROVIDER = "tdx_guest";
+    public static final Path DEFAULT_CCEL = Path.of("/sys/firmware/acpi/tables/data/CCEL");
+    public static final Path DEFAULT_MEASUREMENTS = Path.of("/sys/devices/virtual/misc/tdx_guest/measurements");
+    private static final int REPORT_DATA_SIZE = 64;
+    private static final int REGISTER_SIZE = 48;
+
+    private final TsmReport tsm;
+    private final Path ccel;
+    private final Path measurements;
+    private final TdxQuoteParser parser = new TdxQuoteParser();
+
+    public TdxAttester(TsmReport tsm, Path ccel, Path measurements) {
+        this.tsm = tsm;
+        this.ccel = ccel;
+        this.measurements = measurements;
+    }
+
+    public boolean detect() {
+        return tsm.provides(TSM_PROVIDER);
+    }
+
+    /** Evidence JSON for report data of at most 64 bytes (zero-padded, as the TDX report data field is). */
+    public String evidence(byte[] reportData) throws TsmReportException, EvidenceFormatException {
+        if (reportData.length > REPORT_DATA_SIZE) {
+            throw new IllegalArgumentException("TDX report data is at most " + REPORT_DATA_SIZE + " bytes, got "
+                    + reportData.length);
+        }
+        byte[] padded = Arrays.copyOf(reportData, REPORT_DATA_SIZE);
+        TsmOutput out = tsm.generate(TSM_PROVIDER, padded, OptionalInt.empty());
+        TdxQuote quote = parser.parse(out.outblob());
+        if (!MessageDigest.isEqual(quote.body().reportData(), padded)) {
+            throw new EvidenceFormatException("TDX quote from configfs-tsm carries report data "
+                    + HexFormat.of().formatHex(quote.body().reportData()) + ", not the requested "
+                    + HexFormat.of().formatHex(padded));
+        }
+        ObjectNode evidence = JsonNodeFactory.instance.objectNode();
+        if (Files.isReadable(ccel)) {
+            try {
+                evidence.put("cc_eventlog", Base64.getEncoder().encodeToString(Files.readAllBytes(ccel)));
+            } catch (IOException e) {
+                throw new EvidenceFormatException("cannot read the CC event log " + ccel + ": " + e, e);
+            }
+        } else {
+            evidence.putNull("cc_eventlog");
+        }
+        evidence.put("quote", Base64.getEncoder().encodeToString(out.outblob()));
+        return evidence.toString();
+    }
+
+    /**
+     * Extends the RTMR a PCR index maps to (1, 7 → RTMR0; 2-6 → RTMR1; 8-15 → RTMR2; others → RTMR3,
+     * CoCo's mapping) with a digest of at most 48 bytes, zero-padded.
+     */
+    public void extendRuntimeMeasurement(byte[] digest, long pcrIndex) throws IOException {
+        if (digest.length > REGISTER_SIZE) {
+            throw new IllegalArgumentException("RTMR extend data is at most " + REGISTER_SIZE + " bytes, got "
+                    + digest.length);
+        }
+        Path rtmr = measurements.resolve("rtmr" + rtmrIndex(pcrIndex) + ":sha384");
+        if (!Files.exists(rtmr)) {
+            throw new IOException("this kernel cannot extend RTMRs: " + rtmr + " is missing (tdx_guest sysfs "
+                    + "measurements need Linux 6.16 or newer)");
+        }
+        Files.write(rtmr, Arrays.copyOf(digest, REGISTER_SIZE));
+    }
+
+    /** Whether MRCONFIGID holds the init-data digest (zero-padded to 48 bytes). */
+    public boolean initDataMatches(byte[] initDataDigest) throws IOException {
+        Path mrConfigId = measurements.resolve("mrconfigid");
+        if (!Files.exists(mrConfigId)) {
+            throw new IOException("cannot read MRCONFIGID: " + mrConfigId + " is missing (tdx_guest sysfs "
+                    + "measurements need Linux 6.16 or newer)");
+        }
+        return MessageDigest.isEqual(Arrays.copyOf(initDataDigest, REGISTER_SIZE), Files.readAllBytes(mrConfigId));
+    }
+
+    static int rtmrIndex(long pcrIndex) {
+        if (pcrIndex == 1 || pcrIndex == 7) {
+            return 0;
+        }
+        if (pcrIndex >= 2 && pcrIndex <= 6) {
+            return 1;
+        }
+        if (pcrIndex >= 8 && pcrIndex <= 15) {
+            return 2;
+        }
+        return 3;
+    }
+}

@@ -1,0 +1,120 @@
+package org.cvmagent.attestation.tdx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Base64;
+import org.cvmagent.attestation.EvidenceFormatException;
+import org.cvmagent.attestation.SharedTestData;
+import org.cvmagent.attestation.tsm.FakeTsmKernel;
+import org.cvmagent.attestation.tsm.KernelConfigfsTsm;
+import org.cvmagent.attestation.tsm.TsmReport;
+import org.cvmagent.attestation.tsm.TsmReportException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TdxAttesterTest {
+    /** Where report_data sits in a v4 quote: after the 48-byte header, 520 bytes into the TD report. */
+    private static final int REPORT_DATA_OFFSET = 48 + 520;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    /** A TDX module stand-in: the real v4 sample quote with the requested report data in it. */
+    private static byte[] quoteFor(byte[] inblob) {
+        try {
+            byte[] quote = Files.readAllBytes(SharedTestData.attestation("tdx/tdx_quote_4.dat"));
+            System.arraycopy(inblob, 0, quote, REPORT_DATA_OFFSET, 64);
+            return quote;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private TdxAttester attester(FakeTsmKernel kernel) throws IOException {
+        Path ccel = dir.resolve("CCEL");
+        Files.copy(SharedTestData.attestation("ccel/CCEL_data"), ccel);
+        return new TdxAttester(new TsmReport(kernel), ccel, dir.resolve("measurements"));
+    }
+
+    @Test
+    void evidenceIsAQuoteForTheReportDataWithTheEventLog() throws Exception {
+        FakeTsmKernel kernel = new FakeTsmKernel("tdx_guest", TdxAttesterTest::quoteFor, null);
+        TdxAttester tdx = attester(kernel);
+        assertTrue(tdx.detect());
+        byte[] reportData = new byte[48];
+        Arrays.fill(reportData, (byte) 0x5a);
+        JsonNode evidence = JSON.readTree(tdx.evidence(reportData));
+        TdxQuote quote = new TdxQuoteParser().parse(Base64.getDecoder().decode(evidence.get("quote").asText()));
+        assertArrayEquals(Arrays.copyOf(reportData, 64), quote.body().reportData());
+        assertArrayEquals(Files.readAllBytes(SharedTestData.attestation("ccel/CCEL_data")),
+                Base64.getDecoder().decode(evidence.get("cc_eventlog").asText()));
+        assertEquals(0, kernel.openRequests(), "every report request is removed");
+        assertEquals(2, kernel.removedRequests(), "the detect probe and the report");
+    }
+
+    @Test
+    void aQuoteForOtherReportDataOrARacingWriterIsRefused() throws Exception {
+        byte[] stale = quoteFor(new byte[64]);
+        TdxAttester wrongAnswer = attester(new FakeTsmKernel("tdx_guest", in -> stale, null));
+        EvidenceFormatException e = assertThrows(EvidenceFormatException.class,
+                () -> wrongAnswer.evidence(new byte[] {1, 2, 3}));
+        assertTrue(e.getMessage().contains("not the requested"), e.getMessage());
+
+        FakeTsmKernel racing = new FakeTsmKernel("tdx_guest", TdxAttesterTest::quoteFor, null);
+        racing.interferingWriter(true);
+        Files.delete(dir.resolve("CCEL"));
+        TsmReportException race = assertThrows(TsmReportException.class, () -> attester(racing).evidence(new byte[8]));
+        assertTrue(race.getMessage().contains("written 2 times"), race.getMessage());
+        assertEquals(0, racing.openRequests());
+    }
+
+    @Test
+    void anotherTeeOrNoTsmIsAClearError() throws Exception {
+        TdxAttester snp = attester(new FakeTsmKernel("sev_guest", TdxAttesterTest::quoteFor, null));
+        assertFalse(snp.detect());
+        assertTrue(assertThrows(TsmReportException.class, () -> snp.evidence(new byte[8])).getMessage()
+                .contains("provider is sev_guest, wanted tdx_guest"));
+        TdxAttester none = new TdxAttester(new TsmReport(new KernelConfigfsTsm(dir.resolve("no-tsm"))),
+                dir.resolve("no-ccel"), dir.resolve("no-measurements"));
+        assertFalse(none.detect());
+        assertTrue(assertThrows(TsmReportException.class, () -> none.evidence(new byte[8])).getMessage()
+                .contains("does not exist"));
+        assertThrows(IllegalArgumentException.class, () -> none.evidence(new byte[65]));
+    }
+
+    @Test
+    void rtmrExtendAndInitDataThroughSysfsMeasurements() throws Exception {
+        Path m = Files.createDirectories(dir.resolve("measurements"));
+        for (int i = 0; i < 4; i++) {
+            Files.write(m.resolve("rtmr" + i + ":sha384"), new byte[48]);
+        }
+        byte[] initData = new byte[32];
+        Arrays.fill(initData, (byte) 7);
+        Files.write(m.resolve("mrconfigid"), Arrays.copyOf(initData, 48));
+        TdxAttester tdx = new TdxAttester(new TsmReport(new KernelConfigfsTsm(dir.resolve("no-tsm"))),
+                dir.resolve("no-ccel"), m);
+        byte[] digest = new byte[32];
+        Arrays.fill(digest, (byte) 0x11);
+        tdx.extendRuntimeMeasurement(digest, 17);
+        assertArrayEquals(Arrays.copyOf(digest, 48), Files.readAllBytes(m.resolve("rtmr3:sha384")));
+        assertEquals(0, TdxAttester.rtmrIndex(1));
+        assertEquals(1, TdxAttester.rtmrIndex(4));
+        assertEquals(2, TdxAttester.rtmrIndex(8));
+        assertTrue(tdx.initDataMatches(initData));
+        initData[0] = 8;
+        assertFalse(tdx.initDataMatches(initData));
+        Files.delete(m.resolve("rtmr3:sha384"));
+        assertThrows(IOException.class, () -> tdx.extendRuntimeMeasurement(digest, 17));
+    }
+}
