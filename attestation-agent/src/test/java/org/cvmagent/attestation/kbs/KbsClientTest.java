@@ -106,7 +106,7 @@ class KbsClientTest {
         KbsException e = assertThrows(KbsException.class, client::token);
 
         assertEquals(KbsException.Kind.ATTESTATION_REJECTED, e.kind());
-        assertTrue(e.getMessage().contains("POST auth") && e.getMessage().contains("only the sample TEE"), e.getMessage());
+        assertTrue(e.getMessage().contains("POST /auth") && e.getMessage().contains("only the sample TEE"), e.getMessage());
         assertEquals(0, peer.attestCalls.get());
     }
 
