@@ -83,6 +83,13 @@ class SecretsNotLoggedTest {
         ResourceFetcher fetcher = new ResourceFetcher(client);
 
         byte[] fetched = fetcher.get("kbs:///default/passphrase/app");
+        String firstToken = client.token().value();
+        String firstCookie = kbs.lastCookie();
+        // The paths that log warnings: a refused session (re-attestation) and retried 5xx answers.
+        kbs.revokeEverything();
+        fetcher.get("kbs:///default/passphrase/app");
+        kbs.injectServerErrors(1);
+        fetcher.get("kbs:///default/passphrase/app");
         String token = client.token().value();
         KbsException notFound = assertThrows(KbsException.class, () -> fetcher.get("kbs:///default/passphrase/missing"));
 
@@ -90,9 +97,10 @@ class SecretsNotLoggedTest {
         String log = String.join("\n", lines);
         assertTrue(log.contains("default/passphrase/app") && log.contains(SECRET.length + " bytes"),
                 "the resource path and size are logged:\n" + log);
+        assertTrue(log.contains("WARNING"), "the warning paths ran:\n" + log);
         for (String forbidden : List.of(SECRET_TEXT, Base64.getEncoder().encodeToString(SECRET),
                 Base64.getUrlEncoder().withoutPadding().encodeToString(SECRET), HexFormat.of().formatHex(SECRET),
-                token, token.split("\\.")[1], token.split("\\.")[2], kbs.lastCookie())) {
+                token, token.split("\\.")[1], token.split("\\.")[2], kbs.lastCookie(), firstToken, firstCookie)) {
             assertFalse(log.contains(forbidden), "a secret reached the logs:\n" + log);
             assertFalse(notFound.getMessage().contains(forbidden), "a secret reached an error message");
         }

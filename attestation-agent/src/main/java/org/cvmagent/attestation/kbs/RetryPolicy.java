@@ -24,7 +24,7 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
         }
     }
 
-    /** Five attempts over about fifteen seconds, like guest-components' RCAR retries. */
+    /** Five attempts, waiting 0.5 + 1 + 2 + 4 s between them (guest-components tries its RCAR handshake five times). */
     public static RetryPolicy standard() {
         return new RetryPolicy(5, Duration.ofMillis(500), Duration.ofSeconds(8), d -> Thread.sleep(d));
     }

@@ -205,6 +205,37 @@ class KbsClientTest {
     }
 
     @Test
+    void resourceRequestsAreRetriedOnServerErrorsWithinTheSession() throws Exception {
+        KbsClient client = clients.overHttp(peer);
+        client.resource(KEY);
+        peer.serverErrorsToInject.set(2);
+
+        assertArrayEquals(SECRET, client.resource(KEY));
+        assertEquals(1, peer.attestCalls.get());
+        assertEquals(4, peer.resourceCalls.get());
+        assertEquals(List.of(Duration.ofMillis(100), Duration.ofMillis(200)), clients.sleeps);
+    }
+
+    @Test
+    void theHashAlgorithmTheChallengeSelectsBindsTheRuntimeData() throws Exception {
+        peer.selectedHash = "sha512";
+        KbsClient client = clients.overHttp(peer);
+
+        assertArrayEquals(SECRET, client.resource(KEY));
+    }
+
+    @Test
+    void aSelectedHashAlgorithmThatWasNotOfferedIsAProtocolError() throws Exception {
+        peer.selectedHash = "sm3";
+        KbsClient client = clients.overHttp(peer);
+
+        KbsException e = assertThrows(KbsException.class, client::token);
+
+        assertEquals(KbsException.Kind.PROTOCOL, e.kind());
+        assertTrue(e.getMessage().contains("sm3"), e.getMessage());
+    }
+
+    @Test
     void persistentServerErrorsGiveUpAfterTheBoundedAttempts() throws Exception {
         peer.serverErrorsToInject.set(100);
         KbsClient client = clients.overHttp(peer);

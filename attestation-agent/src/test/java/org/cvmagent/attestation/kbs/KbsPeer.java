@@ -67,6 +67,8 @@ final class KbsPeer implements AutoCloseable {
     private final ECKey tokenKey;
     private final Map<String, SessionState> sessions = new ConcurrentHashMap<>();
     private final Map<String, byte[]> resources = new ConcurrentHashMap<>();
+    /** The JCA name of the digest the current challenge selected; one handshake at a time in these tests. */
+    private final java.util.concurrent.atomic.AtomicReference<String> sessionHash = new java.util.concurrent.atomic.AtomicReference<>("SHA-384");
 
     final AtomicInteger authCalls = new AtomicInteger();
     final AtomicInteger attestCalls = new AtomicInteger();
@@ -78,6 +80,8 @@ final class KbsPeer implements AutoCloseable {
     /** Every resource request is refused with 401, whatever the credentials. */
     volatile boolean refuseResources;
     volatile Duration tokenLifetime = Duration.ofMinutes(5);
+    /** The hash algorithm the challenge selects (extra-params.selected-hash-algorithm); null selects none. */
+    volatile String selectedHash;
     /** /auth answers without the session cookie, which the protocol requires. */
     volatile boolean omitCookie;
     private final java.util.Set<String> issuedTokens = ConcurrentHashMap.newKeySet();
@@ -165,12 +169,13 @@ final class KbsPeer implements AutoCloseable {
                 return;
             }
             String nonce = freshNonce();
+            sessionHash.set(selectedHash == null ? "SHA-384" : "SHA-" + selectedHash.substring(3));
             String id = UUID.randomUUID().toString().replace("-", "");
             sessions.put(id, new SessionState(nonceMismatch ? freshNonce() : nonce));
             lastCookie = id;
             Map<String, Object> challenge = new LinkedHashMap<>();
             challenge.put("nonce", nonce);
-            challenge.put("extra-params", "");
+            challenge.put("extra-params", selectedHash == null ? "" : Map.of("selected-hash-algorithm", selectedHash));
             send(ex, 200, "application/json", json.writeValueAsBytes(challenge), omitCookie ? null
                     : "kbs-session-id=" + id + "; Expires=" + Date.from(Instant.now().plus(Duration.ofMinutes(5))));
         }
@@ -205,7 +210,7 @@ final class KbsPeer implements AutoCloseable {
             bound.put("tee-pubkey", pubkey);
             bound.put("nonce", session.nonce);
             bound.put("additional-evidence", additional);
-            byte[] expected = sha384(canonical.writeValueAsBytes(bound));
+            byte[] expected = digest(sessionHash.get(), canonical.writeValueAsBytes(bound));
             JsonNode quote = composite.path("primary_evidence");
             if (!quote.path("svn").isTextual()) {
                 problem(ex, 401, "AttestationError", "Deserialize Quote failed.");
@@ -393,9 +398,9 @@ final class KbsPeer implements AutoCloseable {
         return Base64.getEncoder().encodeToString(nonce);
     }
 
-    private static byte[] sha384(byte[] data) {
+    private static byte[] digest(String algorithm, byte[] data) {
         try {
-            return MessageDigest.getInstance("SHA-384").digest(data);
+            return MessageDigest.getInstance(algorithm).digest(data);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -23,6 +23,16 @@ public final class KbsPeerFixture implements AutoCloseable {
         return clients.overHttp(peer, TeeKeyAlgorithm.DEFAULT, clients.sample(), Clock.systemUTC());
     }
 
+    /** Forget all sessions and tokens, so the next resource request is refused with 401. */
+    public void revokeEverything() {
+        peer.revokeEverything();
+    }
+
+    /** The next {@code n} requests answer 503. */
+    public void injectServerErrors(int n) {
+        peer.serverErrorsToInject.set(n);
+    }
+
     /** The last token and session cookie the peer issued: credentials a test checks never leak. */
     public String lastToken() {
         return peer.lastToken;
