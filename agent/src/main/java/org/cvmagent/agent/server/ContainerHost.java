@@ -14,7 +14,9 @@ import org.cvmagent.agent.runtime.Runc;
 import org.cvmagent.agent.sandbox.ContainerStats;
 import org.cvmagent.agent.sandbox.Sandbox;
 import org.cvmagent.agent.sandbox.SandboxLayout;
+import org.cvmagent.agent.service.GuestHandlers;
 import org.cvmagent.agent.service.NetworkHandlers;
+import org.cvmagent.agent.files.SharedFiles;
 import org.cvmagent.agent.service.SandboxHandlers;
 import org.cvmagent.agent.storage.BlockDevices;
 import org.cvmagent.agent.storage.Mounter;
@@ -45,14 +47,16 @@ public final class ContainerHost implements AutoCloseable {
     private final Sandbox sandbox;
     private final List<String> storageDrivers;
     private final GuestNetwork network;
+    private final SharedFiles sharedFiles;
 
     private ContainerHost(Reaper reaper, OomMonitor oom, Sandbox sandbox, List<String> storageDrivers,
-                          GuestNetwork network) {
+                          GuestNetwork network, SharedFiles sharedFiles) {
         this.reaper = reaper;
         this.oom = oom;
         this.sandbox = sandbox;
         this.storageDrivers = storageDrivers;
         this.network = network;
+        this.sharedFiles = sharedFiles;
     }
 
     /**
@@ -77,7 +81,8 @@ public final class ContainerHost implements AutoCloseable {
             Sandbox sandbox = new Sandbox(layout, runc, reaper, storages, stats(locator), oom, commands,
                     Path.of("/proc"), CONSOLE_TIMEOUT);
             GuestNetwork network = new GuestNetwork(new NetworkCommands(commands, null, NETWORK_TIMEOUT));
-            return new ContainerHost(reaper, oom, sandbox, handlers.drivers(), network);
+            return new ContainerHost(reaper, oom, sandbox, handlers.drivers(), network,
+                    new SharedFiles(layout.sharedContainersDir()));
         } catch (IOException | RuntimeException e) {
             reaper.close();
             throw e;
@@ -105,7 +110,7 @@ public final class ContainerHost implements AutoCloseable {
 
     public SandboxHandlers handlers() {
         return new SandboxHandlers(sandbox, Path.of("/proc/self/mountinfo"), storageDrivers,
-                Optional.of(new NetworkHandlers(network)));
+                Optional.of(new GuestHandlers(new NetworkHandlers(network), sharedFiles)));
     }
 
     /** Stops monitoring and reaping; containers keep running (a restarted agent is not kata's model). */

@@ -27,20 +27,20 @@ public final class SandboxHandlers {
     private final Sandbox sandbox;
     private final Path mountinfo;
     private final List<String> storageDrivers;
-    private final java.util.Optional<NetworkHandlers> network;
+    private final java.util.Optional<GuestHandlers> guest;
 
     /** @param storageDrivers the storage drivers the sandbox handles, for GetGuestDetails */
     public SandboxHandlers(Sandbox sandbox, Path mountinfo, List<String> storageDrivers) {
         this(sandbox, mountinfo, storageDrivers, java.util.Optional.empty());
     }
 
-    /** @param network the guest network methods, served with the sandbox's */
+    /** @param guest the guest network and file methods, served with the sandbox's */
     public SandboxHandlers(Sandbox sandbox, Path mountinfo, List<String> storageDrivers,
-                           java.util.Optional<NetworkHandlers> network) {
+                           java.util.Optional<GuestHandlers> guest) {
         this.sandbox = sandbox;
         this.mountinfo = mountinfo;
         this.storageDrivers = List.copyOf(storageDrivers);
-        this.network = network;
+        this.guest = guest;
     }
 
     public List<String> storageDrivers() {
@@ -49,7 +49,7 @@ public final class SandboxHandlers {
 
     /** Adds the handlers to {@code builder}, which is for kata's AgentService. */
     public ServiceBinding.Builder addTo(ServiceBinding.Builder builder) {
-        network.ifPresent(n -> n.addTo(builder));
+        guest.ifPresent(g -> g.addTo(builder));
         Empty empty = Empty.getDefaultInstance();
         return builder
                 .unary(AgentServiceGrpc.getCreateSandboxMethod(), (ctx, req) -> {
