@@ -32,6 +32,14 @@ final class SigstorePublicKeys {
         this.keys = List.copyOf(keys);
     }
 
+    static SigstorePublicKeys of(List<PublicKey> keys) {
+        return new SigstorePublicKeys(keys);
+    }
+
+    List<PublicKey> keys() {
+        return keys;
+    }
+
     static SigstorePublicKeys parse(List<byte[]> blobs, String source) throws SignatureVerificationException {
         List<PublicKey> keys = new ArrayList<>();
         for (byte[] blob : blobs) {
