@@ -45,7 +45,7 @@ public final class SignaturePolicyVerifier implements ManifestVerifier {
                 check(requirement, ref, manifestBytes, manifestDigest);
             } catch (SignatureVerificationException e) {
                 throw new SignatureVerificationException(e.reason(),
-                        ref + " (policy scope " + scoped.scope() + "): " + stripReason(e), e);
+                        ref + " (policy scope " + scoped.scope() + "): " + e.detail(), e);
             }
         }
     }
@@ -61,11 +61,5 @@ public final class SignaturePolicyVerifier implements ManifestVerifier {
             case PolicyRequirement.SignedBy signedBy -> gpg.check(signedBy, ref, manifest, digest);
             case PolicyRequirement.SigstoreSigned sigstoreSigned -> sigstore.check(sigstoreSigned, ref, manifest, digest);
         }
-    }
-
-    private static String stripReason(SignatureVerificationException e) {
-        String prefix = e.reason().text() + ": ";
-        String message = e.getMessage();
-        return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
     }
 }

@@ -56,6 +56,13 @@ public final class SignatureVerificationException extends Exception {
         return reason;
     }
 
+    /** The message without its leading reason, for wrapping in a message with more context. */
+    public String detail() {
+        String prefix = reason.text() + ": ";
+        String message = getMessage();
+        return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+    }
+
     static SignatureVerificationException invalidPolicy(String message) {
         return new SignatureVerificationException(Reason.INVALID_POLICY, message);
     }

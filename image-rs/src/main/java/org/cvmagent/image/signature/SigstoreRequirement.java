@@ -78,7 +78,7 @@ final class SigstoreRequirement {
                 try {
                     roots.addAll(FulcioVerifier.parseCertificates(pem, "Fulcio CA " + config.ca().describe()));
                 } catch (SignatureVerificationException e) {
-                    throw SignatureVerificationException.invalidPolicy(e.getMessage());
+                    throw SignatureVerificationException.invalidPolicy(e.detail());
                 }
             }
             fulcio = Optional.of(new FulcioVerifier(roots, config.oidcIssuer(), config.subjectEmail()));

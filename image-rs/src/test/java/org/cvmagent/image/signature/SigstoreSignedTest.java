@@ -209,16 +209,16 @@ class SigstoreSignedTest {
     }
 
     @Test
-    void fulcioAndRekorFailClosedAsUnsupported() throws Exception {
+    void unusableFulcioCaOrRekorKeyIsAPolicyError() throws Exception {
         KeyPair key = ec("secp256r1");
         registry.attach(image.manifestDigest(), key.getPrivate(), REF, image.manifestDigest());
-        Path ca = keyFile(key);
-        SignatureVerificationException e = refuse(Reason.INVALID_POLICY, verifier("\"fulcio\":{\"caPath\":\"" + ca
-                + "\",\"oidcIssuer\":\"https://issuer.example.com\",\"subjectEmail\":\"a@example.com\"},"
-                + "\"rekorPublicKeyPath\":\"" + ca + "\""));
-        assertTrue(e.getMessage().contains("not supported"), e.getMessage());
-        e = refuse(Reason.INVALID_POLICY, verifier(keyPath(key) + ",\"rekorPublicKeyPath\":\"" + ca + "\""));
-        assertTrue(e.getMessage().contains("not supported"), e.getMessage());
+        Path notACertificate = keyFile(key);
+        SignatureVerificationException e = refuse(Reason.INVALID_POLICY, verifier("\"fulcio\":{\"caPath\":\""
+                + notACertificate + "\",\"oidcIssuer\":\"https://issuer.example.com\",\"subjectEmail\":\"a@example.com\"},"
+                + "\"rekorPublicKeyPath\":\"" + notACertificate + "\""));
+        assertTrue(e.getMessage().contains("Fulcio CA"), e.getMessage());
+        e = refuse(Reason.INVALID_POLICY, verifier(keyPath(key) + ",\"rekorPublicKeyPath\":\"" + keyFile(ed25519()) + "\""));
+        assertTrue(e.getMessage().contains("is not an ECDSA key"), e.getMessage());
     }
 
     @Test
