@@ -70,18 +70,26 @@ public final class LookasideSignatureSource implements SignatureSource {
         return URI.create(base.getScheme() + "://" + Objects.toString(base.getRawAuthority(), "") + path);
     }
 
+    /** The URI without user-info, so credentials in a configured URL never reach an error message or log. */
+    static String redact(URI uri) {
+        if (uri.getRawUserInfo() == null) {
+            return uri.toString();
+        }
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort()) + uri.getRawPath();
+    }
+
     private static Optional<byte[]> readFile(URI uri) throws SignatureVerificationException {
         Path path = Path.of(uri);
         try {
             if (Files.size(path) > MAX_SIGNATURE_BYTES) {
-                throw new SignatureVerificationException(Reason.INVALID_SIGNATURE, uri + " is too large for a signature");
+                throw new SignatureVerificationException(Reason.INVALID_SIGNATURE, redact(uri) + " is too large for a signature");
             }
             return Optional.of(Files.readAllBytes(path));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
             throw new SignatureVerificationException(Reason.RESOURCE_UNAVAILABLE,
-                    "cannot read signature " + uri + ": " + e.getMessage(), e);
+                    "cannot read signature " + redact(uri) + ": " + e.getMessage(), e);
         }
     }
 
@@ -95,20 +103,20 @@ public final class LookasideSignatureSource implements SignatureSource {
                 }
                 if (response.statusCode() != 200) {
                     throw new SignatureVerificationException(Reason.RESOURCE_UNAVAILABLE,
-                            "fetching signature " + uri + " returned HTTP " + response.statusCode());
+                            "fetching signature " + redact(uri) + " returned HTTP " + response.statusCode());
                 }
                 byte[] data = body.readNBytes(MAX_SIGNATURE_BYTES + 1);
                 if (data.length > MAX_SIGNATURE_BYTES) {
-                    throw new SignatureVerificationException(Reason.INVALID_SIGNATURE, uri + " is too large for a signature");
+                    throw new SignatureVerificationException(Reason.INVALID_SIGNATURE, redact(uri) + " is too large for a signature");
                 }
                 return Optional.of(data);
             }
         } catch (IOException e) {
             throw new SignatureVerificationException(Reason.RESOURCE_UNAVAILABLE,
-                    "cannot fetch signature " + uri + ": " + e.getMessage(), e);
+                    "cannot fetch signature " + redact(uri) + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SignatureVerificationException(Reason.RESOURCE_UNAVAILABLE, "interrupted fetching " + uri, e);
+            throw new SignatureVerificationException(Reason.RESOURCE_UNAVAILABLE, "interrupted fetching " + redact(uri), e);
         }
     }
 }

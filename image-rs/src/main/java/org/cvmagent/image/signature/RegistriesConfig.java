@@ -144,16 +144,16 @@ public final class RegistriesConfig {
         try {
             uri = new URI(text);
         } catch (URISyntaxException e) {
-            throw SignatureVerificationException.invalidPolicy(where + ".lookaside \"" + text + "\" is not a URL");
+            throw SignatureVerificationException.invalidPolicy(where + ".lookaside is not a URL");
         }
         String scheme = uri.getScheme();
         if (scheme == null || !(scheme.equals("file") || scheme.equals("http") || scheme.equals("https"))) {
             throw SignatureVerificationException.invalidPolicy(
-                    where + ".lookaside \"" + text + "\" must be a file://, http:// or https:// URL");
+                    where + ".lookaside must be a file://, http:// or https:// URL");
         }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getPath() == null) {
             throw SignatureVerificationException.invalidPolicy(
-                    where + ".lookaside \"" + text + "\" must not have a query or fragment");
+                    where + ".lookaside must not have a query or fragment");
         }
         return uri;
     }

@@ -97,6 +97,21 @@ class GpgSignedByTest {
     }
 
     @Test
+    void acceptsSignatureFromSkopeoCopySignBy() throws Exception {
+        Path dest = tmp.resolve("copied-" + System.nanoTime());
+        Tools.run(List.of("skopeo", "--insecure-policy", "copy", "--sign-by", trusted.fingerprint(), "--sign-identity", REF,
+                "oci:" + image.layout() + ":v1", "dir:" + dest), trusted.env());
+        byte[] manifest = Files.readAllBytes(dest.resolve("manifest.json"));
+        byte[] signature = Files.readAllBytes(dest.resolve("signature-1"));
+        verifier(signedBy(null), List.of(signature)).verify(DockerReference.parse(REF), manifest,
+                ManifestDigest.of(manifest, "sha256"));
+        SignatureVerificationException e = assertThrows(SignatureVerificationException.class,
+                () -> verifier(signedBy(null), List.of(signature)).verify(
+                        DockerReference.parse("registry.example.com/ns/app:v2"), manifest, ManifestDigest.of(manifest, "sha256")));
+        assertEquals(Reason.IDENTITY_MISMATCH, e.reason());
+    }
+
+    @Test
     void acceptsArmoredKeyEmbeddedAsKeyData() throws Exception {
         String keyData = Base64.getEncoder().encodeToString(trusted.exportPublicKey(true));
         verifier(signedBy("\"keyData\":\"" + keyData + "\"", null), List.of(goodSignature))
