@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,9 +43,7 @@ public final class PolicyParser {
             if (!transports.isObject()) {
                 throw SignatureVerificationException.invalidPolicy("transports must be a JSON object");
             }
-            Iterator<Map.Entry<String, JsonNode>> it = transports.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> transport = it.next();
+            for (Map.Entry<String, JsonNode> transport : transports.properties()) {
                 Map<String, List<PolicyRequirement>> scopes =
                         scopes(transport.getKey(), transport.getValue());
                 if (transport.getKey().equals("docker")) {
@@ -64,9 +61,7 @@ public final class PolicyParser {
             throw SignatureVerificationException.invalidPolicy(where + " must be a JSON object");
         }
         Map<String, List<PolicyRequirement>> out = new HashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> scope = it.next();
+        for (Map.Entry<String, JsonNode> scope : node.properties()) {
             String scopeWhere = where + "[\"" + scope.getKey() + "\"]";
             if (transport.equals("docker") && !scope.getKey().isEmpty() && !DockerReference.isValidScope(scope.getKey())) {
                 throw SignatureVerificationException.invalidPolicy(scopeWhere

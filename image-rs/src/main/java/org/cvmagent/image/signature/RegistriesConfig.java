@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,9 +92,7 @@ public final class RegistriesConfig {
                 if (!namespaces.isObject()) {
                     throw SignatureVerificationException.invalidPolicy(name + ": docker must be a mapping");
                 }
-                Iterator<Map.Entry<String, JsonNode>> it = namespaces.fields();
-                while (it.hasNext()) {
-                    Map.Entry<String, JsonNode> ns = it.next();
+                for (Map.Entry<String, JsonNode> ns : namespaces.properties()) {
                     String where = name + ": docker[\"" + ns.getKey() + "\"]";
                     if (!DockerReference.isValidScope(ns.getKey())) {
                         throw SignatureVerificationException.invalidPolicy(where + " is not a valid registry namespace");

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -89,9 +88,7 @@ public final class SigstoreAttachmentSource implements SigstoreSignatureSource {
                 if (!ann.isObject()) {
                     throw invalid("signature layer annotations must be an object");
                 }
-                Iterator<Map.Entry<String, JsonNode>> it = ann.fields();
-                while (it.hasNext()) {
-                    Map.Entry<String, JsonNode> e = it.next();
+                for (Map.Entry<String, JsonNode> e : ann.properties()) {
                     if (!e.getValue().isTextual()) {
                         throw invalid("signature layer annotation " + e.getKey() + " must be a string");
                     }

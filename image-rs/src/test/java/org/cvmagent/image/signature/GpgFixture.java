@@ -60,8 +60,13 @@ final class GpgFixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         // gpg starts an agent per home; stop it so tests leave no daemons behind.
-        Tools.run(List.of("gpgconf", "--kill", "gpg-agent"), env());
+        try {
+            Tools.run(List.of("gpgconf", "--kill", "gpg-agent"), env());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted stopping gpg-agent", e);
+        }
     }
 }
