@@ -30,6 +30,18 @@ final class GpgFixture implements AutoCloseable {
         return new GpgFixture(home, fpr);
     }
 
+    /** Adds a signing subkey; gpg then signs with it when given the primary key's fingerprint. */
+    void addSigningSubkey() throws IOException, InterruptedException {
+        Tools.run(List.of("gpg", "--batch", "--passphrase", "", "--quick-add-key", fingerprint, "ed25519", "sign", "never"),
+                env());
+    }
+
+    /** Key IDs (low 64 bits of the fingerprints) of the primary key and its subkeys, as gpg lists them. */
+    List<String> keyIds() throws IOException, InterruptedException {
+        return Tools.run(List.of("gpg", "--batch", "--with-colons", "--list-keys", fingerprint), env()).lines()
+                .filter(l -> l.startsWith("pub:") || l.startsWith("sub:")).map(l -> l.split(":")[4]).toList();
+    }
+
     String fingerprint() {
         return fingerprint;
     }

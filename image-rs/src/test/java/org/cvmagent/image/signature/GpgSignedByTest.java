@@ -112,6 +112,33 @@ class GpgSignedByTest {
     }
 
     @Test
+    void acceptsSignatureMadeWithASigningSubkey() throws Exception {
+        try (GpgFixture withSubkey = GpgFixture.create(tmp.resolve("gpg-subkey"), "Subkey Signer <sub@example.com>")) {
+            withSubkey.addSigningSubkey();
+            List<String> keyIds = withSubkey.keyIds();
+            assertEquals(2, keyIds.size(), keyIds::toString);
+            byte[] sig = withSubkey.sign(image.manifest(), REF);
+            // The signature names the subkey, not the primary key: BouncyCastle must find it in the keyring.
+            org.bouncycastle.openpgp.PGPOnePassSignatureList onePass = onePassOf(sig);
+            assertEquals(keyIds.get(1), java.util.HexFormat.of().withUpperCase().toHexDigits(onePass.get(0).getKeyID()));
+            String keyData = Base64.getEncoder().encodeToString(withSubkey.exportPublicKey(true));
+            verifier(signedBy("\"keyData\":\"" + keyData + "\"", null), List.of(sig))
+                    .verify(DockerReference.parse(REF), image.manifest(), image.manifestDigest());
+            refused(Reason.WRONG_KEY, verifier(signedBy(null), List.of(sig)), REF, image);
+        }
+    }
+
+    private static org.bouncycastle.openpgp.PGPOnePassSignatureList onePassOf(byte[] sig) throws Exception {
+        var factory = new org.bouncycastle.openpgp.bc.BcPGPObjectFactory(
+                org.bouncycastle.openpgp.PGPUtil.getDecoderStream(new java.io.ByteArrayInputStream(sig)));
+        Object o = factory.nextObject();
+        if (o instanceof org.bouncycastle.openpgp.PGPCompressedData c) {
+            o = new org.bouncycastle.openpgp.bc.BcPGPObjectFactory(c.getDataStream()).nextObject();
+        }
+        return (org.bouncycastle.openpgp.PGPOnePassSignatureList) o;
+    }
+
+    @Test
     void acceptsArmoredKeyEmbeddedAsKeyData() throws Exception {
         String keyData = Base64.getEncoder().encodeToString(trusted.exportPublicKey(true));
         verifier(signedBy("\"keyData\":\"" + keyData + "\"", null), List.of(goodSignature))

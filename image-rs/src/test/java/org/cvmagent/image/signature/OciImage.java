@@ -11,6 +11,7 @@ import java.util.Map;
 record OciImage(Path layout, byte[] manifest, String manifestDigest) {
 
     static OciImage create(Path dir, String tag, String fileContent) throws IOException, InterruptedException {
+        Tools.requireBinary("tar");
         Path content = Files.createDirectories(dir.resolve("content"));
         Files.writeString(content.resolve("hello.txt"), fileContent);
         Path layout = Files.createDirectories(dir.resolve("layout"));
