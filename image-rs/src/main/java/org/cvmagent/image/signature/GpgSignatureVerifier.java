@@ -77,6 +77,7 @@ final class GpgSignatureVerifier {
     private static void checkKeyUsable(PGPPublicKey key, PGPPublicKey primary, PGPSignature signature)
             throws SignatureVerificationException {
         for (PGPPublicKey k : new PGPPublicKey[] {primary, key}) {
+            // The revocation signature itself is not verified: a forged one can only make us refuse.
             if (k.hasRevocation()) {
                 throw new SignatureVerificationException(Reason.WRONG_KEY, "key " + keyId(k.getKeyID()) + " is revoked");
             }

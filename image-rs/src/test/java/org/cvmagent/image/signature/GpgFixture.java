@@ -42,6 +42,16 @@ final class GpgFixture implements AutoCloseable {
                 .filter(l -> l.startsWith("pub:") || l.startsWith("sub:")).map(l -> l.split(":")[4]).toList();
     }
 
+    /** Revokes the key with the revocation certificate gpg made at key generation. */
+    void revoke() throws IOException, InterruptedException {
+        Path cert = home.resolve("openpgp-revocs.d").resolve(fingerprint + ".rev");
+        // gpg prefixes the armor line with ':' so the certificate is not imported by accident.
+        String text = Files.readString(cert).replace(":-----BEGIN PGP PUBLIC KEY BLOCK-----", "-----BEGIN PGP PUBLIC KEY BLOCK-----");
+        Path armored = home.resolve("revocation.asc");
+        Files.writeString(armored, text);
+        Tools.run(List.of("gpg", "--batch", "--yes", "--import", armored.toString()), env());
+    }
+
     String fingerprint() {
         return fingerprint;
     }

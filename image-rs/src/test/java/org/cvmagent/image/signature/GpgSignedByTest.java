@@ -139,6 +139,18 @@ class GpgSignedByTest {
     }
 
     @Test
+    void rejectsSignatureByRevokedKey() throws Exception {
+        try (GpgFixture revoked = GpgFixture.create(tmp.resolve("gpg-revoked"), "Revoked Signer <revoked@example.com>")) {
+            byte[] sig = revoked.sign(image.manifest(), REF);
+            revoked.revoke();
+            String keyData = Base64.getEncoder().encodeToString(revoked.exportPublicKey(false));
+            SignatureVerificationException e = refused(Reason.WRONG_KEY,
+                    verifier(signedBy("\"keyData\":\"" + keyData + "\"", null), List.of(sig)), REF, image);
+            assertTrue(e.getMessage().contains("revoked"), e.getMessage());
+        }
+    }
+
+    @Test
     void acceptsArmoredKeyEmbeddedAsKeyData() throws Exception {
         String keyData = Base64.getEncoder().encodeToString(trusted.exportPublicKey(true));
         verifier(signedBy("\"keyData\":\"" + keyData + "\"", null), List.of(goodSignature))
