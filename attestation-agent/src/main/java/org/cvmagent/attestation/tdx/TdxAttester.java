@@ -13,6 +13,7 @@ import java.util.OptionalInt;
 import org.cvmagent.attestation.EvidenceFormatException;
 import org.cvmagent.attestation.attester.Attester;
 import org.cvmagent.attestation.attester.AttesterException;
+import org.cvmagent.attestation.attester.TeeMeasurements;
 import org.cvmagent.attestation.attester.TeeType;
 import org.cvmagent.attestation.tsm.TsmOutput;
 import org.cvmagent.attestation.tsm.TsmReport;
@@ -24,7 +25,7 @@ import org.cvmagent.attestation.tsm.TsmReportException;
  * verifier reads. Runtime measurements extend RTMRs and init-data is checked against MRCONFIGID
  * through the tdx_guest sysfs measurements (Linux 6.16+).
  */
-public final class TdxAttester implements Attester {
+public final class TdxAttester implements Attester, TeeMeasurements {
     public static final String TSM_PROVIDER = "tdx_guest";
     public static final Path DEFAULT_CCEL = Path.of("/sys/firmware/acpi/tables/data/CCEL");
     public static final Path DEFAULT_MEASUREMENTS = Path.of("/sys/devices/virtual/misc/tdx_guest/measurements");
@@ -92,6 +93,7 @@ public final class TdxAttester implements Attester {
      * Extends the RTMR a PCR index maps to (1, 7 → RTMR0; 2-6 → RTMR1; 8-15 → RTMR2; others → RTMR3,
      * CoCo's mapping) with a digest of at most 48 bytes, zero-padded.
      */
+    @Override
     public void extendRuntimeMeasurement(byte[] digest, long pcrIndex) throws IOException {
         if (digest.length > REGISTER_SIZE) {
             throw new IllegalArgumentException("RTMR extend data is at most " + REGISTER_SIZE + " bytes, got "
@@ -106,6 +108,7 @@ public final class TdxAttester implements Attester {
     }
 
     /** Whether MRCONFIGID holds the init-data digest (zero-padded to 48 bytes). */
+    @Override
     public boolean initDataMatches(byte[] initDataDigest) throws IOException {
         Path mrConfigId = measurements.resolve("mrconfigid");
         if (!Files.exists(mrConfigId)) {
