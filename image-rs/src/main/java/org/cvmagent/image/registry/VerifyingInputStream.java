@@ -25,6 +25,11 @@ public final class VerifyingInputStream extends FilterInputStream {
         this.md = expected.newMessageDigest();
     }
 
+    /** The digest the content must have. */
+    public Digest expected() {
+        return expected;
+    }
+
     /** Bytes read so far. */
     public long count() {
         return count;
