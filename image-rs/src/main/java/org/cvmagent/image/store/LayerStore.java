@@ -166,8 +166,14 @@ public final class LayerStore {
                 if (!blob.expected().equals(digest)) {
                     throw new IllegalArgumentException("layer source verifies " + blob.expected() + ", not " + digest);
                 }
-                InputStream tar = compression.decompress(new ProgressInputStream(blob, progress));
-                result = unpacker.unpack(tar, diff, policy);
+                try {
+                    InputStream tar = compression.decompress(new ProgressInputStream(blob, progress));
+                    result = unpacker.unpack(tar, diff, policy);
+                } catch (RegistryException | UnsafeLayerException e) {
+                    throw e;
+                } catch (IOException e) {
+                    throw unreadable(digest, blob, e);
+                }
                 // The tar reader stops at the end-of-archive blocks; the digest covers every byte.
                 blob.drainAndVerify();
                 progress.transferred(blob.count());
@@ -183,6 +189,23 @@ public final class LayerStore {
             Trees.deleteRecursively(staging);
             throw e;
         }
+    }
+
+    /**
+     * A layer that did not decompress or untar: a digest mismatch when its bytes are not the
+     * blob's (a corrupt download), else invalid content (a well-hashed but broken archive).
+     */
+    private static RegistryException unreadable(Digest digest, VerifyingInputStream blob, IOException cause) {
+        try {
+            blob.drainAndVerify();
+        } catch (RegistryException mismatch) {
+            mismatch.addSuppressed(cause);
+            return mismatch;
+        } catch (IOException readFailure) {
+            cause.addSuppressed(readFailure);
+        }
+        return new RegistryException(RegistryException.Reason.INVALID,
+                "layer " + digest + " is not a readable tar: " + cause.getMessage(), cause);
     }
 
     private static void writeDurably(Path file, byte[] data) throws IOException {
