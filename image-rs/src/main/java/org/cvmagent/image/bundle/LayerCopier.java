@@ -9,7 +9,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.cvmagent.image.store.Layer;
+import org.cvmagent.image.store.NativeFs;
 import org.cvmagent.image.store.Trees;
 import org.cvmagent.image.store.Whiteout;
 
@@ -32,10 +32,14 @@ public final class LayerCopier {
     private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
     private static final int S_IFMT = 0170000;
     private static final int S_IFCHR = 0020000;
+    private static final int S_IFBLK = 0060000;
+    private static final int S_IFIFO = 0010000;
 
+    private final NativeFs nativeFs;
     private final boolean preserveOwnership;
 
-    public LayerCopier(boolean preserveOwnership) {
+    public LayerCopier(NativeFs nativeFs, boolean preserveOwnership) {
+        this.nativeFs = nativeFs;
         this.preserveOwnership = preserveOwnership;
     }
 
@@ -146,17 +150,29 @@ public final class LayerCopier {
     }
 
     private void copyEntry(Path src, Path dest) throws IOException {
+        int mode = (int) Files.getAttribute(src, "unix:mode", NOFOLLOW);
+        int type = mode & S_IFMT;
+        if (type == S_IFCHR || type == S_IFBLK || type == S_IFIFO) {
+            // Files.copy would open a fifo (blocking) or a device (reading it): make the node instead.
+            nativeFs.mknod(dest, mode, (long) Files.getAttribute(src, "unix:rdev", NOFOLLOW));
+            if (preserveOwnership) {
+                Files.setAttribute(dest, "unix:uid", Files.getAttribute(src, "unix:uid", NOFOLLOW), NOFOLLOW);
+                Files.setAttribute(dest, "unix:gid", Files.getAttribute(src, "unix:gid", NOFOLLOW), NOFOLLOW);
+            }
+            nativeFs.chmod(dest, mode & 07777);
+            nativeFs.setTimes(dest, Files.getLastModifiedTime(src, NOFOLLOW));
+            return;
+        }
         if (preserveOwnership) {
-            // COPY_ATTRIBUTES copies mode, owner and times; devices and fifos are made with mknod.
+            // COPY_ATTRIBUTES copies mode, owner and times of regular files and symlinks.
             Files.copy(src, dest, StandardCopyOption.COPY_ATTRIBUTES, NOFOLLOW);
         } else {
             Files.copy(src, dest, NOFOLLOW);
+            // Path-based calls: the JDK's attribute setters open the file, which blocks on a fifo.
             if (!Files.isSymbolicLink(dest)) {
-                Files.setAttribute(dest, "unix:mode", Files.getAttribute(src, "unix:mode", NOFOLLOW), NOFOLLOW);
+                nativeFs.chmod(dest, (int) Files.getAttribute(src, "unix:mode", NOFOLLOW) & 07777);
             }
-            BasicFileAttributes a = Files.readAttributes(src, BasicFileAttributes.class, NOFOLLOW);
-            Files.getFileAttributeView(dest, BasicFileAttributeView.class, NOFOLLOW)
-                    .setTimes(a.lastModifiedTime(), a.lastAccessTime(), null);
+            nativeFs.setTimes(dest, Files.getLastModifiedTime(src, NOFOLLOW));
         }
     }
 
@@ -167,9 +183,7 @@ public final class LayerCopier {
             Files.setAttribute(dest, "unix:gid", Files.getAttribute(src, "unix:gid", NOFOLLOW), NOFOLLOW);
         }
         Files.setAttribute(dest, "unix:mode", mode & 07777, NOFOLLOW);
-        BasicFileAttributes a = Files.readAttributes(src, BasicFileAttributes.class, NOFOLLOW);
-        Files.getFileAttributeView(dest, BasicFileAttributeView.class, NOFOLLOW)
-                .setTimes(a.lastModifiedTime(), a.lastAccessTime(), null);
+        nativeFs.setTimes(dest, Files.getLastModifiedTime(src, NOFOLLOW));
     }
 
     private static boolean isWhiteoutMarker(Path p) throws IOException {

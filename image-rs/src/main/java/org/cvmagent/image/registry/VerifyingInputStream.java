@@ -44,7 +44,16 @@ public final class VerifyingInputStream extends FilterInputStream {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        int n = in.read(b, off, len);
+        int n;
+        try {
+            n = in.read(b, off, len);
+        } catch (RegistryException e) {
+            throw e;
+        } catch (IOException e) {
+            // Failures of the source are the network's, whatever reads this stream (a decompressor,
+            // a tar reader) makes of them: the pull can retry.
+            throw new RegistryException(RegistryException.Reason.NETWORK, "reading blob " + expected + ": " + e.getMessage(), e);
+        }
         if (n < 0) {
             verifyAtEnd();
             return -1;

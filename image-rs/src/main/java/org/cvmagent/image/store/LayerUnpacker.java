@@ -10,7 +10,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
@@ -33,6 +32,7 @@ import org.cvmagent.image.store.UnsafeLayerException.Kind;
 public final class LayerUnpacker {
     static final String WHITEOUT_PREFIX = ".wh.";
     static final String OPAQUE = ".wh..wh..opq";
+    private static final String AUFS_META = ".wh..wh.";
     private static final String XATTR_PAX = "SCHILY.xattr.";
     private static final int S_IFCHR = 0020000;
     private static final int S_IFBLK = 0060000;
@@ -92,6 +92,10 @@ public final class LayerUnpacker {
             }
             String name = parts.getLast();
             List<String> parentParts = parts.subList(0, parts.size() - 1);
+            if (parentParts.stream().anyMatch(c -> c.startsWith(AUFS_META))) {
+                // Inside aufs metadata directories (.wh..wh.plnk): not content, never extracted.
+                return;
+            }
             if (name.equals(OPAQUE)) {
                 Path dir = ensureDirs(parentParts);
                 whiteouts.put(EntryNames.join(parentParts) + "/", new Whiteout(EntryNames.join(parentParts), true));
@@ -102,7 +106,7 @@ public final class LayerUnpacker {
             }
             if (name.startsWith(WHITEOUT_PREFIX)) {
                 String hidden = name.substring(WHITEOUT_PREFIX.length());
-                if (hidden.startsWith(WHITEOUT_PREFIX)) {
+                if (name.startsWith(AUFS_META)) {
                     // aufs metadata (.wh..wh.plnk, .wh..wh.aufs): not content, never extracted.
                     return;
                 }
@@ -154,10 +158,10 @@ public final class LayerUnpacker {
                 }
                 int type = e.isCharacterDevice() ? S_IFCHR : S_IFBLK;
                 nativeFs.mknod(target, type | (e.getMode() & 07777), NativeFs.makedev(e.getDevMajor(), e.getDevMinor()));
-                metadata(target, e);
+                specialMetadata(target, e);
             } else if (e.isFIFO()) {
                 nativeFs.mknod(target, S_IFIFO | (e.getMode() & 07777), 0);
-                metadata(target, e);
+                specialMetadata(target, e);
             } else if (isRegular(e)) {
                 writeFile(target, data, e);
                 metadata(target, e);
@@ -198,6 +202,14 @@ public final class LayerUnpacker {
             setMtime(target, e.getLastModifiedTime());
         }
 
+        /** Device nodes and fifos: never opened (see {@link NativeFs#chmod}). */
+        private void specialMetadata(Path target, TarArchiveEntry e) throws IOException {
+            chown(target, e);
+            nativeFs.chmod(target, e.getMode() & 07777);
+            xattrs(target, e);
+            setMtime(target, e.getLastModifiedTime());
+        }
+
         private void chown(Path target, TarArchiveEntry e) throws IOException {
             if (policy.preserveOwnership()) {
                 Files.setAttribute(target, "unix:uid", (int) e.getLongUserId(), NOFOLLOW);
@@ -232,7 +244,7 @@ public final class LayerUnpacker {
         }
 
         private void setMtime(Path target, FileTime mtime) throws IOException {
-            Files.getFileAttributeView(target, BasicFileAttributeView.class, NOFOLLOW).setTimes(mtime, mtime, null);
+            nativeFs.setTimes(target, mtime);
         }
 
         /** The directory for {@code parts}, creating missing ones; refuses symlinks and non-directories on the way. */

@@ -17,6 +17,8 @@ import java.nio.file.Path;
  * {@code user.}) and {@code syncfs} (one flush for a whole unpacked layer).
  */
 public final class NativeFs {
+    private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
     private static final int O_RDONLY = 0;
     private static final int O_DIRECTORY = 0200000;
     private static final int O_CLOEXEC = 02000000;
@@ -26,6 +28,8 @@ public final class NativeFs {
     private final StructLayout captureLayout = Linker.Option.captureStateLayout();
     private final VarHandle errno = captureLayout.varHandle(StructLayout.PathElement.groupElement("errno"));
     private final MethodHandle mknod;
+    private final MethodHandle chmod;
+    private final MethodHandle utimensat;
     private final MethodHandle lsetxattr;
     private final MethodHandle lgetxattr;
     private final MethodHandle open;
@@ -38,6 +42,11 @@ public final class NativeFs {
         var libc = linker.defaultLookup();
         mknod = linker.downcallHandle(libc.find("mknod").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG), ccs);
+        chmod = linker.downcallHandle(libc.find("chmod").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), ccs);
+        utimensat = linker.downcallHandle(libc.find("utimensat").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_INT), ccs);
         lsetxattr = linker.downcallHandle(libc.find("lsetxattr").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                         ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), ccs);
@@ -64,6 +73,45 @@ public final class NativeFs {
             MemorySegment state = arena.allocate(captureLayout);
             int rc = (int) mknod.invokeExact(state, arena.allocateFrom(path.toString()), mode, dev);
             check(rc, state, "mknod " + path);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * chmod(2) by path. For device nodes and fifos, which the JDK's setMode would open (a fifo
+     * open blocks, a device open has side effects); the caller knows the path is no symlink.
+     */
+    public void chmod(Path path, int mode) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(captureLayout);
+            int rc = (int) chmod.invokeExact(state, arena.allocateFrom(path.toString()), mode);
+            check(rc, state, "chmod " + path);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Sets access and modification time of the path itself (a symlink is not followed) without
+     * opening it: the JDK's setTimes opens the file, which blocks on a fifo.
+     */
+    public void setTimes(Path path, java.nio.file.attribute.FileTime time) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(captureLayout);
+            MemorySegment times = arena.allocate(ValueLayout.JAVA_LONG, 4);
+            java.time.Instant t = time.toInstant();
+            for (int i = 0; i < 2; i++) {
+                times.setAtIndex(ValueLayout.JAVA_LONG, 2L * i, t.getEpochSecond());
+                times.setAtIndex(ValueLayout.JAVA_LONG, 2L * i + 1, t.getNano());
+            }
+            int rc = (int) utimensat.invokeExact(state, AT_FDCWD, arena.allocateFrom(path.toString()), times,
+                    AT_SYMLINK_NOFOLLOW);
+            check(rc, state, "utimensat " + path);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
