@@ -35,6 +35,7 @@ import org.cvmagent.image.registry.VerifyingInputStream;
  * in this process share a single download.
  */
 public final class LayerStore {
+    private static final System.Logger LOG = System.getLogger(LayerStore.class.getName());
     private static final String COMPLETE = "complete";
     private static final String WHITEOUTS = "whiteouts.json";
 
@@ -61,9 +62,37 @@ public final class LayerStore {
      * @param overlayMarkers whether to also write overlayfs whiteout markers (needs root)
      */
     public static LayerStore open(Path root, NativeFs nativeFs, boolean overlayMarkers) throws IOException {
-        LayerStore store = new LayerStore(root.toAbsolutePath(), nativeFs, overlayMarkers);
+        Path abs = root.toAbsolutePath();
+        Files.createDirectories(abs.resolve("tmp"));
+        boolean markers = overlayMarkers && canMakeOverlayMarkers(abs.resolve("tmp"), nativeFs);
+        LayerStore store = new LayerStore(abs, nativeFs, markers);
         store.recover();
         return store;
+    }
+
+    /**
+     * Whether this file system takes overlay whiteouts (0/0 character devices) and the opaque
+     * xattr. An overlayfs refuses both (EPERM): a store on one keeps whiteouts only in its
+     * records, and containers get a copy instead of an overlay mount.
+     */
+    private static boolean canMakeOverlayMarkers(Path tmp, NativeFs nativeFs) throws IOException {
+        Path probe = Files.createTempDirectory(tmp, "probe-");
+        try {
+            nativeFs.lsetxattr(probe, "trusted.overlay.opaque", "y".getBytes(StandardCharsets.US_ASCII));
+            nativeFs.mknod(probe.resolve("wh"), 0020000, 0);
+            return true;
+        } catch (NativeFs.NativeFsException e) {
+            LOG.log(System.Logger.Level.INFO, "layer store {0} cannot hold overlay whiteouts ({1}): rootfs will be copies",
+                    tmp.getParent(), e.getMessage());
+            return false;
+        } finally {
+            Trees.deleteRecursively(probe);
+        }
+    }
+
+    /** Whether layers carry overlay whiteout markers, so they can be overlay lowerdirs. */
+    public boolean overlayMarkers() {
+        return overlayMarkers;
     }
 
     public Path root() {
