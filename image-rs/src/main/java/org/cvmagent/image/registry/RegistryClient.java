@@ -199,7 +199,7 @@ public final class RegistryClient {
         return java.util.HexFormat.of().formatHex(b);
     }
 
-    /** A 2xx response whose body the caller must close. */
+    /** GETs {@code path} with auth, redirects and retries; returns a 2xx response whose body the caller closes. */
     private HttpResponse<InputStream> get(ImageReference ref, String path, String accept) throws RegistryException {
         String host = ref.apiHost();
         String scheme = config.isInsecure(ref.registry()) || config.isInsecure(host) ? "http" : "https";

@@ -16,6 +16,7 @@ import java.nio.file.Path;
  * fifos, overlay whiteouts), {@code lsetxattr}/{@code lgetxattr} (any namespace, not only
  * {@code user.}) and {@code syncfs} (one flush for a whole unpacked layer).
  */
+@SuppressWarnings("restricted") // libc downcalls; the agent runs with --enable-native-access
 public final class NativeFs {
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;

@@ -161,6 +161,8 @@ class RootfsProvisionerTest {
         RootfsProvisioner p = new RootfsProvisioner(OverlaySupport.system(), mounter, new LayerCopier(nativeFs, true));
         ContainerRootfs r = p.create(layers, merged.resolve("c"));
         try {
+            // For the record (the test output file): which way this kernel went.
+            System.out.println("overlay over overlay: " + r.kind() + " " + r.note());
             assertEquals(expected(), tree(r.rootfs()), "kind " + r.kind() + " " + r.note());
             if (r.kind() == ContainerRootfs.Kind.COPY) {
                 assertTrue(r.note().startsWith("overlay mount failed") || r.note().contains("no overlay whiteout markers"),
