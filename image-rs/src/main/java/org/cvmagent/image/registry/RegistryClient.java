@@ -30,6 +30,7 @@ public final class RegistryClient {
     public static final int MAX_MANIFEST_BYTES = 4 << 20;
     private static final int MAX_REDIRECTS = 5;
     private static final int MAX_ERROR_BODY = 4096;
+    private static final int MAX_TOKEN_RESPONSE = 1 << 20;
 
     private final RegistryConfig config;
     private final HttpClient http;
@@ -175,6 +176,10 @@ public final class RegistryClient {
      */
     public VerifyingInputStream openBlob(ImageReference ref, Descriptor blob) throws RegistryException {
         Digest digest = blob.parsedDigest();
+        if (blob.size() < 0) {
+            // The size bounds the download; a descriptor without one is not accepted.
+            throw new RegistryException(Reason.INVALID, "descriptor of " + digest + " has a negative size");
+        }
         HttpResponse<InputStream> r = get(ref, "/v2/" + ref.repository() + "/blobs/" + digest, "*/*");
         return new VerifyingInputStream(r.body(), digest, blob.size());
     }
@@ -312,9 +317,15 @@ public final class RegistryClient {
         URI tokenUri = URI.create(realm + (realm.contains("?") ? "&" : "?") + query);
         HttpRequest.Builder req = HttpRequest.newBuilder(tokenUri).timeout(config.requestTimeout()).GET();
         credentials.ifPresent(c -> req.header("Authorization", c.basicHeader()));
-        HttpResponse<byte[]> r;
+        HttpResponse<InputStream> r;
+        byte[] tokenBody;
         try {
-            r = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+            r = http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = r.body()) {
+                tokenBody = readBounded(in, MAX_TOKEN_RESPONSE, "token response");
+            }
+        } catch (RegistryException e) {
+            throw e;
         } catch (IOException e) {
             throw new RegistryException(Reason.NETWORK, "token request to " + realmUri.getHost() + " failed: " + e, e);
         } catch (InterruptedException e) {
@@ -324,7 +335,7 @@ public final class RegistryClient {
         if (r.statusCode() != 200) {
             throw new RegistryException(Reason.AUTH, "token server " + realmUri.getHost() + " answered " + r.statusCode());
         }
-        JsonNode body = parse(r.body(), JsonNode.class, "token response");
+        JsonNode body = parse(tokenBody, JsonNode.class, "token response");
         String token = body.path("token").asText(body.path("access_token").asText(""));
         if (token.isEmpty()) {
             throw new RegistryException(Reason.AUTH, "token server " + realmUri.getHost() + " returned no token");
