@@ -50,6 +50,7 @@ class RegistryPullTest {
     private static OciLayout.Written multiArch;
     private static List<Digest> multiLayers;
     private static Digest corruptLayer;
+    private static Digest hostileLayer;
 
     @TempDir
     Path temp;
@@ -100,6 +101,14 @@ class RegistryPullTest {
         corruptLayout.tag("v1", corruptLayout.image(OciLayout.config("amd64", List.of(), List.of("/x"), List.of(), ""),
                 List.of(blob)));
         REGISTRY.push(corruptLayout, "v1", "test/corrupt");
+
+        OciLayout hostileLayout = new OciLayout(layouts.resolve("hostile"));
+        OciLayout.Blob hostile = new OciLayout.Blob(MediaTypes.OCI_LAYER_GZIP, TarBuilder.gzip(new TarBuilder()
+                .file("fine", "fine").symlink("up", "../../../../..").file("up/tmp/escaped-from-layer", "x").tar()));
+        hostileLayer = hostile.digest();
+        hostileLayout.tag("v1", hostileLayout.image(OciLayout.config("amd64", List.of(), List.of("/x"), List.of(), ""),
+                List.of(hostile)));
+        REGISTRY.push(hostileLayout, "v1", "test/hostile");
     }
 
     @BeforeEach
@@ -249,6 +258,20 @@ class RegistryPullTest {
             assertEquals(300_000, Files.size(image.layers().getFirst().diff().resolve("big")));
         } finally {
             Files.write(data, original);
+        }
+    }
+
+    @Test
+    void aHostileLayerFromTheRegistryIsRefusedAndLeavesNothing() throws Exception {
+        LayerStore store = store();
+        ImagePuller puller = new ImagePuller(client(Platform.LINUX_AMD64), store, new RecordingVerifier(() -> 0, ""));
+        PullException e = assertThrows(PullException.class, () -> puller.pull(REGISTRY.host() + "/test/hostile:v1",
+                PullOptions.defaults(true), ProgressListener.NONE));
+        assertEquals(PullException.Reason.UNSAFE_LAYER, e.reason(), e.getMessage());
+        assertTrue(store.find(hostileLayer).isEmpty());
+        assertFalse(Files.exists(Path.of("/tmp/escaped-from-layer")));
+        try (Stream<Path> s = Files.list(store.root().resolve("tmp"))) {
+            assertEquals(0, s.count());
         }
     }
 
