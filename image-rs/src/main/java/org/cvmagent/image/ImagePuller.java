@@ -1,0 +1,177 @@
+package org.cvmagent.image;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import org.cvmagent.image.bundle.ImageConfig;
+import org.cvmagent.image.registry.Descriptor;
+import org.cvmagent.image.registry.Digest;
+import org.cvmagent.image.registry.ImageReference;
+import org.cvmagent.image.registry.RegistryClient;
+import org.cvmagent.image.registry.RegistryException;
+import org.cvmagent.image.registry.ResolvedImage;
+import org.cvmagent.image.store.Compression;
+import org.cvmagent.image.store.Layer;
+import org.cvmagent.image.store.LayerStore;
+import org.cvmagent.image.store.UnsafeLayerException;
+
+/**
+ * Pulls an image into the layer store: reference → manifest (index → the guest's platform) →
+ * {@link ManifestVerifier} → config → layers (downloaded, digest-checked and unpacked in one
+ * pass, a few at a time) with progress events.
+ */
+public final class ImagePuller {
+    /** A layer whose download broke off (network) is tried this many times in all. */
+    private static final int LAYER_ATTEMPTS = 2;
+
+    private final RegistryClient registry;
+    private final LayerStore store;
+    private final ManifestVerifier verifier;
+
+    public ImagePuller(RegistryClient registry, LayerStore store, ManifestVerifier verifier) {
+        this.registry = registry;
+        this.store = store;
+        this.verifier = verifier;
+    }
+
+    public PulledImage pull(String reference, PullOptions options, ProgressListener listener) throws PullException {
+        ImageReference ref;
+        try {
+            ref = ImageReference.parse(reference);
+        } catch (IllegalArgumentException e) {
+            throw new PullException(PullException.Reason.INVALID_REFERENCE, e.getMessage(), e);
+        }
+        return pull(ref, options, listener);
+    }
+
+    public PulledImage pull(ImageReference ref, PullOptions options, ProgressListener listener) throws PullException {
+        try {
+            ResolvedImage resolved = registry.resolve(ref);
+            var top = resolved.topLevel();
+            try {
+                verifier.verify(ref, top.bytes(), top.mediaType(), top.digest());
+            } catch (ImageRejectedException e) {
+                throw new PullException(PullException.Reason.REJECTED_BY_POLICY, ref + ": " + e.getMessage(), e);
+            }
+            List<Descriptor> layers = resolved.manifest().layers();
+            if (layers.size() > options.maxLayers()) {
+                throw new PullException(PullException.Reason.INVALID_CONTENT,
+                        ref + " has " + layers.size() + " layers, more than " + options.maxLayers(), null);
+            }
+            for (Descriptor d : layers) {
+                // Refuse unknown layer types and malformed digests before downloading anything.
+                Compression.forMediaType(d.mediaType());
+                d.parsedDigest();
+            }
+            Descriptor configDescriptor = resolved.manifest().config();
+            byte[] config = registry.fetchBlob(ref, configDescriptor, options.maxConfigBytes());
+            ImageConfig imageConfig;
+            try {
+                imageConfig = ImageConfig.parse(config);
+            } catch (IOException e) {
+                throw new PullException(PullException.Reason.INVALID_CONTENT, "config of " + ref + ": " + e.getMessage(), e);
+            }
+            store.putBlob(top.digest(), top.bytes());
+            store.putBlob(resolved.manifestBytes().digest(), resolved.manifestBytes().bytes());
+            store.putBlob(configDescriptor.parsedDigest(), config);
+            List<Layer> pulled = pullLayers(ref, layers, options, listener);
+            return new PulledImage(ref.withDigest(top.digest()), resolved.manifestBytes().digest(),
+                    configDescriptor.parsedDigest(), imageConfig, pulled);
+        } catch (PullException e) {
+            throw e;
+        } catch (RegistryException e) {
+            throw new PullException(reasonOf(e.reason()), e.getMessage(), e);
+        } catch (UnsafeLayerException e) {
+            throw new PullException(PullException.Reason.UNSAFE_LAYER, e.getMessage(), e);
+        } catch (IOException e) {
+            throw new PullException(PullException.Reason.STORAGE, e.getMessage(), e);
+        }
+    }
+
+    private List<Layer> pullLayers(ImageReference ref, List<Descriptor> layers, PullOptions options,
+                                   ProgressListener listener) throws IOException {
+        Semaphore slots = new Semaphore(options.parallelLayers());
+        List<Future<Layer>> futures = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Descriptor d : layers) {
+                Digest digest = d.parsedDigest();
+                listener.onProgress(new ProgressEvent(digest, 0, d.size(), ProgressEvent.State.WAITING));
+                futures.add(pool.submit(() -> {
+                    slots.acquire();
+                    try {
+                        return pullLayer(ref, d, digest, options, listener);
+                    } finally {
+                        slots.release();
+                    }
+                }));
+            }
+            List<Layer> result = new ArrayList<>();
+            try {
+                for (Future<Layer> f : futures) {
+                    result.add(await(f));
+                }
+            } catch (IOException | RuntimeException e) {
+                // Stop the other downloads before the executor's close() waits for them.
+                futures.forEach(f -> f.cancel(true));
+                throw e;
+            }
+            return result;
+        }
+    }
+
+    private Layer pullLayer(ImageReference ref, Descriptor d, Digest digest, PullOptions options,
+                            ProgressListener listener) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                listener.onProgress(new ProgressEvent(digest, 0, d.size(), ProgressEvent.State.DOWNLOADING));
+                LayerStore.Ensured e = store.ensure(digest, d.mediaType(), () -> registry.openBlob(ref, d),
+                        options.unpack(), done -> listener.onProgress(
+                                new ProgressEvent(digest, done, d.size(), ProgressEvent.State.DOWNLOADING)));
+                listener.onProgress(new ProgressEvent(digest, d.size(), d.size(),
+                        e.downloaded() ? ProgressEvent.State.COMPLETE : ProgressEvent.State.ALREADY_PRESENT));
+                return e.layer();
+            } catch (RegistryException e) {
+                if (e.reason() != RegistryException.Reason.NETWORK || attempt >= LAYER_ATTEMPTS) {
+                    listener.onProgress(new ProgressEvent(digest, 0, d.size(), ProgressEvent.State.FAILED));
+                    throw e;
+                }
+            } catch (IOException | RuntimeException e) {
+                listener.onProgress(new ProgressEvent(digest, 0, d.size(), ProgressEvent.State.FAILED));
+                throw e;
+            }
+        }
+    }
+
+    private static Layer await(Future<Layer> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PullException(PullException.Reason.NETWORK, "interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(e.getCause());
+        }
+    }
+
+    private static PullException.Reason reasonOf(RegistryException.Reason r) {
+        return switch (r) {
+            case NOT_FOUND -> PullException.Reason.NOT_FOUND;
+            case AUTH -> PullException.Reason.AUTH;
+            case DIGEST_MISMATCH -> PullException.Reason.DIGEST_MISMATCH;
+            case UNSUPPORTED_MEDIA_TYPE -> PullException.Reason.UNSUPPORTED_MEDIA_TYPE;
+            case NETWORK -> PullException.Reason.NETWORK;
+            case INVALID -> PullException.Reason.INVALID_CONTENT;
+        };
+    }
+}

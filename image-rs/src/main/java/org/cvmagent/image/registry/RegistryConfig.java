@@ -1,0 +1,90 @@
+package org.cvmagent.image.registry;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How the registry client reaches registries.
+ *
+ * @param platform the guest's platform, for picking an index entry
+ * @param insecureRegistries host[:port] names that are spoken to over plain HTTP; all others
+ *                           only over HTTPS
+ * @param caBundle PEM certificates trusted in addition to the system CAs
+ * @param httpsProxy the proxy for HTTPS requests ({@code agent.https_proxy}), if any
+ * @param noProxy hosts reached directly ({@code agent.no_proxy}): exact names, domain
+ *                suffixes ({@code .example.com} or {@code example.com}) or {@code *}
+ * @param authFile credentials for basic auth and for token requests
+ * @param maxAttempts tries per request on 5xx, 429 and I/O errors (at least 1)
+ * @param initialBackoff wait before the second try, doubled for each further one
+ * @param connectTimeout TCP+TLS connect timeout
+ * @param requestTimeout time until response headers arrive
+ */
+public record RegistryConfig(
+        Platform platform,
+        Set<String> insecureRegistries,
+        Optional<Path> caBundle,
+        Optional<URI> httpsProxy,
+        List<String> noProxy,
+        AuthFile authFile,
+        int maxAttempts,
+        Duration initialBackoff,
+        Duration connectTimeout,
+        Duration requestTimeout) {
+
+    public RegistryConfig {
+        Objects.requireNonNull(platform, "platform");
+        insecureRegistries = Set.copyOf(insecureRegistries);
+        Objects.requireNonNull(caBundle, "caBundle");
+        Objects.requireNonNull(httpsProxy, "httpsProxy");
+        noProxy = List.copyOf(noProxy);
+        Objects.requireNonNull(authFile, "authFile");
+        if (maxAttempts < 1 || maxAttempts > 10) {
+            throw new IllegalArgumentException("maxAttempts must be 1..10");
+        }
+    }
+
+    /** Secure defaults: HTTPS only, system CAs, no proxy, no credentials, 4 tries from 200 ms. */
+    public static RegistryConfig defaults() {
+        return new RegistryConfig(Platform.LINUX_AMD64, Set.of(), Optional.empty(), Optional.empty(), List.of(),
+                AuthFile.empty(), 4, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(60));
+    }
+
+    public RegistryConfig withPlatform(Platform p) {
+        return new RegistryConfig(p, insecureRegistries, caBundle, httpsProxy, noProxy, authFile, maxAttempts,
+                initialBackoff, connectTimeout, requestTimeout);
+    }
+
+    public RegistryConfig withInsecureRegistries(Set<String> registries) {
+        return new RegistryConfig(platform, registries, caBundle, httpsProxy, noProxy, authFile, maxAttempts,
+                initialBackoff, connectTimeout, requestTimeout);
+    }
+
+    public RegistryConfig withCaBundle(Path pem) {
+        return new RegistryConfig(platform, insecureRegistries, Optional.of(pem), httpsProxy, noProxy, authFile,
+                maxAttempts, initialBackoff, connectTimeout, requestTimeout);
+    }
+
+    public RegistryConfig withProxy(URI proxy, List<String> noProxyHosts) {
+        return new RegistryConfig(platform, insecureRegistries, caBundle, Optional.ofNullable(proxy), noProxyHosts,
+                authFile, maxAttempts, initialBackoff, connectTimeout, requestTimeout);
+    }
+
+    public RegistryConfig withAuthFile(AuthFile file) {
+        return new RegistryConfig(platform, insecureRegistries, caBundle, httpsProxy, noProxy, file, maxAttempts,
+                initialBackoff, connectTimeout, requestTimeout);
+    }
+
+    public RegistryConfig withRetries(int attempts, Duration backoff) {
+        return new RegistryConfig(platform, insecureRegistries, caBundle, httpsProxy, noProxy, authFile, attempts,
+                backoff, connectTimeout, requestTimeout);
+    }
+
+    public boolean isInsecure(String registryHostPort) {
+        return insecureRegistries.contains(registryHostPort);
+    }
+}

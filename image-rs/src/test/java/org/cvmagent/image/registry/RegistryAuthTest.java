@@ -1,0 +1,119 @@
+package org.cvmagent.image.registry;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The client's side of bearer-token and basic auth, and its retries, against {@link FakeRegistry}. */
+class RegistryAuthTest {
+    private static final byte[] CONFIG = "{\"config\":{\"Cmd\":[\"/x\"]}}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] LAYER = "layer bytes".getBytes(StandardCharsets.UTF_8);
+    private static final Credentials ALICE = new Credentials("alice", "s3cret");
+
+    private static FakeRegistry registry(FakeRegistry.Auth auth, Credentials required) throws Exception {
+        String manifest = """
+                {"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"%s","digest":"%s","size":%d},
+                 "layers":[{"mediaType":"%s","digest":"%s","size":%d}]}"""
+                .formatted(MediaTypes.OCI_MANIFEST, MediaTypes.OCI_CONFIG, Digest.sha256(CONFIG), CONFIG.length,
+                        MediaTypes.OCI_LAYER_TAR, Digest.sha256(LAYER), LAYER.length);
+        return new FakeRegistry(auth, required, manifest.getBytes(StandardCharsets.UTF_8),
+                Map.of(Digest.sha256(CONFIG).toString(), CONFIG, Digest.sha256(LAYER).toString(), LAYER));
+    }
+
+    private static RegistryClient client(FakeRegistry r, Credentials creds) throws Exception {
+        AuthFile authFile = creds == null ? AuthFile.empty() : AuthFile.parse(("{\"auths\":{\"" + r.host()
+                + "\":{\"auth\":\"" + Base64.getEncoder().encodeToString((creds.username() + ":" + creds.password())
+                .getBytes(StandardCharsets.UTF_8)) + "\"}}}").getBytes(StandardCharsets.UTF_8));
+        return new RegistryClient(RegistryConfig.defaults().withInsecureRegistries(Set.of(r.host()))
+                .withAuthFile(authFile).withRetries(3, Duration.ofMillis(10)));
+    }
+
+    @Test
+    void bearerTokenIsFetchedWithAuthFileCredentialsOncePerScope() throws Exception {
+        try (FakeRegistry r = registry(FakeRegistry.Auth.BEARER, ALICE)) {
+            RegistryClient c = client(r, ALICE);
+            ImageReference ref = ImageReference.parse(r.host() + "/team/app:v1");
+            ResolvedImage image = c.resolve(ref);
+            assertArrayEquals(CONFIG, c.fetchBlob(ref, image.manifest().config(), 1 << 20));
+            assertArrayEquals(LAYER, c.fetchBlob(ref, image.manifest().layers().getFirst(), 1 << 20));
+            assertEquals(1, r.tokenRequests.size(), "one token for the scope: " + r.tokenRequests);
+            String req = r.tokenRequests.getFirst();
+            assertTrue(req.contains("scope=repository:team/app:pull"), req);
+            assertTrue(req.contains("service=fake"), req);
+            assertTrue(req.contains("auth=" + ALICE.basicHeader()), "credentials from auth.json: " + req);
+        }
+    }
+
+    @Test
+    void anonymousTokensWorkWithoutCredentials() throws Exception {
+        try (FakeRegistry r = registry(FakeRegistry.Auth.BEARER, null)) {
+            c(r).resolve(ImageReference.parse(r.host() + "/library/app:v1"));
+            assertTrue(r.tokenRequests.getFirst().endsWith("auth=null"), r.tokenRequests.toString());
+        }
+    }
+
+    private static RegistryClient c(FakeRegistry r) throws Exception {
+        return client(r, null);
+    }
+
+    @Test
+    void wrongCredentialsAreAnAuthError() throws Exception {
+        try (FakeRegistry r = registry(FakeRegistry.Auth.BEARER, ALICE)) {
+            RegistryException e = assertThrows(RegistryException.class, () -> client(r, new Credentials("alice", "wrong"))
+                    .resolve(ImageReference.parse(r.host() + "/team/app:v1")));
+            assertEquals(RegistryException.Reason.AUTH, e.reason());
+        }
+    }
+
+    @Test
+    void basicAuthFromTheAuthFile() throws Exception {
+        try (FakeRegistry r = registry(FakeRegistry.Auth.BASIC, ALICE)) {
+            assertEquals(Digest.sha256(CONFIG).toString(),
+                    client(r, ALICE).resolve(ImageReference.parse(r.host() + "/team/app:v1")).manifest().config().digest());
+            RegistryException none = assertThrows(RegistryException.class,
+                    () -> c(r).resolve(ImageReference.parse(r.host() + "/team/app:v1")));
+            assertEquals(RegistryException.Reason.AUTH, none.reason());
+            RegistryException wrong = assertThrows(RegistryException.class, () -> client(r, new Credentials("alice", "x"))
+                    .resolve(ImageReference.parse(r.host() + "/team/app:v1")));
+            assertEquals(RegistryException.Reason.AUTH, wrong.reason());
+        }
+    }
+
+    @Test
+    void serverErrorsAreRetriedWithABound() throws Exception {
+        try (FakeRegistry r = registry(FakeRegistry.Auth.BEARER, null)) {
+            r.failuresLeft.set(2);
+            c(r).resolve(ImageReference.parse(r.host() + "/library/app:v1"));
+            assertEquals(1, r.manifestGets.get());
+            r.failuresLeft.set(10);
+            RegistryException e = assertThrows(RegistryException.class,
+                    () -> c(r).resolve(ImageReference.parse(r.host() + "/library/app:v1")));
+            assertEquals(RegistryException.Reason.NETWORK, e.reason());
+            assertEquals(7, r.failuresLeft.get(), "three attempts, then give up");
+        }
+    }
+
+    @Test
+    void aBlobThatDoesNotMatchItsDescriptorIsRefused() throws Exception {
+        try (FakeRegistry r = registry(FakeRegistry.Auth.BEARER, null)) {
+            RegistryClient c = c(r);
+            ImageReference ref = ImageReference.parse(r.host() + "/library/app:v1");
+            Descriptor lying = new Descriptor(MediaTypes.OCI_LAYER_TAR, Digest.sha256(LAYER).toString(), LAYER.length - 1,
+                    null, null);
+            RegistryException e = assertThrows(RegistryException.class, () -> c.fetchBlob(ref, lying, 1 << 20));
+            assertEquals(RegistryException.Reason.DIGEST_MISMATCH, e.reason());
+            RegistryException wrongDigest = assertThrows(RegistryException.class, () -> c.resolve(
+                    ImageReference.parse(r.host() + "/library/app@" + Digest.sha256(new byte[] {9}))));
+            assertEquals(RegistryException.Reason.DIGEST_MISMATCH, wrongDigest.reason(),
+                    "served manifest does not hash to the requested digest");
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package org.cvmagent.image.testing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.cvmagent.image.registry.Digest;
+import org.cvmagent.image.registry.MediaTypes;
+
+/** Writes an OCI image layout directory (what {@code skopeo copy oci:DIR:tag ...} reads). */
+public final class OciLayout {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path dir;
+    private final ArrayNode refs = JSON.createArrayNode();
+
+    /** A layer blob and its media type. */
+    public record Blob(String mediaType, byte[] data) {
+        public Digest digest() {
+            return Digest.sha256(data);
+        }
+    }
+
+    /** A written manifest or index: descriptor fields. */
+    public record Written(String mediaType, Digest digest, long size) {
+    }
+
+    public OciLayout(Path dir) throws IOException {
+        this.dir = dir;
+        Files.createDirectories(dir.resolve("blobs/sha256"));
+        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Digest writeBlob(byte[] data) {
+        Digest d = Digest.sha256(data);
+        try {
+            Files.write(dir.resolve("blobs/sha256").resolve(d.hex()), data);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return d;
+    }
+
+    public static byte[] config(String arch, List<String> entrypoint, List<String> cmd, List<String> env,
+                                String workingDir) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("architecture", arch);
+        root.put("os", "linux");
+        ObjectNode c = root.putObject("config");
+        entrypoint.forEach(c.putArray("Entrypoint")::add);
+        cmd.forEach(c.putArray("Cmd")::add);
+        env.forEach(c.putArray("Env")::add);
+        c.put("WorkingDir", workingDir);
+        root.putObject("rootfs").put("type", "layers").putArray("diff_ids");
+        return bytes(root);
+    }
+
+    /** Writes an image manifest with the given config and layers. */
+    public Written image(byte[] config, List<Blob> layers) {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("schemaVersion", 2);
+        m.put("mediaType", MediaTypes.OCI_MANIFEST);
+        ObjectNode c = m.putObject("config");
+        c.put("mediaType", MediaTypes.OCI_CONFIG);
+        c.put("digest", writeBlob(config).toString());
+        c.put("size", config.length);
+        ArrayNode ls = m.putArray("layers");
+        for (Blob b : layers) {
+            ObjectNode l = ls.addObject();
+            l.put("mediaType", b.mediaType());
+            l.put("digest", writeBlob(b.data()).toString());
+            l.put("size", b.data().length);
+        }
+        byte[] data = bytes(m);
+        return new Written(MediaTypes.OCI_MANIFEST, writeBlob(data), data.length);
+    }
+
+    /** Writes an index of (manifest, architecture) pairs. */
+    public Written index(List<Written> manifests, List<String> architectures) {
+        ObjectNode idx = JSON.createObjectNode();
+        idx.put("schemaVersion", 2);
+        idx.put("mediaType", MediaTypes.OCI_INDEX);
+        ArrayNode ms = idx.putArray("manifests");
+        for (int i = 0; i < manifests.size(); i++) {
+            ObjectNode d = ms.addObject();
+            d.put("mediaType", manifests.get(i).mediaType());
+            d.put("digest", manifests.get(i).digest().toString());
+            d.put("size", manifests.get(i).size());
+            d.putObject("platform").put("architecture", architectures.get(i)).put("os", "linux");
+        }
+        byte[] data = bytes(idx);
+        return new Written(MediaTypes.OCI_INDEX, writeBlob(data), data.length);
+    }
+
+    /** Names a manifest or index {@code tag} in index.json. */
+    public OciLayout tag(String tag, Written w) {
+        ObjectNode d = refs.addObject();
+        d.put("mediaType", w.mediaType());
+        d.put("digest", w.digest().toString());
+        d.put("size", w.size());
+        d.putObject("annotations").put("org.opencontainers.image.ref.name", tag);
+        ObjectNode index = JSON.createObjectNode();
+        index.put("schemaVersion", 2);
+        index.set("manifests", refs);
+        try {
+            Files.write(dir.resolve("index.json"), bytes(index));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    private static byte[] bytes(Object node) {
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
