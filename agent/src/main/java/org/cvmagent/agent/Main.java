@@ -85,7 +85,7 @@ public final class Main {
         }
         PolicyEngine policy = AgentServices.policyEngine(config.policyFile(), RegoCompilers.installed(),
                 KernelCmdline.parse(cmdline), System.getenv());
-        ContainerHost containers = ContainerHost.start(config.runtime(), initDaemon);
+        ContainerHost containers = ContainerHost.start(config.runtime(), initDaemon, KernelCmdline.parse(cmdline));
         AgentServer server = new AgentServer(AgentServices.dispatcher(config,
                 Path.of("/sys/devices/system/memory"), initDaemon, policy, Optional.of(containers.handlers())),
                 new Transports());

@@ -4,6 +4,7 @@ import org.cvmagent.agent.cgroup.CgroupLocator;
 import org.cvmagent.agent.cgroup.CgroupStatsReader;
 import org.cvmagent.agent.cgroup.NetworkStatsReader;
 import org.cvmagent.agent.cgroup.OomMonitor;
+import org.cvmagent.agent.config.KernelCmdline;
 import org.cvmagent.agent.config.RuntimeConfig;
 import org.cvmagent.agent.network.GuestNetwork;
 import org.cvmagent.agent.network.NetworkCommands;
@@ -65,6 +66,12 @@ public final class ContainerHost implements AutoCloseable {
      *                   becomes a child subreaper so container inits re-parent to it)
      */
     public static ContainerHost start(RuntimeConfig config, boolean initDaemon) throws IOException {
+        return start(config, initDaemon, KernelCmdline.parse(""));
+    }
+
+    /** @param cmdline kata's {@code agent.*} options, for the image service's settings */
+    public static ContainerHost start(RuntimeConfig config, boolean initDaemon, KernelCmdline cmdline)
+            throws IOException {
         Reaper reaper = Reaper.start();
         try {
             if (!initDaemon) {
@@ -77,7 +84,9 @@ public final class ContainerHost implements AutoCloseable {
             CgroupLocator locator = CgroupLocator.system();
             OomMonitor oom = OomMonitor.start(locator, OomMonitor.DEFAULT_INTERVAL);
             Files.createDirectories(layout.root());
-            StorageHandlers handlers = StorageHandlers.kata(Mounter.load(), BlockDevices.system());
+            Mounter mounter = Mounter.load();
+            StorageHandlers handlers = StorageHandlers.kata(mounter, BlockDevices.system(),
+                    List.of(ImagePullSetup.handler(cmdline, config.stateDir(), mounter)));
             StorageManager storages = new StorageManager(layout.root(), handlers);
             Sandbox sandbox = new Sandbox(layout, runc, reaper, storages, stats(locator), oom, commands,
                     Path.of("/proc"), CONSOLE_TIMEOUT);

@@ -157,7 +157,7 @@ public record MountOptions(long flags, String data) {
     }
 
     /** These options with {@code extra} set as well (e.g. MS_BIND for a bind fstype). */
-    MountOptions withFlags(long extra) {
+    public MountOptions withFlags(long extra) {
         return new MountOptions(flags | extra, data);
     }
 

@@ -30,7 +30,13 @@ public final class StorageHandlers {
      * {@code virtio-fs}, {@code watchable-bind}, {@code blk}, {@code mmioblk}, {@code scsi}.
      */
     public static StorageHandlers kata(Mounter mounter, BlockDevices devices) {
-        return new StorageHandlers(List.of(
+        return kata(mounter, devices, List.of());
+    }
+
+    /** kata's drivers and {@code more} (image_guest_pull, which needs the image service). */
+    public static StorageHandlers kata(Mounter mounter, BlockDevices devices, List<StorageHandler> more) {
+        List<StorageHandler> all = new java.util.ArrayList<>(more);
+        all.addAll(List.of(
                 new LocalHandler(mounter),
                 new EphemeralHandler(mounter),
                 new VirtioFsHandler(mounter),
@@ -38,6 +44,7 @@ public final class StorageHandlers {
                 BlockHandler.virtioBlkPci(mounter, devices),
                 BlockHandler.virtioBlkMmio(mounter, devices),
                 BlockHandler.scsi(mounter, devices)));
+        return new StorageHandlers(all);
     }
 
     public Optional<StorageHandler> forDriver(String driver) {

@@ -53,13 +53,18 @@ final class PodFixture implements AutoCloseable {
     }
 
     PodFixture(Path dir, PolicyEngine policy) throws IOException {
+        this(dir, policy, org.cvmagent.agent.config.KernelCmdline.parse(""));
+    }
+
+    /** @param cmdline kata's agent.* options (the image service reads its settings there) */
+    PodFixture(Path dir, PolicyEngine policy, org.cvmagent.agent.config.KernelCmdline cmdline) throws IOException {
         this.dir = dir;
         this.sandboxRoot = dir.resolve("kata");
         this.stateDir = dir.resolve("state");
         this.hostShare = dir.resolve("host-share");
         Files.createDirectories(hostShare);
         RuntimeConfig runtime = new RuntimeConfig(Path.of("/usr/sbin/runc"), sandboxRoot, stateDir);
-        this.host = ContainerHost.start(runtime, false);
+        this.host = ContainerHost.start(runtime, false, cmdline);
         AgentConfig config = AgentConfig.defaults().withRuntime(runtime);
         this.server = new AgentServer(AgentServices.dispatcher(config, dir, false, policy,
                 Optional.of(host.handlers())), new Transports());

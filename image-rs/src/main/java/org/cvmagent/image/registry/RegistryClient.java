@@ -171,6 +171,28 @@ public final class RegistryClient {
     }
 
     /**
+     * A blob whose size is not known in advance (signature payloads named by digest alone), read up
+     * to {@code maxBytes} and verified against its digest.
+     */
+    public byte[] fetchBlobByDigest(ImageReference ref, Digest digest, int maxBytes) throws RegistryException {
+        if (!digest.algorithm().equals("sha256")) {
+            throw new RegistryException(Reason.INVALID, "blob " + digest + ": only sha256 digests are verified");
+        }
+        HttpResponse<InputStream> r = get(ref, "/v2/" + ref.repository() + "/blobs/" + digest, "*/*");
+        try (InputStream in = r.body()) {
+            byte[] data = readBounded(in, maxBytes, "blob " + digest);
+            if (!Digest.sha256(data).equals(digest)) {
+                throw new RegistryException(Reason.DIGEST_MISMATCH, "blob " + digest + " does not match its digest");
+            }
+            return data;
+        } catch (RegistryException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new RegistryException(Reason.NETWORK, "reading blob " + digest + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Opens a blob for streaming; the stream fails with DIGEST_MISMATCH at its end (or as soon
      * as it runs past the declared size) unless the bytes are exactly the descriptor's.
      */

@@ -1,0 +1,78 @@
+package org.cvmagent.agent.server;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.cvmagent.agent.config.KernelCmdline;
+import org.cvmagent.agent.storage.ImageGuestPullHandler;
+import org.cvmagent.agent.storage.Mounter;
+import org.cvmagent.image.ImagePuller;
+import org.cvmagent.image.ManifestVerifier;
+import org.cvmagent.image.PullOptions;
+import org.cvmagent.image.SignatureChecks;
+import org.cvmagent.image.bundle.LayerCopier;
+import org.cvmagent.image.bundle.OverlaySupport;
+import org.cvmagent.image.bundle.RootfsProvisioner;
+import org.cvmagent.image.registry.RegistryClient;
+import org.cvmagent.image.registry.RegistryConfig;
+import org.cvmagent.image.signature.ResourceLoader;
+import org.cvmagent.image.signature.SignaturePolicyLoader;
+import org.cvmagent.image.signature.SignatureVerificationException;
+import org.cvmagent.image.store.LayerStore;
+import org.cvmagent.image.store.NativeFs;
+
+/**
+ * Builds the {@code image_guest_pull} handler from kata's options: {@code agent.image_policy_file}
+ * (a containers-policy.json path or {@code kbs:///} resource; kata's name) with
+ * {@code agent.image_registries_d} for lookaside stores, and {@code agent.image_insecure_registries}
+ * (ours: host:port list allowed over plain HTTP). Without a policy file the guest accepts unsigned
+ * images, as CoCo does when signature verification is not enabled — and says so in the log.
+ */
+final class ImagePullSetup {
+    static final String POLICY_PARAMETER = "agent.image_policy_file";
+    static final String REGISTRIES_D_PARAMETER = "agent.image_registries_d";
+    static final String INSECURE_PARAMETER = "agent.image_insecure_registries";
+    private static final System.Logger LOG = System.getLogger(ImagePullSetup.class.getName());
+
+    private ImagePullSetup() {
+    }
+
+    static ImageGuestPullHandler handler(KernelCmdline cmdline, Path stateDir, Mounter mounter) throws IOException {
+        Set<String> insecure = cmdline.value(INSECURE_PARAMETER).map(v -> Arrays.stream(v.split(","))
+                .map(String::strip).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet())).orElse(Set.of());
+        RegistryClient registry = new RegistryClient(RegistryConfig.defaults().withInsecureRegistries(insecure));
+        boolean root = new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+        NativeFs nativeFs = new NativeFs();
+        LayerStore store = LayerStore.open(stateDir.resolve("images/store"), nativeFs, root);
+        ImagePuller puller = new ImagePuller(registry, store, verifier(cmdline, registry));
+        RootfsProvisioner provisioner = new RootfsProvisioner(new OverlaySupport(Path.of("/proc/filesystems")),
+                new org.cvmagent.image.bundle.Mounter(), new LayerCopier(nativeFs, root));
+        return new ImageGuestPullHandler(puller, provisioner, stateDir.resolve("images/containers"),
+                Path.of("/pause_bundle/rootfs"), mounter, PullOptions.defaults(root));
+    }
+
+    private static ManifestVerifier verifier(KernelCmdline cmdline, RegistryClient registry) throws IOException {
+        Optional<String> policy = cmdline.value(POLICY_PARAMETER);
+        if (policy.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "no " + POLICY_PARAMETER + ": images pulled in the guest are not "
+                    + "checked for signatures");
+            return (reference, manifest, mediaType, digest) -> { };
+        }
+        // kbs:// policies need the confidential data hub; the agent's KBS client is wired there
+        ResourceLoader resources = new ResourceLoader(uri -> {
+            throw new IOException("no KBS client is configured in the agent for " + uri);
+        });
+        try {
+            return SignatureChecks.verifier(new SignaturePolicyLoader(resources, HttpClient.newHttpClient(),
+                    SignatureChecks.reader(registry), Duration.ofSeconds(30))
+                    .load(policy.get(), cmdline.value(REGISTRIES_D_PARAMETER).orElse(null)));
+        } catch (SignatureVerificationException e) {
+            throw new IOException(POLICY_PARAMETER + " " + policy.get() + ": " + e.getMessage(), e);
+        }
+    }
+}

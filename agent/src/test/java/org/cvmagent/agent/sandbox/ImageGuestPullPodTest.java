@@ -1,0 +1,104 @@
+package org.cvmagent.agent.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status.Code;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.cvmagent.agent.config.KernelCmdline;
+import org.cvmagent.agent.policy.PolicyEngine;
+import org.cvmagent.image.registry.MediaTypes;
+import org.cvmagent.image.testing.LocalRegistry;
+import org.cvmagent.image.testing.OciLayout;
+import org.cvmagent.image.testing.TarBuilder;
+import org.cvmagent.proto.agent.CreateContainerRequest;
+import org.cvmagent.proto.agent.Root;
+import org.cvmagent.proto.agent.Storage;
+import org.cvmagent.rpc.RpcException;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kata's image_guest_pull through the agent: the container's image comes from a real registry
+ * (Debian's docker-registry, on 127.0.0.1 over plain HTTP, allowed by agent.image_insecure_registries),
+ * is unpacked in the guest and runs; the signature policy refuses before the container exists.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ImageGuestPullPodTest {
+    @RegisterExtension
+    static final LocalRegistry REGISTRY = new LocalRegistry();
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void pushBusybox(@TempDir Path layouts) throws Exception {
+        byte[] busybox = Files.readAllBytes(Path.of("/bin/busybox"));
+        byte[] layer = TarBuilder.gzip(new TarBuilder().dir("bin", 0755).file("bin/busybox", busybox, 0755, 0, 0)
+                .symlink("bin/sh", "busybox").symlink("bin/echo", "busybox").symlink("bin/cat", "busybox")
+                .dir("etc", 0755).file("etc/motd", "pulled in the guest\n").dir("proc", 0755).dir("dev", 0755)
+                .dir("sys", 0755).dir("tmp", 01777).tar());
+        OciLayout layout = new OciLayout(layouts.resolve("busybox"));
+        OciLayout.Written image = layout.image(OciLayout.config("amd64", List.of(), List.of("/bin/sh"), List.of(
+                "PATH=/bin"), "/"), List.of(new OciLayout.Blob(MediaTypes.OCI_LAYER_GZIP, layer)));
+        layout.tag("1", image);
+        REGISTRY.push(layout, "1", "test/busybox");
+    }
+
+    private PodFixture pod(String extraCmdline) throws Exception {
+        PodFixture f = new PodFixture(dir, PolicyEngine.NONE, KernelCmdline.parse(
+                "agent.image_insecure_registries=" + REGISTRY.host() + " " + extraCmdline));
+        f.pod.createSandbox(f.sandboxRequest("pull-pod"));
+        return f;
+    }
+
+    private CreateContainerRequest pulled(PodFixture f, String id, String image) {
+        String rootfs = f.sandboxRoot.resolve(id).resolve("rootfs").toString();
+        CreateContainerRequest base = CreateContainerRequest.newBuilder().setContainerId(id)
+                .setOCI(f.spec(id, rootfs, PodFixture.process(false, "cat", "/etc/motd"),
+                        org.cvmagent.proto.agent.LinuxResources.getDefaultInstance()))
+                .setSandboxPidns(true).build();
+        return base.toBuilder().setOCI(base.getOCI().toBuilder().setRoot(Root.newBuilder().setPath(rootfs)))
+                .addStorages(Storage.newBuilder().setDriver("image_guest_pull").setSource(image)
+                        .addDriverOptions("image_guest_pull={\"metadata\":{\"io.kubernetes.cri.container-type\":"
+                                + "\"container\"}}")
+                        .setFstype("overlay").setMountPoint(rootfs))
+                .build();
+    }
+
+    @Test
+    void aContainerRunsFromAnImagePulledInTheGuest() throws Exception {
+        try (PodFixture f = pod("")) {
+            f.pod.createContainer(pulled(f, "app", REGISTRY.host() + "/test/busybox:1"));
+            f.pod.startContainer("app");
+            assertEquals("pulled in the guest\n", new String(f.pod.readAll("app", "", true), StandardCharsets.UTF_8));
+            assertEquals(0, f.pod.waitProcess("app", ""));
+            f.pod.removeContainer("app", 10);
+            RpcException missing = assertThrows(RpcException.class, () -> f.pod.createContainer(
+                    pulled(f, "nope", REGISTRY.host() + "/test/nothing:1")));
+            assertEquals(Code.NOT_FOUND, missing.code(), missing.getMessage());
+            RpcException bad = assertThrows(RpcException.class, () -> f.pod.createContainer(
+                    pulled(f, "bad", "UPPER CASE/!!")));
+            assertEquals(Code.INVALID_ARGUMENT, bad.code(), bad.getMessage());
+        }
+    }
+
+    @Test
+    void theSignaturePolicyRefusesBeforeAnythingRuns() throws Exception {
+        Path policy = Files.writeString(dir.resolve("policy.json"), "{\"default\": [{\"type\": \"reject\"}]}");
+        try (PodFixture f = pod("agent.image_policy_file=" + policy)) {
+            RpcException refused = assertThrows(RpcException.class, () -> f.pod.createContainer(
+                    pulled(f, "app", REGISTRY.host() + "/test/busybox:1")));
+            assertEquals(Code.PERMISSION_DENIED, refused.code(), refused.getMessage());
+            assertTrue(!f.host.sandbox().containerIds().contains("app"), "no container was created");
+        }
+    }
+}
