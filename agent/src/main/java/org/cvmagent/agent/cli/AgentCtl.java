@@ -50,7 +50,7 @@ public final class AgentCtl {
                                          until EOF, as the kata shim does (ReadStdout)
               wait CONTAINER [EXEC_ID]   WaitProcess; prints the exit code (137 after SIGKILL)
               set-policy FILE            SetPolicy with the Rego policy in FILE
-            """ + PolicyCommands.USAGE + AttestCommands.USAGE + """
+            """ + PolicyCommands.USAGE + AttestCommands.USAGE + PullCommand.USAGE + """
             exit status: 0 ok, 1 the agent answered an error (policy: denied, does not compile,
             mismatches; evidence that does not parse), 2 usage, 3 cannot connect, 4 no Rego engine in this build
             """;
@@ -116,6 +116,9 @@ public final class AgentCtl {
             }
             if (command.equals("attest")) {
                 return new AttestCommands(out, err).run(args);
+            }
+            if (command.equals("pull")) {
+                return new PullCommand(out, err).run(args);
             }
             if (command.equals("stdout") || command.equals("stderr") || command.equals("wait")
                     || command.equals("set-policy")) {

@@ -33,7 +33,7 @@ import org.cvmagent.image.store.NativeFs;
  * (ours: host:port list allowed over plain HTTP). Without a policy file the guest accepts unsigned
  * images, as CoCo does when signature verification is not enabled — and says so in the log.
  */
-final class ImagePullSetup {
+public final class ImagePullSetup {
     static final String POLICY_PARAMETER = "agent.image_policy_file";
     static final String REGISTRIES_D_PARAMETER = "agent.image_registries_d";
     static final String INSECURE_PARAMETER = "agent.image_insecure_registries";
@@ -43,21 +43,40 @@ final class ImagePullSetup {
     }
 
     static ImageGuestPullHandler handler(KernelCmdline cmdline, Path stateDir, Mounter mounter) throws IOException {
-        Set<String> insecure = cmdline.value(INSECURE_PARAMETER).map(v -> Arrays.stream(v.split(","))
-                .map(String::strip).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet())).orElse(Set.of());
-        RegistryClient registry = new RegistryClient(RegistryConfig.defaults().withInsecureRegistries(insecure));
-        boolean root = new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+        boolean root = isRoot();
         NativeFs nativeFs = new NativeFs();
-        LayerStore store = LayerStore.open(stateDir.resolve("images/store"), nativeFs, root);
-        ImagePuller puller = new ImagePuller(registry, store, verifier(cmdline, registry));
+        ImagePuller puller = puller(hosts(cmdline.value(INSECURE_PARAMETER).orElse("")), cmdline.value(POLICY_PARAMETER),
+                cmdline.value(REGISTRIES_D_PARAMETER), stateDir.resolve("images/store"));
         RootfsProvisioner provisioner = new RootfsProvisioner(new OverlaySupport(Path.of("/proc/filesystems")),
                 new org.cvmagent.image.bundle.Mounter(), new LayerCopier(nativeFs, root));
         return new ImageGuestPullHandler(puller, provisioner, stateDir.resolve("images/containers"),
                 Path.of("/pause_bundle/rootfs"), mounter, PullOptions.defaults(root));
     }
 
-    private static ManifestVerifier verifier(KernelCmdline cmdline, RegistryClient registry) throws IOException {
-        Optional<String> policy = cmdline.value(POLICY_PARAMETER);
+    /**
+     * A puller with its layer store at {@code store}, for the agent and for {@code cvm-agent-ctl pull}.
+     *
+     * @param policy a containers-policy.json location; empty accepts unsigned images (and logs it)
+     */
+    public static ImagePuller puller(Set<String> insecureRegistries, Optional<String> policy,
+                                     Optional<String> registriesD, Path store) throws IOException {
+        RegistryClient registry = new RegistryClient(RegistryConfig.defaults().withInsecureRegistries(insecureRegistries));
+        return new ImagePuller(registry, LayerStore.open(store, new NativeFs(), isRoot()),
+                verifier(policy, registriesD, registry));
+    }
+
+    /** A comma-separated host[:port] list. */
+    public static Set<String> hosts(String list) {
+        return Arrays.stream(list.split(",")).map(String::strip).filter(s -> !s.isEmpty())
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    private static boolean isRoot() {
+        return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+    }
+
+    private static ManifestVerifier verifier(Optional<String> policy, Optional<String> registriesD,
+                                             RegistryClient registry) throws IOException {
         if (policy.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "no " + POLICY_PARAMETER + ": images pulled in the guest are not "
                     + "checked for signatures");
@@ -70,7 +89,7 @@ final class ImagePullSetup {
         try {
             return SignatureChecks.verifier(new SignaturePolicyLoader(resources, HttpClient.newHttpClient(),
                     SignatureChecks.reader(registry), Duration.ofSeconds(30))
-                    .load(policy.get(), cmdline.value(REGISTRIES_D_PARAMETER).orElse(null)));
+                    .load(policy.get(), registriesD.orElse(null)));
         } catch (SignatureVerificationException e) {
             throw new IOException(POLICY_PARAMETER + " " + policy.get() + ": " + e.getMessage(), e);
         }

@@ -92,6 +92,24 @@ class ImageGuestPullPodTest {
     }
 
     @Test
+    void cvmAgentCtlPullShowsProgressAndTheResult() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        org.cvmagent.agent.cli.AgentCtl ctl = new org.cvmagent.agent.cli.AgentCtl(
+                new org.cvmagent.agent.cli.ClientFactory(new org.cvmagent.transport.Transports()),
+                org.cvmagent.agent.cli.MethodCatalog.agentServices(), new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true), java.util.Map.of());
+        String store = dir.resolve("store").toString();
+        assertEquals(0, ctl.run(new String[] {"pull", REGISTRY.host() + "/test/busybox:1", "--store", store,
+            "--insecure", REGISTRY.host()}), err.toString());
+        assertTrue(out.toString().startsWith("pulled " + REGISTRY.host() + "/test/busybox:1@sha256:"), out.toString());
+        assertTrue(err.toString().contains("[" + "#".repeat(30) + "] 100%"), err.toString());
+        err.reset();
+        assertEquals(1, ctl.run(new String[] {"pull", REGISTRY.host() + "/test/busybox:1", "--store", store}));
+        assertTrue(err.toString().contains("failed"), "plain HTTP refused without --insecure: " + err);
+    }
+
+    @Test
     void theSignaturePolicyRefusesBeforeAnythingRuns() throws Exception {
         Path policy = Files.writeString(dir.resolve("policy.json"), "{\"default\": [{\"type\": \"reject\"}]}");
         try (PodFixture f = pod("agent.image_policy_file=" + policy)) {
