@@ -1,6 +1,7 @@
 package org.cvmagent.transport;
 
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Arena;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
@@ -35,6 +36,23 @@ public final class Downcalls {
         MemorySegment symbol = lookup.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("C library has no symbol " + name));
         return linker.downcallHandle(symbol, descriptor, options);
+    }
+
+    /**
+     * A path or name as C sees it: UTF-8 bytes whatever the JVM's locale, NUL-terminated, refusing an
+     * embedded NUL (which would silently cut the name C sees short of the one Java checked).
+     */
+    public static MemorySegment cString(Arena arena, String text) {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (byte b : bytes) {
+            if (b == 0) {
+                throw new IllegalArgumentException("a path or name must not contain a NUL byte");
+            }
+        }
+        MemorySegment segment = arena.allocate(bytes.length + 1L);
+        MemorySegment.copy(bytes, 0, segment, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+        segment.set(java.lang.foreign.ValueLayout.JAVA_BYTE, bytes.length, (byte) 0);
+        return segment;
     }
 
     /** The errno a call saved into {@code state}. */

@@ -147,7 +147,7 @@ final class FsLibc {
             how.set(JAVA_LONG, 0, Integer.toUnsignedLong(flags));
             how.set(JAVA_LONG, 8, Integer.toUnsignedLong(mode));
             how.set(JAVA_LONG, 16, resolve);
-            long r = (long) syscall4.invokeExact(state, openat2Number, (long) dirfd, cString(arena, path), how,
+            long r = (long) syscall4.invokeExact(state, openat2Number, (long) dirfd, Downcalls.cString(arena, path), how,
                     OPEN_HOW.byteSize());
             return r < 0 ? -Downcalls.errno(state) : (int) r;
         } catch (Throwable t) {
@@ -158,7 +158,7 @@ final class FsLibc {
     int mkdirat(int dirfd, String name, int mode) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) mkdirat.invokeExact(state, dirfd, cString(arena, name), mode), state);
+            return result((int) mkdirat.invokeExact(state, dirfd, Downcalls.cString(arena, name), mode), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -182,7 +182,7 @@ final class FsLibc {
             MemorySegment state = arena.allocate(CAPTURE);
             // struct statx is 256 bytes; stx_mode is the u16 at offset 28.
             MemorySegment buffer = arena.allocate(256, 8);
-            int r = result((int) statx.invokeExact(state, fd, cString(arena, ""), AT_EMPTY_PATH, STATX_TYPE, buffer),
+            int r = result((int) statx.invokeExact(state, fd, Downcalls.cString(arena, ""), AT_EMPTY_PATH, STATX_TYPE, buffer),
                     state);
             return r < 0 ? r : Short.toUnsignedInt(buffer.get(JAVA_SHORT, 28)) & S_IFMT;
         } catch (Throwable t) {
@@ -196,7 +196,7 @@ final class FsLibc {
             MemorySegment state = arena.allocate(CAPTURE);
             // PATH_MAX; a longer target could not be followed by the kernel either.
             MemorySegment buffer = arena.allocate(4096);
-            long n = (long) readlinkat.invokeExact(state, dirfd, cString(arena, name), buffer, buffer.byteSize());
+            long n = (long) readlinkat.invokeExact(state, dirfd, Downcalls.cString(arena, name), buffer, buffer.byteSize());
             if (n < 0) {
                 error[0] = -Downcalls.errno(state);
                 return null;
@@ -221,22 +221,6 @@ final class FsLibc {
         }
     }
 
-    /**
-     * The path as the kernel will see it: UTF-8 bytes whatever the JVM's locale, with a NUL check,
-     * since a NUL would silently cut the name C sees short of the name Java checked.
-     */
-    private static MemorySegment cString(Arena arena, String path) {
-        byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
-        for (byte b : bytes) {
-            if (b == 0) {
-                throw new IllegalArgumentException("path must not contain a NUL byte");
-            }
-        }
-        MemorySegment segment = arena.allocate(bytes.length + 1L);
-        MemorySegment.copy(bytes, 0, segment, JAVA_BYTE, 0, bytes.length);
-        segment.set(JAVA_BYTE, bytes.length, (byte) 0);
-        return segment;
-    }
 
     /** The C library's description of an errno, e.g. "Connection refused". */
     String strerror(int errno) {

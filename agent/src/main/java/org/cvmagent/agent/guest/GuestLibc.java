@@ -1,10 +1,10 @@
 package org.cvmagent.agent.guest;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.cvmagent.transport.Downcalls.bind;
+import static org.cvmagent.transport.Downcalls.cString;
 import static org.cvmagent.transport.Downcalls.rethrow;
 import static org.cvmagent.transport.Downcalls.result;
 
@@ -15,8 +15,8 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
 import org.cvmagent.transport.Downcalls;
+import org.cvmagent.transport.ErrnoText;
 
 /** The guest-management system calls: statfs(2), settimeofday(2), swapon(2). */
 final class GuestLibc {
@@ -26,7 +26,7 @@ final class GuestLibc {
     private final MethodHandle statfs;
     private final MethodHandle settimeofday;
     private final MethodHandle swapon;
-    private final MethodHandle strerror;
+    private final ErrnoText errors;
 
     private GuestLibc(Linker linker, SymbolLookup lookup) {
         statfs = bind(linker, lookup, "statfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS),
@@ -35,7 +35,7 @@ final class GuestLibc {
                 Downcalls.CAPTURE_ERRNO);
         swapon = bind(linker, lookup, "swapon", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
                 Downcalls.CAPTURE_ERRNO);
-        strerror = bind(linker, lookup, "strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        errors = new ErrnoText(linker, lookup);
     }
 
     static GuestLibc load() {
@@ -96,24 +96,6 @@ final class GuestLibc {
     }
 
     private IOException failure(String what, int negativeErrno) {
-        try {
-            MemorySegment text = ((MemorySegment) strerror.invokeExact(-negativeErrno)).reinterpret(256);
-            return new IOException(what + ": " + text.getString(0) + " (errno " + -negativeErrno + ")");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    private static MemorySegment cString(Arena arena, String s) {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        for (byte b : bytes) {
-            if (b == 0) {
-                throw new IllegalArgumentException("path must not contain a NUL byte");
-            }
-        }
-        MemorySegment seg = arena.allocate(bytes.length + 1L);
-        MemorySegment.copy(bytes, 0, seg, JAVA_BYTE, 0, bytes.length);
-        seg.set(JAVA_BYTE, bytes.length, (byte) 0);
-        return seg;
+        return errors.failure(what, negativeErrno);
     }
 }

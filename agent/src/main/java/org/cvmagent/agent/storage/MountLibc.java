@@ -127,8 +127,8 @@ final class MountLibc {
     int mount(String source, String target, String fstype, long flags, String data) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            return result((int) mount.invokeExact(state, cString(arena, source), cString(arena, target),
-                    cString(arena, fstype), flags, cString(arena, data)), state);
+            return result((int) mount.invokeExact(state, Downcalls.cString(arena, source), Downcalls.cString(arena, target),
+                    Downcalls.cString(arena, fstype), flags, Downcalls.cString(arena, data)), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -137,7 +137,7 @@ final class MountLibc {
     int umount2(String target, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            return result((int) umount2.invokeExact(state, cString(arena, target), flags), state);
+            return result((int) umount2.invokeExact(state, Downcalls.cString(arena, target), flags), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -146,7 +146,7 @@ final class MountLibc {
     int unlinkat(int dirfd, String name, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            return result((int) unlinkat.invokeExact(state, dirfd, cString(arena, name), flags), state);
+            return result((int) unlinkat.invokeExact(state, dirfd, Downcalls.cString(arena, name), flags), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -155,7 +155,7 @@ final class MountLibc {
     int mkdirat(int dirfd, String name, int mode) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            return result((int) mkdirat.invokeExact(state, dirfd, cString(arena, name), mode), state);
+            return result((int) mkdirat.invokeExact(state, dirfd, Downcalls.cString(arena, name), mode), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -164,7 +164,7 @@ final class MountLibc {
     int symlinkat(String target, int dirfd, String name) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            return result((int) symlinkat.invokeExact(state, cString(arena, target), dirfd, cString(arena, name)),
+            return result((int) symlinkat.invokeExact(state, Downcalls.cString(arena, target), dirfd, Downcalls.cString(arena, name)),
                     state);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -175,7 +175,7 @@ final class MountLibc {
     int chmod(String path, int mode) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            return result((int) chmod.invokeExact(state, cString(arena, path), mode), state);
+            return result((int) chmod.invokeExact(state, Downcalls.cString(arena, path), mode), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -185,7 +185,7 @@ final class MountLibc {
     int chown(String path, int uid, int gid) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            return result((int) chown.invokeExact(state, cString(arena, path), uid, gid), state);
+            return result((int) chown.invokeExact(state, Downcalls.cString(arena, path), uid, gid), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -213,7 +213,7 @@ final class MountLibc {
             how.set(JAVA_LONG, 0, Integer.toUnsignedLong(flags));
             how.set(JAVA_LONG, 8, Integer.toUnsignedLong(mode));
             how.set(JAVA_LONG, 16, resolve);
-            return (int) syscall(arena, SYS_OPENAT2, dirfd, cString(arena, path).address(), how.address(),
+            return (int) syscall(arena, SYS_OPENAT2, dirfd, Downcalls.cString(arena, path).address(), how.address(),
                     how.byteSize(), 0);
         }
     }
@@ -221,29 +221,29 @@ final class MountLibc {
     /** fsopen(fstype, FSOPEN_CLOEXEC): a filesystem context descriptor or {@code -errno}. */
     int fsopen(String fstype) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) syscall(arena, SYS_FSOPEN, cString(arena, fstype).address(), FSOPEN_CLOEXEC, 0, 0, 0);
+            return (int) syscall(arena, SYS_FSOPEN, Downcalls.cString(arena, fstype).address(), FSOPEN_CLOEXEC, 0, 0, 0);
         }
     }
 
     /** fsconfig(fd, FSCONFIG_SET_STRING, key, value, 0). */
     int fsconfigString(int fsfd, String key, String value) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) syscall(arena, SYS_FSCONFIG, fsfd, FSCONFIG_SET_STRING, cString(arena, key).address(),
-                    cString(arena, value).address(), 0);
+            return (int) syscall(arena, SYS_FSCONFIG, fsfd, FSCONFIG_SET_STRING, Downcalls.cString(arena, key).address(),
+                    Downcalls.cString(arena, value).address(), 0);
         }
     }
 
     /** fsconfig(fd, FSCONFIG_SET_FLAG, key, NULL, 0). */
     int fsconfigFlag(int fsfd, String key) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) syscall(arena, SYS_FSCONFIG, fsfd, FSCONFIG_SET_FLAG, cString(arena, key).address(), 0, 0);
+            return (int) syscall(arena, SYS_FSCONFIG, fsfd, FSCONFIG_SET_FLAG, Downcalls.cString(arena, key).address(), 0, 0);
         }
     }
 
     /** open_tree(AT_FDCWD, path, flags): with OPEN_TREE_CLONE, a detached copy of the mount at path. */
     int openTree(String path, int flags) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) syscall(arena, SYS_OPEN_TREE, AT_FDCWD, cString(arena, path).address(), flags, 0, 0);
+            return (int) syscall(arena, SYS_OPEN_TREE, AT_FDCWD, Downcalls.cString(arena, path).address(), flags, 0, 0);
         }
     }
 
@@ -259,7 +259,7 @@ final class MountLibc {
             attr.set(JAVA_LONG, 8, clear);
             attr.set(JAVA_LONG, 16, propagation);
             attr.set(JAVA_LONG, 24, 0L);
-            return (int) syscall(arena, SYS_MOUNT_SETATTR, fd, cString(arena, "").address(),
+            return (int) syscall(arena, SYS_MOUNT_SETATTR, fd, Downcalls.cString(arena, "").address(),
                     AT_EMPTY_PATH | extraFlags, attr.address(), attr.byteSize());
         }
     }
@@ -281,7 +281,7 @@ final class MountLibc {
     /** move_mount(fromFd, "", toFd, "", F_EMPTY_PATH | T_EMPTY_PATH): attaches a detached mount. */
     int moveMount(int fromFd, int toFd) {
         try (Arena arena = Arena.ofConfined()) {
-            long empty = cString(arena, "").address();
+            long empty = Downcalls.cString(arena, "").address();
             return (int) syscall(arena, SYS_MOVE_MOUNT, fromFd, empty, toFd, empty,
                     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
         }
@@ -298,25 +298,6 @@ final class MountLibc {
         }
     }
 
-    /**
-     * A C string in UTF-8 whatever the JVM's locale; NULL for {@code null}. A NUL byte is refused,
-     * since it would silently cut the name C sees short of the name Java checked.
-     */
-    private static MemorySegment cString(Arena arena, String s) {
-        if (s == null) {
-            return MemorySegment.NULL;
-        }
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        for (byte b : bytes) {
-            if (b == 0) {
-                throw new IllegalArgumentException("string passed to the kernel must not contain a NUL byte");
-            }
-        }
-        MemorySegment segment = arena.allocate(bytes.length + 1L);
-        MemorySegment.copy(bytes, 0, segment, JAVA_BYTE, 0, bytes.length);
-        segment.set(JAVA_BYTE, bytes.length, (byte) 0);
-        return segment;
-    }
 
     /** An IOException for a call that failed with {@code -errno}: {@code "<what>: <strerror> (errno N)"}. */
     IOException failure(String what, int negativeErrno) {
