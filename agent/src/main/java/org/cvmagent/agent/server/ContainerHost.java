@@ -95,7 +95,12 @@ public final class ContainerHost implements AutoCloseable {
     }
 
     public SandboxHandlers handlers() {
-        return new SandboxHandlers(sandbox, Path.of("/proc/self/mountinfo"), storageDrivers);
+        return handlers(() -> { });
+    }
+
+    /** @param afterDestroy what a successful DestroySandbox triggers (the guest init's shutdown) */
+    public SandboxHandlers handlers(Runnable afterDestroy) {
+        return new SandboxHandlers(sandbox, Path.of("/proc/self/mountinfo"), storageDrivers, afterDestroy);
     }
 
     /** Stops monitoring and reaping; containers keep running (a restarted agent is not kata's model). */

@@ -27,12 +27,23 @@ public final class SandboxHandlers {
     private final Sandbox sandbox;
     private final Path mountinfo;
     private final List<String> storageDrivers;
+    private final Runnable afterDestroy;
 
     /** @param storageDrivers the storage drivers the sandbox handles, for GetGuestDetails */
     public SandboxHandlers(Sandbox sandbox, Path mountinfo, List<String> storageDrivers) {
+        this(sandbox, mountinfo, storageDrivers, () -> { });
+    }
+
+    /**
+     * @param afterDestroy run when DestroySandbox succeeded, before its answer is sent: kata's
+     *                     agent then stops (and as the guest's init powers the VM off); the
+     *                     server's draining shutdown still delivers the answer
+     */
+    public SandboxHandlers(Sandbox sandbox, Path mountinfo, List<String> storageDrivers, Runnable afterDestroy) {
         this.sandbox = sandbox;
         this.mountinfo = mountinfo;
         this.storageDrivers = List.copyOf(storageDrivers);
+        this.afterDestroy = afterDestroy;
     }
 
     public List<String> storageDrivers() {
@@ -49,6 +60,7 @@ public final class SandboxHandlers {
                 })
                 .unary(AgentServiceGrpc.getDestroySandboxMethod(), (ctx, req) -> {
                     sandbox.destroy();
+                    afterDestroy.run();
                     return empty;
                 })
                 .unary(AgentServiceGrpc.getCreateContainerMethod(), (ctx, req) -> {
