@@ -44,6 +44,7 @@ class GuestPodTest {
     private static final Duration POWER_OFF_TIMEOUT = Duration.ofMinutes(1);
     private static final Pattern SERVING = Pattern.compile(
             "serving ttrpc on serial://\\S+ as the guest's init; rss (\\d+) KiB, system uptime ([0-9.]+) s");
+    private static final Pattern AOT_WARNING = Pattern.compile("\\[(warning|error)\\]\\[(aot|cds)[^\\n]*");
     private static final Pattern STOPPED = Pattern.compile("agent stopped; rss (\\d+) KiB");
 
     @TempDir
@@ -91,6 +92,10 @@ class GuestPodTest {
                 new AssertionError("the agent's serving line (as PID 1, with its RSS) is not on the console"));
         System.out.println("guest: agent RSS at SERVING " + serving.group(1) + " KiB; guest uptime at SERVING "
                 + serving.group(2) + " s");
+        // A JVM that cannot map the image's AOT cache says so on stderr and starts much slower.
+        Optional<Matcher> aotWarning = guest.awaitConsole(AOT_WARNING, Duration.ZERO);
+        assertTrue(aotWarning.isEmpty(), () -> "the guest's JVM complained about its AOT cache: "
+                + aotWarning.get().group());
     }
 
     /**
