@@ -15,6 +15,8 @@ import org.cvmagent.agent.policy.RegoCompilers;
 import org.cvmagent.agent.server.AgentServer;
 import org.cvmagent.agent.server.AgentServices;
 import org.cvmagent.agent.server.ContainerHost;
+import org.cvmagent.agent.server.GuestComponentsLauncher;
+import org.cvmagent.attestation.service.GuestComponentsServer;
 import org.cvmagent.agent.service.AgentVersion;
 import org.cvmagent.transport.Transports;
 
@@ -37,6 +39,8 @@ public final class Main {
 
     private static final System.Logger LOG = System.getLogger("org.cvmagent.agent");
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    /** Where the CoCo guest components' sockets go instead of /run/confidential-containers (tests, demos). */
+    private static final String GUEST_COMPONENTS_DIR = "CVM_AGENT_GUEST_COMPONENTS_DIR";
 
     private Main() {
     }
@@ -108,6 +112,16 @@ public final class Main {
             containers.close();
             throw e;
         }
+        Optional<GuestComponentsServer> guestComponents;
+        try {
+            guestComponents = new GuestComponentsLauncher(KernelCmdline.parse(cmdline), System.getenv()).launch(
+                    Optional.ofNullable(System.getenv(GUEST_COMPONENTS_DIR)).map(Path::of)
+                            .orElse(GuestComponentsLauncher.DEFAULT_RUN_DIR), Optional.empty(), new Transports());
+        } catch (IllegalArgumentException | IOException e) {
+            server.shutdown(Duration.ZERO);
+            containers.close();
+            throw new ConfigException("guest components: " + e.getMessage(), e);
+        }
         TerminationSignals.onTermination(stop::countDown);
         LOG.log(System.Logger.Level.INFO, "cvm-agent " + AgentVersion.fromBuild().agentVersion() + " serving ttrpc on "
                 + config.serverAddr() + config.grpcServerAddr().map(g -> " and grpc on " + g).orElse("")
@@ -115,6 +129,7 @@ public final class Main {
         stop.await();
         LOG.log(System.Logger.Level.INFO, "stopping: draining calls in flight");
         server.shutdown(SHUTDOWN_GRACE);
+        guestComponents.ifPresent(GuestComponentsServer::close);
         containers.close();
         LOG.log(System.Logger.Level.INFO, "agent stopped; " + footprint());
         return 0;

@@ -41,6 +41,15 @@ public final class OpenFd implements AutoCloseable {
         return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd));
     }
 
+    /**
+     * {@code /proc/self/fd/N}: a path whose first lookup is the kernel's link to exactly this open
+     * file, so names resolved beneath it start from the pinned directory, never from a re-lookup.
+     */
+    public Path procPath() {
+        requireOpen();
+        return Path.of("/proc/self/fd/" + fd);
+    }
+
     /** Writes all of {@code data} at {@code offset} (pwrite, so the file position is not used). */
     public void write(byte[] data, long offset) throws IOException {
         requireOpen();

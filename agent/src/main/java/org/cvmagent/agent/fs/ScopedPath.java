@@ -154,7 +154,7 @@ public final class ScopedPath {
     }
 
     /** The components of a slash-separated path, including empty ones and dots, in order. */
-    static List<String> components(String path) {
+    public static List<String> components(String path) {
         return List.of(path.split("/", -1));
     }
 

@@ -45,6 +45,12 @@ public record InitData(String algorithm, String version, Map<String, String> dat
         data = Collections.unmodifiableMap(new LinkedHashMap<>(data));
     }
 
+    /** The TOML document itself: {@code text} as given, or decoded from base64 of its gzip compression. */
+    public static String toml(String text) {
+        String trimmed = text.strip();
+        return looksLikeBase64(trimmed) ? gunzip(Base64.getMimeDecoder().decode(trimmed)) : trimmed;
+    }
+
     /** The agent policy carried in the init-data, if any. */
     public Optional<String> policy() {
         return Optional.ofNullable(data.get(POLICY_ENTRY));
@@ -55,8 +61,7 @@ public record InitData(String algorithm, String version, Map<String, String> dat
      * @throws IllegalArgumentException when the text is neither, or the TOML lacks the format's fields
      */
     public static InitData parse(String text) {
-        String trimmed = text.strip();
-        String toml = looksLikeBase64(trimmed) ? gunzip(Base64.getMimeDecoder().decode(trimmed)) : trimmed;
+        String toml = toml(text);
         JsonNode root;
         try {
             root = new TomlMapper().readTree(toml);

@@ -33,15 +33,26 @@ public record PolicySource(String text, String origin) {
      * @throws IllegalArgumentException when init-data is given but malformed: starting with some
      *                                  other policy than the one the owner measured would be wrong
      */
-    public static Optional<PolicySource> resolve(Path policyFile, KernelCmdline cmdline, Map<String, String> environment)
+    /**
+     * The CoCo init-data TOML the host passed: the kernel command line's {@value #INITDATA_PARAMETER}
+     * (gzip+base64 or plain, as {@link InitData#parse} reads it) or the file {@value #INITDATA_ENVIRONMENT} names.
+     */
+    public static Optional<String> initDataText(KernelCmdline cmdline, Map<String, String> environment)
             throws IOException {
         Optional<String> initData = cmdline.value(INITDATA_PARAMETER);
-        String initDataOrigin = "kernel command line " + INITDATA_PARAMETER;
         String file = environment.get(INITDATA_ENVIRONMENT);
         if (initData.isEmpty() && file != null && !file.isBlank()) {
             initData = Optional.of(Files.readString(Path.of(file.strip())));
-            initDataOrigin = "init-data " + file.strip();
         }
+        return initData;
+    }
+
+    public static Optional<PolicySource> resolve(Path policyFile, KernelCmdline cmdline, Map<String, String> environment)
+            throws IOException {
+        Optional<String> initData = initDataText(cmdline, environment);
+        String initDataOrigin = cmdline.value(INITDATA_PARAMETER).isPresent()
+                ? "kernel command line " + INITDATA_PARAMETER
+                : "init-data " + String.valueOf(environment.get(INITDATA_ENVIRONMENT)).strip();
         if (initData.isPresent()) {
             Optional<String> policy = InitData.parse(initData.get()).policy();
             if (policy.isPresent()) {

@@ -5,6 +5,7 @@ import com.google.protobuf.ByteString;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grpc.Status;
 import org.cvmagent.agent.cgroup.OomMonitor;
+import org.cvmagent.agent.fs.MountinfoText;
 import org.cvmagent.agent.cgroup.OomMonitorClosedException;
 import org.cvmagent.agent.oci.InvalidOciSpecException;
 import org.cvmagent.agent.oci.OciSpecTranslator;
@@ -584,6 +585,49 @@ public final class Sandbox {
             throw RpcException.internal("RemoveStaleVirtiofsShareMounts: " + e.getMessage(), e);
         }
         return touched;
+    }
+
+    /** Kubernetes caps termination messages at 4 KiB; more is not read. */
+    private static final int MAX_TERMINATION_LOG = 4096;
+    private static final String TERMINATION_MESSAGE_PATH = "io.kubernetes.container.terminationMessagePath";
+
+    /**
+     * GetDiagnosticData's termination_log: the container's termination message, read from the guest
+     * file bind-mounted at the path its terminationMessagePath annotation names. Only a regular file
+     * under the sandbox root is read: the spec comes from the host, and this must not become a way
+     * to read any guest file.
+     */
+    public String terminationLog(String id) throws RpcException {
+        Container c = container(id);
+        try {
+            com.fasterxml.jackson.databind.JsonNode spec = JSON.readTree(
+                    c.bundle().resolve("config.json").toFile());
+            String destination = spec.path("annotations").path(TERMINATION_MESSAGE_PATH).asText("");
+            if (destination.isEmpty()) {
+                throw RpcException.notFound("container " + id + " has no " + TERMINATION_MESSAGE_PATH + " annotation");
+            }
+            String source = null;
+            for (com.fasterxml.jackson.databind.JsonNode m : spec.path("mounts")) {
+                if (m.path("destination").asText().equals(destination)) {
+                    source = m.path("source").asText();
+                }
+            }
+            if (source == null) {
+                throw RpcException.notFound("container " + id + " mounts nothing at its termination message path "
+                        + destination);
+            }
+            Path file = Path.of(source).normalize();
+            if (!file.startsWith(layout.root()) || !Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    || !file.toRealPath().startsWith(layout.root().toRealPath())) {
+                throw RpcException.invalidArgument("container " + id + ": termination log source " + source
+                        + " is not a regular file under " + layout.root());
+            }
+            try (var in = Files.newInputStream(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return new String(in.readNBytes(MAX_TERMINATION_LOG), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            throw RpcException.internal("termination log of " + id + ": " + e.getMessage(), e);
+        }
     }
 
     // ---------------------------------------------------------------- queries for tests and tools

@@ -5,6 +5,8 @@ import org.cvmagent.agent.cgroup.CgroupStatsReader;
 import org.cvmagent.agent.cgroup.NetworkStatsReader;
 import org.cvmagent.agent.cgroup.OomMonitor;
 import org.cvmagent.agent.config.RuntimeConfig;
+import org.cvmagent.agent.network.GuestNetwork;
+import org.cvmagent.agent.network.NetworkCommands;
 import org.cvmagent.agent.process.CommandRunner;
 import org.cvmagent.agent.process.PosixSpawner;
 import org.cvmagent.agent.process.Reaper;
@@ -12,6 +14,12 @@ import org.cvmagent.agent.runtime.Runc;
 import org.cvmagent.agent.sandbox.ContainerStats;
 import org.cvmagent.agent.sandbox.Sandbox;
 import org.cvmagent.agent.sandbox.SandboxLayout;
+import org.cvmagent.agent.service.GuestHandlers;
+import org.cvmagent.agent.service.NetworkHandlers;
+import org.cvmagent.agent.files.SharedFiles;
+import org.cvmagent.agent.guest.GuestManagement;
+import org.cvmagent.agent.guest.GuestMetrics;
+import org.cvmagent.agent.guest.VolumeResizer;
 import org.cvmagent.agent.service.SandboxHandlers;
 import org.cvmagent.agent.storage.BlockDevices;
 import org.cvmagent.agent.storage.Mounter;
@@ -24,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything that runs containers for the agent, started and stopped together: the one
@@ -33,18 +42,22 @@ import java.util.List;
 public final class ContainerHost implements AutoCloseable {
 
     private static final Duration RUNC_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration NETWORK_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration CONSOLE_TIMEOUT = Duration.ofSeconds(10);
 
     private final Reaper reaper;
     private final OomMonitor oom;
     private final Sandbox sandbox;
     private final List<String> storageDrivers;
+    private final GuestHandlers guest;
 
-    private ContainerHost(Reaper reaper, OomMonitor oom, Sandbox sandbox, List<String> storageDrivers) {
+    private ContainerHost(Reaper reaper, OomMonitor oom, Sandbox sandbox, List<String> storageDrivers,
+                          GuestHandlers guest) {
         this.reaper = reaper;
         this.oom = oom;
         this.sandbox = sandbox;
         this.storageDrivers = storageDrivers;
+        this.guest = guest;
     }
 
     /**
@@ -68,7 +81,13 @@ public final class ContainerHost implements AutoCloseable {
             StorageManager storages = new StorageManager(layout.root(), handlers);
             Sandbox sandbox = new Sandbox(layout, runc, reaper, storages, stats(locator), oom, commands,
                     Path.of("/proc"), CONSOLE_TIMEOUT);
-            return new ContainerHost(reaper, oom, sandbox, handlers.drivers());
+            GuestNetwork network = new GuestNetwork(new NetworkCommands(commands, null, NETWORK_TIMEOUT));
+            GuestHandlers guest = new GuestHandlers(new NetworkHandlers(network),
+                    new SharedFiles(layout.sharedContainersDir()),
+                    new GuestManagement(Path.of("/sys"), Path.of("/dev/random")), new GuestMetrics(Path.of("/proc")),
+                    new VolumeResizer(commands, Path.of("/proc/self/mountinfo")), BlockDevices.system(), commands,
+                    sandbox);
+            return new ContainerHost(reaper, oom, sandbox, handlers.drivers(), guest);
         } catch (IOException | RuntimeException e) {
             reaper.close();
             throw e;
@@ -100,7 +119,8 @@ public final class ContainerHost implements AutoCloseable {
 
     /** @param afterDestroy what a successful DestroySandbox triggers (the guest init's shutdown) */
     public SandboxHandlers handlers(Runnable afterDestroy) {
-        return new SandboxHandlers(sandbox, Path.of("/proc/self/mountinfo"), storageDrivers, afterDestroy);
+        return new SandboxHandlers(sandbox, Path.of("/proc/self/mountinfo"), storageDrivers,
+                Optional.of(guest), afterDestroy);
     }
 
     /** Stops monitoring and reaping; containers keep running (a restarted agent is not kata's model). */

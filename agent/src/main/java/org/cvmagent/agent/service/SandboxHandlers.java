@@ -27,11 +27,18 @@ public final class SandboxHandlers {
     private final Sandbox sandbox;
     private final Path mountinfo;
     private final List<String> storageDrivers;
+    private final java.util.Optional<GuestHandlers> guest;
     private final Runnable afterDestroy;
 
     /** @param storageDrivers the storage drivers the sandbox handles, for GetGuestDetails */
     public SandboxHandlers(Sandbox sandbox, Path mountinfo, List<String> storageDrivers) {
-        this(sandbox, mountinfo, storageDrivers, () -> { });
+        this(sandbox, mountinfo, storageDrivers, java.util.Optional.empty());
+    }
+
+    /** @param guest the guest network and file methods, served with the sandbox's */
+    public SandboxHandlers(Sandbox sandbox, Path mountinfo, List<String> storageDrivers,
+                           java.util.Optional<GuestHandlers> guest) {
+        this(sandbox, mountinfo, storageDrivers, guest, () -> { });
     }
 
     /**
@@ -39,10 +46,12 @@ public final class SandboxHandlers {
      *                     agent then stops (and as the guest's init powers the VM off); the
      *                     server's draining shutdown still delivers the answer
      */
-    public SandboxHandlers(Sandbox sandbox, Path mountinfo, List<String> storageDrivers, Runnable afterDestroy) {
+    public SandboxHandlers(Sandbox sandbox, Path mountinfo, List<String> storageDrivers,
+                           java.util.Optional<GuestHandlers> guest, Runnable afterDestroy) {
         this.sandbox = sandbox;
         this.mountinfo = mountinfo;
         this.storageDrivers = List.copyOf(storageDrivers);
+        this.guest = guest;
         this.afterDestroy = afterDestroy;
     }
 
@@ -52,6 +61,7 @@ public final class SandboxHandlers {
 
     /** Adds the handlers to {@code builder}, which is for kata's AgentService. */
     public ServiceBinding.Builder addTo(ServiceBinding.Builder builder) {
+        guest.ifPresent(g -> g.addTo(builder));
         Empty empty = Empty.getDefaultInstance();
         return builder
                 .unary(AgentServiceGrpc.getCreateSandboxMethod(), (ctx, req) -> {

@@ -3,6 +3,7 @@ package org.cvmagent.agent.sandbox;
 import org.cvmagent.proto.agent.Linux;
 import org.cvmagent.proto.agent.LinuxNamespace;
 import org.cvmagent.proto.agent.Spec;
+import org.cvmagent.agent.fs.MountinfoText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -11,6 +11,10 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.OptionalInt;
 import org.cvmagent.attestation.EvidenceFormatException;
+import org.cvmagent.attestation.attester.Attester;
+import org.cvmagent.attestation.attester.AttesterException;
+import org.cvmagent.attestation.attester.TeeMeasurements;
+import org.cvmagent.attestation.attester.TeeType;
 import org.cvmagent.attestation.tsm.TsmOutput;
 import org.cvmagent.attestation.tsm.TsmReport;
 import org.cvmagent.attestation.tsm.TsmReportException;
@@ -21,7 +25,7 @@ import org.cvmagent.attestation.tsm.TsmReportException;
  * verifier reads. Runtime measurements extend RTMRs and init-data is checked against MRCONFIGID
  * through the tdx_guest sysfs measurements (Linux 6.16+).
  */
-public final class TdxAttester {
+public final class TdxAttester implements Attester, TeeMeasurements {
     public static final String TSM_PROVIDER = "tdx_guest";
     public static final Path DEFAULT_CCEL = Path.of("/sys/firmware/acpi/tables/data/CCEL");
     public static final Path DEFAULT_MEASUREMENTS = Path.of("/sys/devices/virtual/misc/tdx_guest/measurements");
@@ -43,12 +47,26 @@ public final class TdxAttester {
         return tsm.provides(TSM_PROVIDER);
     }
 
+    @Override
+    public TeeType tee() {
+        return TeeType.TDX;
+    }
+
     /** Evidence JSON for report data of at most 64 bytes (zero-padded, as the TDX report data field is). */
-    public String evidence(byte[] reportData) throws TsmReportException, EvidenceFormatException {
+    @Override
+    public String evidence(byte[] reportData) throws AttesterException {
         if (reportData.length > REPORT_DATA_SIZE) {
-            throw new IllegalArgumentException("TDX report data is at most " + REPORT_DATA_SIZE + " bytes, got "
+            throw new AttesterException("TDX report data is at most " + REPORT_DATA_SIZE + " bytes, got "
                     + reportData.length);
         }
+        try {
+            return quoteEvidence(reportData);
+        } catch (TsmReportException | EvidenceFormatException e) {
+            throw new AttesterException("TDX evidence: " + e.getMessage(), e);
+        }
+    }
+
+    private String quoteEvidence(byte[] reportData) throws TsmReportException, EvidenceFormatException {
         byte[] padded = Arrays.copyOf(reportData, REPORT_DATA_SIZE);
         TsmOutput out = tsm.generate(TSM_PROVIDER, padded, OptionalInt.empty());
         TdxQuote quote = parser.parse(out.outblob());
@@ -75,6 +93,7 @@ public final class TdxAttester {
      * Extends the RTMR a PCR index maps to (1, 7 → RTMR0; 2-6 → RTMR1; 8-15 → RTMR2; others → RTMR3,
      * CoCo's mapping) with a digest of at most 48 bytes, zero-padded.
      */
+    @Override
     public void extendRuntimeMeasurement(byte[] digest, long pcrIndex) throws IOException {
         if (digest.length > REGISTER_SIZE) {
             throw new IllegalArgumentException("RTMR extend data is at most " + REGISTER_SIZE + " bytes, got "
@@ -89,6 +108,7 @@ public final class TdxAttester {
     }
 
     /** Whether MRCONFIGID holds the init-data digest (zero-padded to 48 bytes). */
+    @Override
     public boolean initDataMatches(byte[] initDataDigest) throws IOException {
         Path mrConfigId = measurements.resolve("mrconfigid");
         if (!Files.exists(mrConfigId)) {

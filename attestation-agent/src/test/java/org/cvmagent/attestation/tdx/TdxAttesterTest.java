@@ -13,7 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
-import org.cvmagent.attestation.EvidenceFormatException;
+import org.cvmagent.attestation.attester.AttesterException;
 import org.cvmagent.attestation.SharedTestData;
 import org.cvmagent.attestation.tsm.FakeTsmKernel;
 import org.cvmagent.attestation.tsm.KernelConfigfsTsm;
@@ -67,14 +67,15 @@ class TdxAttesterTest {
     void aQuoteForOtherReportDataOrARacingWriterIsRefused() throws Exception {
         byte[] stale = quoteFor(new byte[64]);
         TdxAttester wrongAnswer = attester(new FakeTsmKernel("tdx_guest", in -> stale, null));
-        EvidenceFormatException e = assertThrows(EvidenceFormatException.class,
+        AttesterException e = assertThrows(AttesterException.class,
                 () -> wrongAnswer.evidence(new byte[] {1, 2, 3}));
         assertTrue(e.getMessage().contains("not the requested"), e.getMessage());
 
         FakeTsmKernel racing = new FakeTsmKernel("tdx_guest", TdxAttesterTest::quoteFor, null);
         racing.interferingWriter(true);
         Files.delete(dir.resolve("CCEL"));
-        TsmReportException race = assertThrows(TsmReportException.class, () -> attester(racing).evidence(new byte[8]));
+        AttesterException race = assertThrows(AttesterException.class, () -> attester(racing).evidence(new byte[8]));
+        assertTrue(race.getCause() instanceof TsmReportException);
         assertTrue(race.getMessage().contains("written 2 times"), race.getMessage());
         assertEquals(0, racing.openRequests());
     }
@@ -83,14 +84,15 @@ class TdxAttesterTest {
     void anotherTeeOrNoTsmIsAClearError() throws Exception {
         TdxAttester snp = attester(new FakeTsmKernel("sev_guest", TdxAttesterTest::quoteFor, null));
         assertFalse(snp.detect());
-        assertTrue(assertThrows(TsmReportException.class, () -> snp.evidence(new byte[8])).getMessage()
+        assertTrue(assertThrows(AttesterException.class, () -> snp.evidence(new byte[8])).getMessage()
                 .contains("provider is sev_guest, wanted tdx_guest"));
         TdxAttester none = new TdxAttester(new TsmReport(new KernelConfigfsTsm(dir.resolve("no-tsm"))),
                 dir.resolve("no-ccel"), dir.resolve("no-measurements"));
         assertFalse(none.detect());
-        assertTrue(assertThrows(TsmReportException.class, () -> none.evidence(new byte[8])).getMessage()
+        assertTrue(assertThrows(AttesterException.class, () -> none.evidence(new byte[8])).getMessage()
                 .contains("does not exist"));
-        assertThrows(IllegalArgumentException.class, () -> none.evidence(new byte[65]));
+        assertThrows(AttesterException.class, () -> none.evidence(new byte[65]));
+        assertEquals(org.cvmagent.attestation.attester.TeeType.TDX, none.tee());
     }
 
     @Test

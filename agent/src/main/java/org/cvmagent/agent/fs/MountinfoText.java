@@ -1,12 +1,12 @@
-package org.cvmagent.agent.sandbox;
+package org.cvmagent.agent.fs;
 
 /** The octal escapes ({@code \040} for a space) the kernel writes in /proc/self/mountinfo paths. */
-final class MountinfoText {
+public final class MountinfoText {
 
     private MountinfoText() {
     }
 
-    static String unescape(String field) {
+    public static String unescape(String field) {
         StringBuilder out = new StringBuilder(field.length());
         for (int i = 0; i < field.length(); i++) {
             char c = field.charAt(i);

@@ -1,0 +1,140 @@
+package org.cvmagent.agent.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.cvmagent.agent.config.KernelCmdline;
+import org.cvmagent.agent.policy.InitData;
+import org.cvmagent.agent.policy.PolicySource;
+import org.cvmagent.attestation.attester.Attester;
+import org.cvmagent.attestation.attester.SampleAttester;
+import org.cvmagent.attestation.attester.TeeMeasurements;
+import org.cvmagent.attestation.kbs.CocoConfigLoader;
+import org.cvmagent.attestation.kbs.KbsClient;
+import org.cvmagent.attestation.kbs.KbsConfig;
+import org.cvmagent.attestation.kbs.KbsException;
+import org.cvmagent.attestation.kbs.KbsHttpClientFactory;
+import org.cvmagent.attestation.kbs.RetryPolicy;
+import org.cvmagent.attestation.service.GuestComponentsServer;
+import org.cvmagent.attestation.tdx.TdxAttester;
+import org.cvmagent.attestation.tsm.KernelConfigfsTsm;
+import org.cvmagent.attestation.tsm.TsmReport;
+import org.cvmagent.transport.Transports;
+
+/**
+ * Decides, as kata-agent does from {@code agent.guest_components_procs}, which CoCo guest components
+ * this agent serves, and with what: the TEE found (TDX through configfs-tsm; the sample TEE only
+ * when {@code AA_SAMPLE_ATTESTER_TEST} is set, CoCo's own switch for it) and the KBS named by the
+ * init-data's aa.toml (or cdh.toml). Without a TEE nothing attests, and that is logged, not faked.
+ */
+public final class GuestComponentsLauncher {
+    public static final Path DEFAULT_RUN_DIR = Path.of("/run/confidential-containers");
+    static final String PROCS_PARAMETER = "agent.guest_components_procs";
+    static final String SAMPLE_ATTESTER_ENVIRONMENT = "AA_SAMPLE_ATTESTER_TEST";
+    static final int REST_PORT = 8006;
+    private static final System.Logger LOG = System.getLogger(GuestComponentsLauncher.class.getName());
+
+    private final KernelCmdline cmdline;
+    private final Map<String, String> environment;
+    private final TsmReport tsm;
+
+    public GuestComponentsLauncher(KernelCmdline cmdline, Map<String, String> environment) {
+        this(cmdline, environment, new TsmReport(new KernelConfigfsTsm(KernelConfigfsTsm.DEFAULT_ROOT)));
+    }
+
+    GuestComponentsLauncher(KernelCmdline cmdline, Map<String, String> environment, TsmReport tsm) {
+        this.cmdline = cmdline;
+        this.environment = Map.copyOf(environment);
+        this.tsm = tsm;
+    }
+
+    /**
+     * Starts what is configured, or nothing.
+     *
+     * @throws IllegalArgumentException for an unknown {@code agent.guest_components_procs} value or a
+     *                                  malformed aa.toml/cdh.toml in the init-data
+     */
+    public Optional<GuestComponentsServer> launch(Path runDir, Optional<Integer> restPortOverride,
+                                                  Transports transports) throws IOException {
+        String procs = cmdline.value(PROCS_PARAMETER).orElse("api-server-rest");
+        switch (procs) {
+            case "none" -> {
+                return Optional.empty();
+            }
+            case "attestation-agent", "confidential-data-hub", "api-server-rest" -> {
+            }
+            default -> throw new IllegalArgumentException(PROCS_PARAMETER + "=" + procs
+                    + " (none, attestation-agent, confidential-data-hub or api-server-rest)");
+        }
+        Optional<String> initDataToml = PolicySource.initDataText(cmdline, environment).map(InitData::toml);
+        Optional<InitData> initData = initDataToml.map(InitData::parse);
+        Optional<Attester> attester = attester();
+        if (attester.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "no TEE found (no configfs-tsm provider); the attestation agent "
+                    + "and confidential data hub are not started");
+            return Optional.empty();
+        }
+        Optional<KbsClient> kbs = Optional.empty();
+        if (!procs.equals("attestation-agent")) {
+            kbs = kbsConfig(initData).map(c -> client(c, attester.get(), initDataToml));
+        }
+        Optional<TeeMeasurements> measurements = attester.get() instanceof TeeMeasurements m ? Optional.of(m)
+                : Optional.empty();
+        Optional<Integer> rest = procs.equals("api-server-rest") ? Optional.of(restPortOverride.orElse(REST_PORT))
+                : Optional.empty();
+        GuestComponentsServer server = GuestComponentsServer.start(runDir, attester.get(), measurements, kbs, rest,
+                transports);
+        LOG.log(System.Logger.Level.INFO, "guest components: attestation agent (" + attester.get().tee().wireName()
+                + ")" + (kbs.isPresent() ? ", confidential data hub (KBS " + kbs.get().config().baseUrl() + ")" : "")
+                + server.restPort().map(p -> ", api-server-rest on 127.0.0.1:" + p).orElse("") + " under " + runDir);
+        return Optional.of(server);
+    }
+
+    private Optional<Attester> attester() {
+        TdxAttester tdx = new TdxAttester(tsm, TdxAttester.DEFAULT_CCEL, TdxAttester.DEFAULT_MEASUREMENTS);
+        if (tdx.detect()) {
+            return Optional.of(tdx);
+        }
+        if (environment.containsKey(SAMPLE_ATTESTER_ENVIRONMENT)) {
+            LOG.log(System.Logger.Level.WARNING, "using the sample attester (" + SAMPLE_ATTESTER_ENVIRONMENT
+                    + " is set): its evidence proves nothing");
+            return Optional.of(new SampleAttester(new ObjectMapper()));
+        }
+        return Optional.empty();
+    }
+
+    /** The KBS the measured init-data names; http:// only when it names it so. */
+    private static Optional<KbsConfig> kbsConfig(Optional<InitData> initData) {
+        if (initData.isEmpty()) {
+            return Optional.empty();
+        }
+        CocoConfigLoader loader = new CocoConfigLoader(new TomlMapper());
+        try {
+            String aa = initData.get().data().get("aa.toml");
+            if (aa != null) {
+                return Optional.of(loader.fromAaToml(aa, true));
+            }
+            String cdh = initData.get().data().get("cdh.toml");
+            if (cdh != null) {
+                return Optional.of(loader.fromCdhToml(cdh, true));
+            }
+            return Optional.empty();
+        } catch (KbsException e) {
+            throw new IllegalArgumentException("init-data: " + e.getMessage(), e);
+        }
+    }
+
+    private static KbsClient client(KbsConfig config, Attester attester, Optional<String> initDataToml) {
+        try {
+            return new KbsClient(config, attester, new KbsHttpClientFactory(Duration.ofSeconds(10)).create(config),
+                    new ObjectMapper(), Clock.systemUTC(), RetryPolicy.standard(), initDataToml);
+        } catch (KbsException e) {
+            throw new IllegalArgumentException("KBS " + config.baseUrl() + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package org.cvmagent.image.signature;
+
+import java.util.Optional;
+
+/** One entry of a containers-policy.json requirement list; every entry must accept the image. */
+public sealed interface PolicyRequirement {
+
+    record InsecureAcceptAnything() implements PolicyRequirement {}
+
+    record Reject() implements PolicyRequirement {}
+
+    /** GPG "simple signing" signatures, from the lookaside store, by one of {@code keys}. */
+    record SignedBy(KeySource keys, SignedIdentity signedIdentity) implements PolicyRequirement {}
+
+    /**
+     * Sigstore (cosign) signatures attached in the registry: by one of {@code keys}, or by a
+     * Fulcio-issued certificate when {@code fulcio} is set (exactly one of the two).
+     */
+    record SigstoreSigned(
+            Optional<KeySource> keys,
+            Optional<FulcioConfig> fulcio,
+            Optional<KeySource> rekorPublicKey,
+            SignedIdentity signedIdentity)
+            implements PolicyRequirement {
+
+        public SigstoreSigned {
+            if (keys.isPresent() == fulcio.isPresent()) {
+                throw new IllegalArgumentException("exactly one of keys or fulcio must be given");
+            }
+        }
+    }
+
+    /** Fulcio trust: the CA, and which OIDC issuer and e-mail subject the certificate must carry. */
+    record FulcioConfig(KeySource ca, String oidcIssuer, String subjectEmail) {}
+}
