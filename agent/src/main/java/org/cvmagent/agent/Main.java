@@ -4,6 +4,9 @@ import org.cvmagent.agent.config.AgentConfig;
 import org.cvmagent.agent.config.ConfigException;
 import org.cvmagent.agent.config.ConfigLoader;
 import org.cvmagent.agent.config.KernelCmdline;
+import org.cvmagent.agent.init.PowerOff;
+import org.cvmagent.agent.init.ResidentMemory;
+import org.cvmagent.agent.init.SystemUptime;
 import org.cvmagent.agent.log.JsonLoggerFinder;
 import org.cvmagent.agent.log.JulBridge;
 import org.cvmagent.agent.log.LogSink;
@@ -43,21 +46,32 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        boolean initDaemon = ProcessHandle.current().pid() == 1;
+        int status = start(args, initDaemon);
+        if (initDaemon) {
+            // PID 1 must not exit (the kernel would panic): whatever the outcome, kata's agent in
+            // init mode syncs and powers the VM off, and so do we.
+            PowerOff.system().now();
+        }
+        System.exit(status);
+    }
+
+    private static int start(String[] args, boolean initDaemon) {
         try {
-            System.exit(run(args));
+            return run(args, initDaemon);
         } catch (ConfigException e) {
             LOG.log(System.Logger.Level.ERROR, "invalid configuration: " + e.getMessage());
-            System.exit(2);
+            return 2;
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "cannot start: " + e.getMessage(), e);
-            System.exit(1);
+            return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            System.exit(1);
+            return 1;
         }
     }
 
-    static int run(String[] args) throws ConfigException, IOException, InterruptedException {
+    static int run(String[] args, boolean initDaemon) throws ConfigException, IOException, InterruptedException {
         Optional<Path> configFile = Optional.empty();
         Path cmdlineFile = Path.of("/proc/cmdline");
         for (int i = 0; i < args.length; i++) {
@@ -79,16 +93,19 @@ public final class Main {
             s.setThreshold(config.logLevel());
             JulBridge.install(s);
         });
-        boolean initDaemon = ProcessHandle.current().pid() == 1;
         if (config.debugConsole()) {
             LOG.log(System.Logger.Level.WARNING, "agent.debug_console is set, but this agent ships no debug console");
         }
         PolicyEngine policy = AgentServices.policyEngine(config.policyFile(), RegoCompilers.installed(),
                 KernelCmdline.parse(cmdline), System.getenv());
         ContainerHost containers = ContainerHost.start(config.runtime(), initDaemon, KernelCmdline.parse(cmdline));
+        CountDownLatch stop = new CountDownLatch(1);
+        // As the guest's init, DestroySandbox ends the agent and with it the VM (kata's init mode);
+        // as a service the agent keeps serving until it is told to stop.
+        Runnable afterDestroy = initDaemon ? stop::countDown : () -> { };
         AgentServer server = new AgentServer(AgentServices.dispatcher(config,
-                Path.of("/sys/devices/system/memory"), initDaemon, policy, Optional.of(containers.handlers())),
-                new Transports());
+                Path.of("/sys/devices/system/memory"), initDaemon, policy,
+                Optional.of(containers.handlers(afterDestroy))), new Transports());
         try {
             server.start(config.serverAddr(), config.grpcServerAddr());
         } catch (IOException e) {
@@ -105,17 +122,24 @@ public final class Main {
             containers.close();
             throw new ConfigException("guest components: " + e.getMessage(), e);
         }
-        CountDownLatch stop = new CountDownLatch(1);
         TerminationSignals.onTermination(stop::countDown);
         LOG.log(System.Logger.Level.INFO, "cvm-agent " + AgentVersion.fromBuild().agentVersion() + " serving ttrpc on "
-                + config.serverAddr() + config.grpcServerAddr().map(g -> " and grpc on " + g).orElse(""));
+                + config.serverAddr() + config.grpcServerAddr().map(g -> " and grpc on " + g).orElse("")
+                + (initDaemon ? " as the guest's init" : "") + "; " + footprint());
         stop.await();
         LOG.log(System.Logger.Level.INFO, "stopping: draining calls in flight");
         server.shutdown(SHUTDOWN_GRACE);
         guestComponents.ifPresent(GuestComponentsServer::close);
         containers.close();
-        LOG.log(System.Logger.Level.INFO, "agent stopped");
+        LOG.log(System.Logger.Level.INFO, "agent stopped; " + footprint());
         return 0;
+    }
+
+    /** RSS and uptime for the serving and stopped log lines: the guest's footprint and boot time. */
+    private static String footprint() throws IOException {
+        String rss = ResidentMemory.self().kib().stream().mapToObj(k -> "rss " + k + " KiB").findFirst()
+                .orElse("rss unknown");
+        return rss + ", system uptime " + SystemUptime.proc().seconds() + " s";
     }
 
     private static String readCmdline(Path file) throws ConfigException {

@@ -123,8 +123,13 @@ public final class ContainerHost implements AutoCloseable {
     }
 
     public SandboxHandlers handlers() {
+        return handlers(() -> { });
+    }
+
+    /** @param afterDestroy what a successful DestroySandbox triggers (the guest init's shutdown) */
+    public SandboxHandlers handlers(Runnable afterDestroy) {
         return new SandboxHandlers(sandbox, Path.of("/proc/self/mountinfo"), storageDrivers,
-                Optional.of(guest));
+                Optional.of(guest), afterDestroy);
     }
 
     /** Stops monitoring and reaping; containers keep running (a restarted agent is not kata's model). */

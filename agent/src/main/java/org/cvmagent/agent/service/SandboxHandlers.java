@@ -28,6 +28,7 @@ public final class SandboxHandlers {
     private final Path mountinfo;
     private final List<String> storageDrivers;
     private final java.util.Optional<GuestHandlers> guest;
+    private final Runnable afterDestroy;
 
     /** @param storageDrivers the storage drivers the sandbox handles, for GetGuestDetails */
     public SandboxHandlers(Sandbox sandbox, Path mountinfo, List<String> storageDrivers) {
@@ -37,10 +38,21 @@ public final class SandboxHandlers {
     /** @param guest the guest network and file methods, served with the sandbox's */
     public SandboxHandlers(Sandbox sandbox, Path mountinfo, List<String> storageDrivers,
                            java.util.Optional<GuestHandlers> guest) {
+        this(sandbox, mountinfo, storageDrivers, guest, () -> { });
+    }
+
+    /**
+     * @param afterDestroy run when DestroySandbox succeeded, before its answer is sent: kata's
+     *                     agent then stops (and as the guest's init powers the VM off); the
+     *                     server's draining shutdown still delivers the answer
+     */
+    public SandboxHandlers(Sandbox sandbox, Path mountinfo, List<String> storageDrivers,
+                           java.util.Optional<GuestHandlers> guest, Runnable afterDestroy) {
         this.sandbox = sandbox;
         this.mountinfo = mountinfo;
         this.storageDrivers = List.copyOf(storageDrivers);
         this.guest = guest;
+        this.afterDestroy = afterDestroy;
     }
 
     public List<String> storageDrivers() {
@@ -58,6 +70,7 @@ public final class SandboxHandlers {
                 })
                 .unary(AgentServiceGrpc.getDestroySandboxMethod(), (ctx, req) -> {
                     sandbox.destroy();
+                    afterDestroy.run();
                     return empty;
                 })
                 .unary(AgentServiceGrpc.getCreateContainerMethod(), (ctx, req) -> {
