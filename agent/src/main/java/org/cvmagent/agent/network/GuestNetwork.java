@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.cvmagent.agent.storage.BlockDevices;
 import org.cvmagent.proto.types.ARPNeighbor;
 import org.cvmagent.proto.types.IPAddress;
 import org.cvmagent.proto.types.IPFamily;
@@ -40,9 +41,12 @@ public final class GuestNetwork {
             "host", 254, "nowhere", 255);
 
     private final NetworkCommands commands;
+    private final BlockDevices pci;
 
-    public GuestNetwork(NetworkCommands commands) {
+    /** @param pci finds a NIC's sysfs device by the PCI path the shim names (hot-plugged NICs) */
+    public GuestNetwork(NetworkCommands commands, BlockDevices pci) {
         this.commands = commands;
+        this.pci = pci;
     }
 
     // ---- interfaces
@@ -88,6 +92,15 @@ public final class GuestNetwork {
             String field = "interface.IPAddresses[" + i + "]";
             InetAddress ip = NetworkValues.ip(a.getAddress(), a.getFamily() == IPFamily.v6, field + ".address");
             addresses.add(NetworkValues.text(ip) + "/" + NetworkValues.prefix(a.getMask(), ip, field + ".mask"));
+        }
+        if (!iface.getDevicePath().isEmpty()) {
+            // kata: a NIC named by PCI path gets the request's MAC first, then is found by it
+            String byPci = netdevAt(iface.getDevicePath());
+            JsonNode link = commands.ipJson("link", "show", "dev", byPci).path(0);
+            if (!link.path("address").asText().equalsIgnoreCase(mac)) {
+                commands.ip("link", "set", "dev", byPci, "down");
+                commands.ip("link", "set", "dev", byPci, "address", mac);
+            }
         }
         List<JsonNode> links = new ArrayList<>();
         commands.ipJson("link", "show").forEach(links::add);
@@ -149,6 +162,32 @@ public final class GuestNetwork {
         } catch (IllegalArgumentException e) {
             // ip printed something that is not an address literal: it can match nothing we add
             return address + "/" + prefix;
+        }
+    }
+
+    /** The network device under the PCI device at the path: {@code net/NAME} or {@code virtioN/net/NAME}. */
+    private String netdevAt(String pciPath) throws RpcException {
+        try {
+            Path device = pci.pciDeviceDirectory(pciPath);
+            List<Path> candidates = new ArrayList<>(List.of(device.resolve("net")));
+            try (var children = Files.newDirectoryStream(device, "virtio*")) {
+                children.forEach(c -> candidates.add(c.resolve("net")));
+            }
+            for (Path net : candidates) {
+                if (Files.isDirectory(net)) {
+                    try (var names = Files.list(net)) {
+                        Optional<Path> first = names.findFirst();
+                        if (first.isPresent()) {
+                            return NetworkValues.ifname(first.get().getFileName().toString(), "interface.devicePath");
+                        }
+                    }
+                }
+            }
+            throw RpcException.notFound("UpdateInterface: the PCI device at " + pciPath + " has no network interface");
+        } catch (IllegalArgumentException e) {
+            throw RpcException.invalidArgument("interface.devicePath: " + e.getMessage());
+        } catch (IOException e) {
+            throw RpcException.notFound("UpdateInterface: no device at PCI path " + pciPath + ": " + e.getMessage());
         }
     }
 

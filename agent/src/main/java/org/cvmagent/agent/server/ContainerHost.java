@@ -90,7 +90,8 @@ public final class ContainerHost implements AutoCloseable {
             StorageManager storages = new StorageManager(layout.root(), handlers);
             Sandbox sandbox = new Sandbox(layout, runc, reaper, storages, stats(locator), oom, commands,
                     Path.of("/proc"), CONSOLE_TIMEOUT);
-            GuestNetwork network = new GuestNetwork(new NetworkCommands(commands, null, NETWORK_TIMEOUT));
+            GuestNetwork network = new GuestNetwork(new NetworkCommands(commands, null, NETWORK_TIMEOUT),
+                    BlockDevices.system());
             GuestHandlers guest = new GuestHandlers(new NetworkHandlers(network),
                     new SharedFiles(layout.sharedContainersDir()),
                     new GuestManagement(Path.of("/sys"), Path.of("/dev/random")), new GuestMetrics(Path.of("/proc")),

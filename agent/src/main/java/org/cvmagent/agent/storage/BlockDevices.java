@@ -53,22 +53,40 @@ public final class BlockDevices {
      * @throws DeviceNotFoundException  if the disk did not appear in time
      */
     public Path virtioBlkPci(String pciPath) throws IOException {
-        String[] segments = pciPath.split("/", -1);
-        String rootComplex = "00";
-        int first = 0;
-        if (segments.length >= 3 && isPxbRootComplex(segments[0])) {
-            rootComplex = segments[0];
-            first = 1;
-        }
-        List<String> slots = new ArrayList<>();
-        for (int i = first; i < segments.length; i++) {
-            slots.add(slotFunction(segments[i], pciPath));
-        }
-        Path rootBus = sysfs.resolve("devices/pci0000:" + rootComplex);
+        PciPath parsed = PciPath.parse(pciPath, sysfs);
         return await("virtio-blk device at PCI path " + pciPath, () -> {
-            Optional<Path> device = pciDevice(rootBus, slots);
+            Optional<Path> device = pciDevice(parsed.rootBus(), parsed.slots());
             return device.isEmpty() ? Optional.empty() : diskUnder(device.get(), true);
         });
+    }
+
+    /**
+     * The sysfs directory of the PCI device at {@code pciPath} (a NIC as well as a disk), once it
+     * exists.
+     *
+     * @throws IllegalArgumentException if {@code pciPath} is not a PCI path
+     */
+    public Path pciDeviceDirectory(String pciPath) throws IOException {
+        PciPath parsed = PciPath.parse(pciPath, sysfs);
+        return await("PCI device at PCI path " + pciPath, () -> pciDevice(parsed.rootBus(), parsed.slots()));
+    }
+
+    /** kata's PCI path ({@code [pxb root complex/]slot[.fn]/...}) resolved to the root bus and slots. */
+    private record PciPath(Path rootBus, List<String> slots) {
+        static PciPath parse(String pciPath, Path sysfs) {
+            String[] segments = pciPath.split("/", -1);
+            String rootComplex = "00";
+            int first = 0;
+            if (segments.length >= 3 && isPxbRootComplex(segments[0])) {
+                rootComplex = segments[0];
+                first = 1;
+            }
+            List<String> slots = new ArrayList<>();
+            for (int i = first; i < segments.length; i++) {
+                slots.add(slotFunction(segments[i], pciPath));
+            }
+            return new PciPath(sysfs.resolve("devices/pci0000:" + rootComplex), List.copyOf(slots));
+        }
     }
 
     /**

@@ -40,6 +40,7 @@ class GuestNetworkTest {
     private CommandRunner runner;
     private String netns;
     private GuestNetwork network;
+    private java.nio.file.Path sysfs;
 
     @BeforeEach
     void namespace() throws Exception {
@@ -51,7 +52,9 @@ class GuestNetworkTest {
         sh("ip", "netns", "add", netns);
         sh("ip", "-n", netns, "link", "add", "veth0", "address", MAC, "type", "veth", "peer", "name", "veth1");
         sh("ip", "-n", netns, "link", "set", "veth1", "up");
-        network = new GuestNetwork(new NetworkCommands(runner, netns, Duration.ofSeconds(20)));
+        sysfs = java.nio.file.Files.createTempDirectory("cvm-sysfs-");
+        network = new GuestNetwork(new NetworkCommands(runner, netns, Duration.ofSeconds(20)),
+                new org.cvmagent.agent.storage.BlockDevices(sysfs, java.nio.file.Path.of("/dev"), Duration.ofSeconds(1)));
     }
 
     @AfterEach
@@ -60,6 +63,11 @@ class GuestNetworkTest {
             sh("ip", "netns", "del", netns);
         }
         reaper.close();
+        try (var tree = java.nio.file.Files.walk(sysfs)) {
+            for (java.nio.file.Path p : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
     }
 
     private CommandResult sh(String... argv) throws Exception {
@@ -103,6 +111,19 @@ class GuestNetworkTest {
         assertTrue(listed.getIPAddressesList().stream().anyMatch(a -> a.getAddress().equals("10.244.2.67")
                 && a.getMask().equals("24") && a.getFamily() == IPFamily.v4));
         assertEquals(1, listed.getRawFlags() & 1, "IFF_UP");
+    }
+
+    @Test
+    void aNicNamedByPciPathGetsTheRequestedMac() throws Exception {
+        // the hot-plugged NIC as sysfs shows it: slot 05 on the root bus, a virtio device with a netdev
+        java.nio.file.Files.createDirectories(sysfs.resolve("devices/pci0000:00/0000:00:05.0/virtio3/net/veth0"));
+        String wanted = "02:42:ac:11:00:99";
+        network.updateInterface(eth0("24").toBuilder().setHwAddr(wanted).setDevicePath("05").build());
+        assertEquals(wanted, ipJson("link", "show", "dev", "eth0").get(0).path("address").asText());
+        assertEquals(Status.Code.NOT_FOUND, assertThrows(RpcException.class, () -> network.updateInterface(
+                eth0("24").toBuilder().setDevicePath("07").build())).code());
+        assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(RpcException.class, () -> network.updateInterface(
+                eth0("24").toBuilder().setDevicePath("zz/../x").build())).code());
     }
 
     @Test
