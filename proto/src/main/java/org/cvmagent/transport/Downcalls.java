@@ -41,8 +41,12 @@ public final class Downcalls {
     /**
      * A path or name as C sees it: UTF-8 bytes whatever the JVM's locale, NUL-terminated, refusing an
      * embedded NUL (which would silently cut the name C sees short of the one Java checked).
+     * {@code null} is C's NULL (optional arguments such as mount(2)'s data).
      */
     public static MemorySegment cString(Arena arena, String text) {
+        if (text == null) {
+            return MemorySegment.NULL;
+        }
         byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (byte b : bytes) {
             if (b == 0) {
