@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.cvmagent.proto.agent.OnlineCPUMemRequest;
 import org.cvmagent.proto.agent.VolumeCondition;
@@ -51,6 +52,7 @@ public final class GuestManagement {
     public void onlineCpuMem(OnlineCPUMemRequest req) throws RpcException {
         try {
             int wanted = req.getNbCpus();
+            Optional<String> cpusBefore = v1RootCpus();
             long deadline = System.nanoTime() + CPU_WAIT.toNanos();
             int onlined = onlineAll(sysfs.resolve("devices/system/cpu"), CPU_DIR, wanted == 0 ? Integer.MAX_VALUE : wanted);
             while (req.getWait() && wanted > 0 && onlined < wanted && System.nanoTime() < deadline) {
@@ -61,6 +63,9 @@ public final class GuestManagement {
                 throw new RpcException(Status.Code.DEADLINE_EXCEEDED, "OnlineCPUMem: " + onlined + " of " + wanted
                         + " CPUs came online within " + CPU_WAIT.toSeconds() + " s");
             }
+            if (onlined > 0) {
+                widenCpusets(cpusBefore);
+            }
             if (!req.getCpuOnly()) {
                 onlineAll(sysfs.resolve("devices/system/memory"), MEMORY_DIR, Integer.MAX_VALUE);
             }
@@ -70,6 +75,38 @@ public final class GuestManagement {
             Thread.currentThread().interrupt();
             throw new RpcException(Status.Code.CANCELLED, "OnlineCPUMem interrupted");
         }
+    }
+
+    /**
+     * New CPUs reach the containers' cgroups. With cgroup v2 a cpuset that is not set inherits the
+     * parent's effective CPUs, so nothing is written. With v1 the kernel widens only the root
+     * cpuset: the direct children that had all the CPUs before (the pod's cgroups) get the newly
+     * online set, as kata's agent updates them; a child pinned to fewer CPUs keeps its pinning.
+     *
+     * @param before the root cpuset's CPUs before onlining, empty without a v1 cpuset hierarchy
+     */
+    private void widenCpusets(Optional<String> before) throws IOException {
+        if (before.isEmpty()) {
+            return;
+        }
+        String online = Files.readString(sysfs.resolve("devices/system/cpu/online")).strip();
+        try (DirectoryStream<Path> children = Files.newDirectoryStream(cpusetV1(), Files::isDirectory)) {
+            for (Path child : children) {
+                Path cpus = child.resolve("cpuset.cpus");
+                if (Files.isRegularFile(cpus) && Files.readString(cpus).strip().equals(before.get())) {
+                    Files.writeString(cpus, online);
+                }
+            }
+        }
+    }
+
+    private Path cpusetV1() {
+        return sysfs.resolve("fs/cgroup/cpuset");
+    }
+
+    private Optional<String> v1RootCpus() throws IOException {
+        Path root = cpusetV1().resolve("cpuset.cpus");
+        return Files.isRegularFile(root) ? Optional.of(Files.readString(root).strip()) : Optional.empty();
     }
 
     /** Writes "1" to the online file of up to {@code max} offline entries; how many it onlined. */

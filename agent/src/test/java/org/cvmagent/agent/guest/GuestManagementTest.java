@@ -62,6 +62,19 @@ class GuestManagementTest {
     }
 
     @Test
+    void v1PodCpusetsThatHadEveryCpuGetTheNewOnes() throws Exception {
+        Path cpuset = Files.createDirectories(sysfs.resolve("fs/cgroup/cpuset"));
+        Files.writeString(cpuset.resolve("cpuset.cpus"), "0-1\n");
+        Files.writeString(Files.createDirectories(cpuset.resolve("kata_pod")).resolve("cpuset.cpus"), "0-1\n");
+        Files.writeString(Files.createDirectories(cpuset.resolve("pinned")).resolve("cpuset.cpus"), "1\n");
+        // what the kernel lists once cpu2 and cpu3 are up
+        Files.writeString(sysfs.resolve("devices/system/cpu/online"), "0-3\n");
+        guest.onlineCpuMem(OnlineCPUMemRequest.newBuilder().setCpuOnly(true).build());
+        assertEquals("0-3", Files.readString(cpuset.resolve("kata_pod/cpuset.cpus")).strip());
+        assertEquals("1", Files.readString(cpuset.resolve("pinned/cpuset.cpus")).strip(), "a pinned cgroup stays pinned");
+    }
+
+    @Test
     void probeWritesEachAddressInHex() throws Exception {
         Path probe = Files.createFile(sysfs.resolve("devices/system/memory/probe"));
         guest.memHotplugByProbe(List.of(0x100000000L));
