@@ -95,6 +95,10 @@ public final class ImagePullBench {
             Arrays.sort(theirs);
             System.out.printf("median: ours %.2f s, skopeo+umoci %.2f s, ratio %.2fx (target <= 1.0x)%n",
                     ours[rounds / 2] / 1e9, theirs[rounds / 2] / 1e9, (double) ours[rounds / 2] / theirs[rounds / 2]);
+            long verify = org.cvmagent.image.signature.SigstoreVerifyBench.medianVerifyNanos(work, 500);
+            System.out.printf("sigstore (cosign ECDSA key) policy decision: %.3f ms median = %.2f %% of the pull "
+                    + "(target <= 5 %%; attachments served from memory)%n", verify / 1e6,
+                    100.0 * verify / ours[rounds / 2]);
         } finally {
             unmountAll(work);
             registry.afterAll(null);
