@@ -80,7 +80,7 @@ public final class ImagePullBench {
                         .withInsecureRegistries(Set.of(registry.host()))),
                         LayerStore.open(round.resolve("store"), nativeFs, true), (a, b, c, d) -> { });
                 PulledImage image = puller.pull(ref, PullOptions.defaults(true), e -> { });
-                new RootfsProvisioner(new OverlaySupport(Path.of("/proc/filesystems")), new Mounter(),
+                new RootfsProvisioner(new OverlaySupport(Path.of("/proc/filesystems")), Mounter.commands(),
                         new LayerCopier(nativeFs, true)).create(image.layers(), round.resolve("container"));
                 ours[r] = System.nanoTime() - start;
                 start = System.nanoTime();

@@ -150,7 +150,7 @@ class RegistryPullTest {
         }
 
         RootfsProvisioner copy = new RootfsProvisioner(new OverlaySupport(temp.resolve("no-such-proc-file")),
-                new Mounter(), new LayerCopier(nativeFs, true));
+                Mounter.commands(), new LayerCopier(nativeFs, true));
         ContainerRootfs rootfs = copy.create(image.layers(), temp.resolve("c1"));
         assertEquals(ContainerRootfs.Kind.COPY, rootfs.kind());
         Path r = rootfs.rootfs();

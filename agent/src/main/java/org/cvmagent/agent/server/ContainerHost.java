@@ -86,7 +86,7 @@ public final class ContainerHost implements AutoCloseable {
             Files.createDirectories(layout.root());
             Mounter mounter = Mounter.load();
             StorageHandlers handlers = StorageHandlers.kata(mounter, BlockDevices.system(),
-                    List.of(ImagePullSetup.handler(cmdline, config.stateDir(), mounter)));
+                    List.of(ImagePullSetup.handler(cmdline, config.stateDir(), mounter, commands)));
             StorageManager storages = new StorageManager(layout.root(), handlers);
             Sandbox sandbox = new Sandbox(layout, runc, reaper, storages, stats(locator), oom, commands,
                     Path.of("/proc"), CONSOLE_TIMEOUT);

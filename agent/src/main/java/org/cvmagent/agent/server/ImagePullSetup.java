@@ -10,7 +10,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.cvmagent.agent.config.KernelCmdline;
 import org.cvmagent.agent.storage.ImageGuestPullHandler;
+import org.cvmagent.agent.process.CommandRunner;
 import org.cvmagent.agent.storage.Mounter;
+import org.cvmagent.agent.storage.SpawnedOverlayMounter;
 import org.cvmagent.image.ImagePuller;
 import org.cvmagent.image.ManifestVerifier;
 import org.cvmagent.image.PullOptions;
@@ -42,13 +44,14 @@ public final class ImagePullSetup {
     private ImagePullSetup() {
     }
 
-    static ImageGuestPullHandler handler(KernelCmdline cmdline, Path stateDir, Mounter mounter) throws IOException {
+    static ImageGuestPullHandler handler(KernelCmdline cmdline, Path stateDir, Mounter mounter, CommandRunner commands)
+            throws IOException {
         boolean root = isRoot();
         NativeFs nativeFs = new NativeFs();
         ImagePuller puller = puller(hosts(cmdline.value(INSECURE_PARAMETER).orElse("")), cmdline.value(POLICY_PARAMETER),
                 cmdline.value(REGISTRIES_D_PARAMETER), stateDir.resolve("images/store"));
         RootfsProvisioner provisioner = new RootfsProvisioner(new OverlaySupport(Path.of("/proc/filesystems")),
-                new org.cvmagent.image.bundle.Mounter(), new LayerCopier(nativeFs, root));
+                new SpawnedOverlayMounter(commands), new LayerCopier(nativeFs, root));
         return new ImageGuestPullHandler(puller, provisioner, stateDir.resolve("images/containers"),
                 Path.of("/pause_bundle/rootfs"), mounter, PullOptions.defaults(root));
     }

@@ -1,38 +1,16 @@
 package org.cvmagent.image.bundle;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-/** mount(8)/umount(8), run as child processes. */
-public final class Mounter {
-    private static final long TIMEOUT_SECONDS = 30;
+/** Mounts and unmounts a container's overlay rootfs; the agent supplies one that runs through its spawner. */
+public interface Mounter {
+    void mountOverlay(String options, Path target) throws IOException;
 
-    public void mountOverlay(String options, Path target) throws IOException {
-        run(List.of("mount", "-t", "overlay", "overlay", "-o", options, target.toString()));
-    }
+    void unmount(Path target) throws IOException;
 
-    public void unmount(Path target) throws IOException {
-        run(List.of("umount", target.toString()));
-    }
-
-    private static void run(List<String> cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try {
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(cmd.getFirst() + " timed out");
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted during " + cmd.getFirst(), e);
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd.subList(0, 2)) + " failed (" + p.exitValue() + "): " + out);
-        }
+    /** mount(8)/umount(8) as plain child processes, for tools and tests outside the agent. */
+    static Mounter commands() {
+        return new CommandMounter();
     }
 }

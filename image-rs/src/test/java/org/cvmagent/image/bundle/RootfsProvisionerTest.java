@@ -34,7 +34,7 @@ class RootfsProvisionerTest {
     @TempDir
     Path temp;
     private final NativeFs nativeFs = new NativeFs();
-    private final Mounter mounter = new Mounter();
+    private final Mounter mounter = Mounter.commands();
     private final Deque<Path> mounts = new ArrayDeque<>();
 
     @AfterEach
