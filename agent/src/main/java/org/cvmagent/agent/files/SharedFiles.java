@@ -46,7 +46,8 @@ public final class SharedFiles {
             throw RpcException.invalidArgument("CopyFileRequest: file_mode 0" + Integer.toOctalString(req.getFileMode())
                     + " is not a regular file, directory or symbolic link");
         }
-        if (type != S_IFDIR && type != S_IFLNK && req.getOffset() + req.getData().size() > req.getFileSize()) {
+        // written without an addition, which a huge offset would overflow past the check
+        if (type != S_IFDIR && type != S_IFLNK && req.getOffset() > req.getFileSize() - req.getData().size()) {
             throw RpcException.invalidArgument("CopyFileRequest: " + req.getData().size() + " bytes at offset "
                     + req.getOffset() + " go past file_size " + req.getFileSize());
         }

@@ -143,6 +143,9 @@ class SharedFilesTest {
         assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(RpcException.class,
                 () -> files.copy(file(dest, new byte[4], 0644).setFileSize(2).build())).code());
         assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(RpcException.class,
+                () -> files.copy(file(dest, new byte[4], 0644).setOffset(Long.MAX_VALUE - 1).build())).code(),
+                "an offset that would overflow the size check");
+        assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(RpcException.class,
                 () -> files.copy(file(dest, new byte[4], 0644).setFileMode(0020000 | 0644).build())).code(),
                 "a character device is not something CopyFile makes");
         assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(RpcException.class,
