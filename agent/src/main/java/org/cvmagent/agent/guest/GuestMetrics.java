@@ -33,8 +33,8 @@ public final class GuestMetrics {
         try (var fds = Files.list(self.resolve("fd"))) {
             gauge(out, "kata_agent_process_open_fds", "Open file descriptors of the agent process.", fds.count());
         }
-        String[] stat = Files.readString(self.resolve("stat")).substring(
-                Files.readString(self.resolve("stat")).lastIndexOf(')') + 2).split(" ");
+        String statLine = Files.readString(self.resolve("stat"));
+        String[] stat = statLine.substring(statLine.lastIndexOf(')') + 2).split(" ");
         // fields 14 and 15 of /proc/PID/stat (utime, stime) are the 12th and 13th after the comm
         long ticks = Long.parseLong(stat[11]) + Long.parseLong(stat[12]);
         counter(out, "kata_agent_process_cpu_seconds_total", "CPU time of the agent process.", ticks / 100.0);

@@ -28,6 +28,7 @@ public final class ImageGuestPullHandler implements StorageHandler {
     static final String DRIVER = "image_guest_pull";
     private static final String CONTAINER_TYPE = "io.kubernetes.cri.container-type";
     private static final System.Logger LOG = System.getLogger(ImageGuestPullHandler.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ImagePuller puller;
     private final RootfsProvisioner provisioner;
@@ -110,7 +111,7 @@ public final class ImageGuestPullHandler implements StorageHandler {
             int eq = option.indexOf('=');
             if (eq > 0 && option.substring(0, eq).equals(DRIVER)) {
                 try {
-                    return new ObjectMapper().readTree(option.substring(eq + 1)).path("metadata");
+                    return JSON.readTree(option.substring(eq + 1)).path("metadata");
                 } catch (IOException e) {
                     throw request.invalid("driver_options", "image_guest_pull's value is not JSON: " + e.getMessage());
                 }
