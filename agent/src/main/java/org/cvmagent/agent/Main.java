@@ -98,7 +98,10 @@ public final class Main {
         }
         PolicyEngine policy = AgentServices.policyEngine(config.policyFile(), RegoCompilers.installed(),
                 KernelCmdline.parse(cmdline), System.getenv());
-        ContainerHost containers = ContainerHost.start(config.runtime(), initDaemon, KernelCmdline.parse(cmdline));
+        Path guestComponentsDir = Optional.ofNullable(System.getenv(GUEST_COMPONENTS_DIR)).map(Path::of)
+                .orElse(GuestComponentsLauncher.DEFAULT_RUN_DIR);
+        ContainerHost containers = ContainerHost.start(config.runtime(), initDaemon, KernelCmdline.parse(cmdline),
+                guestComponentsDir);
         CountDownLatch stop = new CountDownLatch(1);
         // As the guest's init, DestroySandbox ends the agent and with it the VM (kata's init mode);
         // as a service the agent keeps serving until it is told to stop.
@@ -115,8 +118,7 @@ public final class Main {
         Optional<GuestComponentsServer> guestComponents;
         try {
             guestComponents = new GuestComponentsLauncher(KernelCmdline.parse(cmdline), System.getenv()).launch(
-                    Optional.ofNullable(System.getenv(GUEST_COMPONENTS_DIR)).map(Path::of)
-                            .orElse(GuestComponentsLauncher.DEFAULT_RUN_DIR), Optional.empty(), new Transports());
+                    guestComponentsDir, Optional.empty(), new Transports());
         } catch (IllegalArgumentException | IOException e) {
             server.shutdown(Duration.ZERO);
             containers.close();

@@ -3,17 +3,22 @@ package org.cvmagent.agent.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.cvmagent.agent.server.CdhResourceClient;
+import org.cvmagent.agent.server.GuestComponentsLauncher;
 import org.cvmagent.agent.server.ImagePullSetup;
+import org.cvmagent.attestation.service.GuestComponentsServer;
 import org.cvmagent.image.ImagePuller;
 import org.cvmagent.image.ProgressEvent;
 import org.cvmagent.image.PullException;
 import org.cvmagent.image.PullOptions;
 import org.cvmagent.image.PulledImage;
+import org.cvmagent.transport.Transports;
 
 /**
  * {@code cvm-agent-ctl pull IMAGE}: pulls an image the way the guest does (same registry client,
@@ -23,12 +28,17 @@ import org.cvmagent.image.PulledImage;
 final class PullCommand {
 
     static final String USAGE = """
-              pull IMAGE [--store DIR] [--policy FILE] [--registries-d DIR] [--insecure HOST[:PORT],...]
+              pull IMAGE [--store DIR] [--policy FILE|kbs:///R/T/TAG] [--registries-d DIR]
+                         [--insecure HOST[:PORT],...] [--cdh-socket PATH]
                                          pull IMAGE into a layer store (default /tmp/cvm-agent-images) as
                                          the guest does, verified against a containers-policy.json;
+                                         kbs:/// policies and keys through the confidential data hub
+                                         (default /run/confidential-containers/cdh.sock);
                                          progress on stderr, the result on stdout
             """;
     private static final int BAR = 30;
+    /** The first fetch attests to the KBS, which takes a few round trips. */
+    private static final Duration CDH_TIMEOUT = Duration.ofSeconds(60);
 
     private final PrintStream out;
     private final PrintStream err;
@@ -47,6 +57,7 @@ final class PullCommand {
         Optional<String> policy = Optional.empty();
         Optional<String> registriesD = Optional.empty();
         Set<String> insecure = Set.of();
+        Path cdhSocket = GuestComponentsLauncher.DEFAULT_RUN_DIR.resolve(GuestComponentsServer.CDH_SOCKET);
         while (!args.isEmpty()) {
             String option = args.removeFirst();
             if (args.isEmpty()) {
@@ -58,11 +69,13 @@ final class PullCommand {
                 case "--policy" -> policy = Optional.of(value);
                 case "--registries-d" -> registriesD = Optional.of(value);
                 case "--insecure" -> insecure = ImagePullSetup.hosts(value);
+                case "--cdh-socket" -> cdhSocket = Path.of(value);
                 default -> throw new AgentCtl.UsageException("unknown pull option " + option);
             }
         }
         try {
-            ImagePuller puller = ImagePullSetup.puller(insecure, policy, registriesD, store);
+            ImagePuller puller = ImagePullSetup.puller(insecure, policy, registriesD, store,
+                    new CdhResourceClient(cdhSocket, new Transports(), CDH_TIMEOUT));
             Map<String, String> bars = new LinkedHashMap<>();
             PulledImage pulled = puller.pull(image, PullOptions.defaults(false), event -> progress(bars, event));
             err.println();

@@ -26,7 +26,9 @@ import org.cvmagent.agent.storage.BlockDevices;
 import org.cvmagent.agent.storage.Mounter;
 import org.cvmagent.agent.storage.StorageHandlers;
 import org.cvmagent.agent.storage.StorageManager;
+import org.cvmagent.attestation.service.GuestComponentsServer;
 import org.cvmagent.proto.agent.StatsContainerResponse;
+import org.cvmagent.transport.Transports;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,6 +47,8 @@ public final class ContainerHost implements AutoCloseable {
     private static final Duration RUNC_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration NETWORK_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration CONSOLE_TIMEOUT = Duration.ofSeconds(10);
+    /** The first resource fetch attests to the KBS, which takes a few round trips. */
+    private static final Duration CDH_TIMEOUT = Duration.ofSeconds(60);
 
     private final Reaper reaper;
     private final OomMonitor oom;
@@ -66,12 +70,15 @@ public final class ContainerHost implements AutoCloseable {
      *                   becomes a child subreaper so container inits re-parent to it)
      */
     public static ContainerHost start(RuntimeConfig config, boolean initDaemon) throws IOException {
-        return start(config, initDaemon, KernelCmdline.parse(""));
+        return start(config, initDaemon, KernelCmdline.parse(""), GuestComponentsLauncher.DEFAULT_RUN_DIR);
     }
 
-    /** @param cmdline kata's {@code agent.*} options, for the image service's settings */
-    public static ContainerHost start(RuntimeConfig config, boolean initDaemon, KernelCmdline cmdline)
-            throws IOException {
+    /**
+     * @param cmdline           kata's {@code agent.*} options, for the image service's settings
+     * @param guestComponentsDir where the confidential data hub's socket is, for {@code kbs:///} image policies
+     */
+    public static ContainerHost start(RuntimeConfig config, boolean initDaemon, KernelCmdline cmdline,
+                                      Path guestComponentsDir) throws IOException {
         Reaper reaper = Reaper.start();
         try {
             if (!initDaemon) {
@@ -86,7 +93,9 @@ public final class ContainerHost implements AutoCloseable {
             Files.createDirectories(layout.root());
             Mounter mounter = Mounter.load();
             StorageHandlers handlers = StorageHandlers.kata(mounter, BlockDevices.system(),
-                    List.of(ImagePullSetup.handler(cmdline, config.stateDir(), mounter, commands)));
+                    List.of(ImagePullSetup.handler(cmdline, config.stateDir(), mounter, commands,
+                            new CdhResourceClient(guestComponentsDir.resolve(GuestComponentsServer.CDH_SOCKET),
+                                    new Transports(), CDH_TIMEOUT))));
             StorageManager storages = new StorageManager(layout.root(), handlers);
             Sandbox sandbox = new Sandbox(layout, runc, reaper, storages, stats(locator), oom, commands,
                     Path.of("/proc"), CONSOLE_TIMEOUT);

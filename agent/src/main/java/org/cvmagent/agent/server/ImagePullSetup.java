@@ -15,6 +15,7 @@ import org.cvmagent.agent.storage.Mounter;
 import org.cvmagent.agent.storage.SpawnedOverlayMounter;
 import org.cvmagent.image.ImagePuller;
 import org.cvmagent.image.ManifestVerifier;
+import org.cvmagent.image.PolicyOnFirstPull;
 import org.cvmagent.image.PullOptions;
 import org.cvmagent.image.SignatureChecks;
 import org.cvmagent.image.bundle.LayerCopier;
@@ -22,6 +23,8 @@ import org.cvmagent.image.bundle.OverlaySupport;
 import org.cvmagent.image.bundle.RootfsProvisioner;
 import org.cvmagent.image.registry.RegistryClient;
 import org.cvmagent.image.registry.RegistryConfig;
+import org.cvmagent.image.signature.KbsResourceUri;
+import org.cvmagent.image.signature.ResourceFetcher;
 import org.cvmagent.image.signature.ResourceLoader;
 import org.cvmagent.image.signature.SignaturePolicyLoader;
 import org.cvmagent.image.signature.SignatureVerificationException;
@@ -44,12 +47,13 @@ public final class ImagePullSetup {
     private ImagePullSetup() {
     }
 
-    static ImageGuestPullHandler handler(KernelCmdline cmdline, Path stateDir, Mounter mounter, CommandRunner commands)
-            throws IOException {
+    /** @param kbs where {@code kbs:///} policies and keys come from: the confidential data hub */
+    static ImageGuestPullHandler handler(KernelCmdline cmdline, Path stateDir, Mounter mounter, CommandRunner commands,
+                                         ResourceFetcher kbs) throws IOException {
         boolean root = isRoot();
         NativeFs nativeFs = new NativeFs();
         ImagePuller puller = puller(hosts(cmdline.value(INSECURE_PARAMETER).orElse("")), cmdline.value(POLICY_PARAMETER),
-                cmdline.value(REGISTRIES_D_PARAMETER), stateDir.resolve("images/store"));
+                cmdline.value(REGISTRIES_D_PARAMETER), stateDir.resolve("images/store"), kbs);
         RootfsProvisioner provisioner = new RootfsProvisioner(new OverlaySupport(Path.of("/proc/filesystems")),
                 new SpawnedOverlayMounter(commands), new LayerCopier(nativeFs, root));
         return new ImageGuestPullHandler(puller, provisioner, stateDir.resolve("images/containers"),
@@ -60,12 +64,13 @@ public final class ImagePullSetup {
      * A puller with its layer store at {@code store}, for the agent and for {@code cvm-agent-ctl pull}.
      *
      * @param policy a containers-policy.json location; empty accepts unsigned images (and logs it)
+     * @param kbs    fetches what the policy names by {@code kbs:///} URI
      */
     public static ImagePuller puller(Set<String> insecureRegistries, Optional<String> policy,
-                                     Optional<String> registriesD, Path store) throws IOException {
+                                     Optional<String> registriesD, Path store, ResourceFetcher kbs) throws IOException {
         RegistryClient registry = new RegistryClient(RegistryConfig.defaults().withInsecureRegistries(insecureRegistries));
         return new ImagePuller(registry, LayerStore.open(store, new NativeFs(), isRoot()),
-                verifier(policy, registriesD, registry));
+                verifier(policy, registriesD, registry, kbs));
     }
 
     /** A comma-separated host[:port] list. */
@@ -79,22 +84,23 @@ public final class ImagePullSetup {
     }
 
     private static ManifestVerifier verifier(Optional<String> policy, Optional<String> registriesD,
-                                             RegistryClient registry) throws IOException {
+                                             RegistryClient registry, ResourceFetcher kbs) throws IOException {
         if (policy.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "no " + POLICY_PARAMETER + ": images pulled in the guest are not "
                     + "checked for signatures");
             return (reference, manifest, mediaType, digest) -> { };
         }
-        // kbs:// policies need the confidential data hub; the agent's KBS client is wired there
-        ResourceLoader resources = new ResourceLoader(uri -> {
-            throw new IOException("no KBS client is configured in the agent for " + uri);
-        });
+        SignaturePolicyLoader loader = new SignaturePolicyLoader(new ResourceLoader(kbs), HttpClient.newHttpClient(),
+                SignatureChecks.reader(registry), Duration.ofSeconds(30));
+        String location = policy.get();
+        if (KbsResourceUri.isKbs(location)) {
+            // the KBS is reachable only after the shim has set up the network, so at the first pull
+            return new PolicyOnFirstPull(location, () -> loader.load(location, registriesD.orElse(null)));
+        }
         try {
-            return SignatureChecks.verifier(new SignaturePolicyLoader(resources, HttpClient.newHttpClient(),
-                    SignatureChecks.reader(registry), Duration.ofSeconds(30))
-                    .load(policy.get(), registriesD.orElse(null)));
+            return SignatureChecks.verifier(loader.load(location, registriesD.orElse(null)));
         } catch (SignatureVerificationException e) {
-            throw new IOException(POLICY_PARAMETER + " " + policy.get() + ": " + e.getMessage(), e);
+            throw new IOException(POLICY_PARAMETER + " " + location + ": " + e.getMessage(), e);
         }
     }
 }

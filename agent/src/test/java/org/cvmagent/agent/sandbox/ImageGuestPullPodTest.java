@@ -19,7 +19,18 @@ import org.cvmagent.image.testing.TarBuilder;
 import org.cvmagent.proto.agent.CreateContainerRequest;
 import org.cvmagent.proto.agent.Root;
 import org.cvmagent.proto.agent.Storage;
+import com.google.protobuf.ByteString;
+import org.cvmagent.proto.cdh.GetResourceResponse;
+import org.cvmagent.proto.cdh.GetResourceServiceGrpc;
+import org.cvmagent.rpc.CallGates;
+import org.cvmagent.rpc.Dispatcher;
 import org.cvmagent.rpc.RpcException;
+import org.cvmagent.rpc.ServiceBinding;
+import org.cvmagent.rpc.ServiceRegistry;
+import org.cvmagent.transport.AgentAddress;
+import org.cvmagent.transport.Transports;
+import org.cvmagent.ttrpc.ServerOptions;
+import org.cvmagent.ttrpc.TtrpcServer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -51,6 +62,7 @@ class ImageGuestPullPodTest {
                 "PATH=/bin"), "/"), List.of(new OciLayout.Blob(MediaTypes.OCI_LAYER_GZIP, layer)));
         layout.tag("1", image);
         REGISTRY.push(layout, "1", "test/busybox");
+        REGISTRY.push(layout, "1", "test/other");
     }
 
     private PodFixture pod(String extraCmdline) throws Exception {
@@ -118,5 +130,62 @@ class ImageGuestPullPodTest {
             assertEquals(Code.PERMISSION_DENIED, refused.code(), refused.getMessage());
             assertTrue(!f.host.sandbox().containerIds().contains("app"), "no container was created");
         }
+    }
+
+    /**
+     * agent.image_policy_file=kbs:///… : the policy comes from the confidential data hub's socket at
+     * the first pull (a ttRPC peer here: only the transport is stood in for, the policy is enforced
+     * for real); while the data hub is not there every pull is refused, and nothing runs.
+     */
+    @Test
+    void aKbsPolicyIsFetchedFromTheDataHubAtTheFirstPull() throws Exception {
+        String location = "kbs:///default/security-policy/test";
+        String policy = "{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{\""
+                + REGISTRY.host() + "/test/busybox\":[{\"type\":\"insecureAcceptAnything\"}]}}}";
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (PodFixture f = pod("agent.image_policy_file=" + location)) {
+            RpcException noHub = assertThrows(RpcException.class, () -> f.pod.createContainer(
+                    pulled(f, "early", REGISTRY.host() + "/test/busybox:1")));
+            assertEquals(Code.PERMISSION_DENIED, noHub.code(), noHub.getMessage());
+            assertTrue(noHub.getMessage().contains(location + " is unavailable"), noHub.getMessage());
+            assertTrue(!f.host.sandbox().containerIds().contains("early"), "no container was created");
+
+            Path socket = f.dir.resolve("guest-components").resolve(
+                    org.cvmagent.attestation.service.GuestComponentsServer.CDH_SOCKET);
+            try (TtrpcServer hub = dataHub(socket, uri -> {
+                asked.add(uri);
+                if (!uri.equals(location)) {
+                    throw new RpcException(Code.NOT_FOUND, "no resource " + uri);
+                }
+                return policy;
+            })) {
+                f.pod.createContainer(pulled(f, "app", REGISTRY.host() + "/test/busybox:1"));
+                f.pod.startContainer("app");
+                assertEquals("pulled in the guest\n", new String(f.pod.readAll("app", "", true),
+                        StandardCharsets.UTF_8));
+                assertEquals(0, f.pod.waitProcess("app", ""));
+                RpcException other = assertThrows(RpcException.class, () -> f.pod.createContainer(
+                        pulled(f, "other", REGISTRY.host() + "/test/other:1")));
+                assertEquals(Code.PERMISSION_DENIED, other.code(), other.getMessage());
+                assertEquals(List.of(location), asked, "fetched once, then kept");
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Resources {
+        String get(String uri) throws RpcException;
+    }
+
+    private static TtrpcServer dataHub(Path socket, Resources resources) throws Exception {
+        Files.createDirectories(socket.getParent());
+        TtrpcServer server = new TtrpcServer(new Dispatcher(new ServiceRegistry(List.of(
+                ServiceBinding.of(GetResourceServiceGrpc.getServiceDescriptor())
+                        .unary(GetResourceServiceGrpc.getGetResourceMethod(), (ctx, req) ->
+                                GetResourceResponse.newBuilder().setResource(ByteString.copyFromUtf8(
+                                        resources.get(req.getResourcePath()))).build())
+                        .build())), CallGates.all(List.of())), ServerOptions.DEFAULTS);
+        server.serve(new Transports().listen(AgentAddress.parse("unix://" + socket)));
+        return server;
     }
 }

@@ -64,7 +64,7 @@ final class PodFixture implements AutoCloseable {
         this.hostShare = dir.resolve("host-share");
         Files.createDirectories(hostShare);
         RuntimeConfig runtime = new RuntimeConfig(Path.of("/usr/sbin/runc"), sandboxRoot, stateDir);
-        this.host = ContainerHost.start(runtime, false, cmdline);
+        this.host = ContainerHost.start(runtime, false, cmdline, dir.resolve("guest-components"));
         AgentConfig config = AgentConfig.defaults().withRuntime(runtime);
         this.server = new AgentServer(AgentServices.dispatcher(config, dir, false, policy,
                 Optional.of(host.handlers())), new Transports());

@@ -1,0 +1,50 @@
+package org.cvmagent.image;
+
+import java.util.Objects;
+import org.cvmagent.image.registry.Digest;
+import org.cvmagent.image.registry.ImageReference;
+import org.cvmagent.image.signature.SignaturePolicyVerifier;
+import org.cvmagent.image.signature.SignatureVerificationException;
+
+/**
+ * A signature policy loaded when the first image is pulled rather than when the agent starts: a
+ * {@code kbs:///} policy can only be fetched once the shim has configured the guest's network and
+ * the guest has attested, both of which happen after start-up. A policy that cannot be loaded
+ * refuses the pull (fail closed) and is tried again on the next one; a loaded policy is kept.
+ */
+public final class PolicyOnFirstPull implements ManifestVerifier {
+
+    /** Loads the policy, with everything it names (keys, registries.d). */
+    @FunctionalInterface
+    public interface Loader {
+        SignaturePolicyVerifier load() throws SignatureVerificationException;
+    }
+
+    private final String location;
+    private final Loader loader;
+    private ManifestVerifier loaded; // guarded by this
+
+    /** @param location where the policy comes from, for the refusal's message */
+    public PolicyOnFirstPull(String location, Loader loader) {
+        this.location = Objects.requireNonNull(location);
+        this.loader = Objects.requireNonNull(loader);
+    }
+
+    @Override
+    public void verify(ImageReference reference, byte[] manifest, String mediaType, Digest digest)
+            throws ImageRejectedException {
+        policy().verify(reference, manifest, mediaType, digest);
+    }
+
+    private synchronized ManifestVerifier policy() throws ImageRejectedException {
+        if (loaded == null) {
+            try {
+                loaded = SignatureChecks.verifier(loader.load());
+            } catch (SignatureVerificationException e) {
+                throw new ImageRejectedException("the signature policy " + location + " is unavailable, so no image "
+                        + "is accepted: " + e.getMessage(), e);
+            }
+        }
+        return loaded;
+    }
+}
