@@ -1,5 +1,6 @@
 package org.cvmagent.image;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +33,7 @@ public final class ImagePuller {
     private final RegistryClient registry;
     private final LayerStore store;
     private final ManifestVerifier verifier;
+    private final ObjectMapper json = new ObjectMapper();
 
     public ImagePuller(RegistryClient registry, LayerStore store, ManifestVerifier verifier) {
         this.registry = registry;
@@ -71,15 +73,19 @@ public final class ImagePuller {
             Descriptor configDescriptor = resolved.manifest().config();
             byte[] config = registry.fetchBlob(ref, configDescriptor, options.maxConfigBytes());
             ImageConfig imageConfig;
+            RootfsDiffIds diffIds;
             try {
                 imageConfig = ImageConfig.parse(config);
+                diffIds = RootfsDiffIds.parse(json, config);
             } catch (IOException e) {
                 throw new PullException(PullException.Reason.INVALID_CONTENT, "config of " + ref + ": " + e.getMessage(), e);
             }
+            diffIds.checkCount(ref, layers.size());
             store.putBlob(top.digest(), top.bytes());
             store.putBlob(resolved.manifestBytes().digest(), resolved.manifestBytes().bytes());
             store.putBlob(configDescriptor.parsedDigest(), config);
             List<Layer> pulled = pullLayers(ref, layers, options, listener);
+            diffIds.verify(ref, pulled);
             return new PulledImage(ref.withDigest(top.digest()), resolved.manifestBytes().digest(),
                     configDescriptor.parsedDigest(), imageConfig, pulled);
         } catch (PullException e) {

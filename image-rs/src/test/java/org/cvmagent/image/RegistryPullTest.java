@@ -49,6 +49,7 @@ class RegistryPullTest {
     private static OciLayout.Written multi;
     private static OciLayout.Written multiArch;
     private static List<Digest> multiLayers;
+    private static List<String> multiDiffIds;
     private static Digest corruptLayer;
     private static Digest hostileLayer;
 
@@ -76,6 +77,10 @@ class RegistryPullTest {
         List<OciLayout.Blob> layers = List.of(new OciLayout.Blob(MediaTypes.OCI_LAYER_GZIP, l1),
                 new OciLayout.Blob(MediaTypes.OCI_LAYER_ZSTD, l2), new OciLayout.Blob(MediaTypes.OCI_LAYER_TAR, l3));
         multiLayers = layers.stream().map(OciLayout.Blob::digest).toList();
+        multiDiffIds = new ArrayList<>();
+        for (OciLayout.Blob b : layers) {
+            multiDiffIds.add(OciLayout.diffId(b));
+        }
         multi = layout.image(OciLayout.config("amd64", List.of("/bin/sh", "-c"), List.of("echo hi"),
                 List.of("PATH=/bin", "A=image"), "/opt"), layers);
         layout.tag("v1", multi);
@@ -109,6 +114,24 @@ class RegistryPullTest {
         hostileLayout.tag("v1", hostileLayout.image(OciLayout.config("amd64", List.of(), List.of("/x"), List.of(), ""),
                 List.of(hostile)));
         REGISTRY.push(hostileLayout, "v1", "test/hostile");
+
+        // a well-formed layer whose unpacked content is not what the (signed) config says
+        OciLayout lyingLayout = new OciLayout(layouts.resolve("lying"));
+        OciLayout.Blob swapped = new OciLayout.Blob(MediaTypes.OCI_LAYER_GZIP,
+                TarBuilder.gzip(new TarBuilder().file("payload", "not what was built").tar()));
+        String builtDiffId = OciLayout.diffId(new OciLayout.Blob(MediaTypes.OCI_LAYER_TAR,
+                new TarBuilder().file("payload", "what was built").tar()));
+        lyingLayout.tag("v1", lyingLayout.image(configWithDiffIds(List.of(builtDiffId)), List.of(swapped)));
+        lyingLayout.tag("short", lyingLayout.image(configWithDiffIds(List.of(OciLayout.diffId(swapped),
+                builtDiffId)), List.of(swapped)));
+        REGISTRY.push(lyingLayout, "v1", "test/lying");
+        REGISTRY.push(lyingLayout, "short", "test/lying");
+    }
+
+    private static byte[] configWithDiffIds(List<String> diffIds) {
+        return ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/x\"]},"
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + String.join("\",\"", diffIds) + "\"]}}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @BeforeEach
@@ -139,6 +162,8 @@ class RegistryPullTest {
 
         assertEquals(multi.digest(), image.reference().digest());
         assertEquals(multiLayers, image.layers().stream().map(l -> l.digest()).toList());
+        assertEquals(multiDiffIds, image.layers().stream().map(l -> l.diffId().toString()).toList(),
+                "each layer's diff_id is the digest of its uncompressed tar");
         assertEquals(List.of("/bin/sh", "-c"), image.config().entrypoint());
         assertEquals("/opt", image.config().workingDir());
         assertEquals(1, verifier.calls().size());
@@ -259,6 +284,20 @@ class RegistryPullTest {
         } finally {
             Files.write(data, original);
         }
+    }
+
+    @Test
+    void aLayerThatDoesNotUnpackToItsDiffIdIsRefused() throws Exception {
+        LayerStore store = store();
+        ImagePuller puller = new ImagePuller(client(Platform.LINUX_AMD64), store, new RecordingVerifier(() -> 0, ""));
+        PullException lying = assertThrows(PullException.class, () -> puller.pull(REGISTRY.host() + "/test/lying:v1",
+                PullOptions.defaults(true), ProgressListener.NONE));
+        assertEquals(PullException.Reason.DIGEST_MISMATCH, lying.reason(), lying.getMessage());
+        assertTrue(lying.getMessage().contains("rootfs.diff_ids[0]"), lying.getMessage());
+        PullException count = assertThrows(PullException.class, () -> puller.pull(REGISTRY.host() + "/test/lying:short",
+                PullOptions.defaults(true), ProgressListener.NONE));
+        assertEquals(PullException.Reason.INVALID_CONTENT, count.reason(), count.getMessage());
+        assertTrue(count.getMessage().contains("2 rootfs.diff_ids for 1 layers"), count.getMessage());
     }
 
     @Test

@@ -34,6 +34,11 @@ public record Digest(String algorithm, String hex) {
         return new Digest("sha256", HexFormat.of().formatHex(messageDigest("sha256").digest(data)));
     }
 
+    /** A fresh SHA-256 {@link MessageDigest}, for digests computed while streaming. */
+    public static MessageDigest newSha256() {
+        return messageDigest("sha256");
+    }
+
     /** A fresh {@link MessageDigest} for this digest's algorithm. */
     public MessageDigest newMessageDigest() {
         return messageDigest(algorithm);

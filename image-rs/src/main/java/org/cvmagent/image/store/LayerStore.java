@@ -3,7 +3,6 @@ package org.cvmagent.image.store;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -25,6 +24,7 @@ import org.cvmagent.image.registry.VerifyingInputStream;
  * <pre>
  *   layers/&lt;alg&gt;/&lt;hex&gt;/diff            the unpacked tree
  *   layers/&lt;alg&gt;/&lt;hex&gt;/whiteouts.json  deletions it applies to the layers below
+ *   layers/&lt;alg&gt;/&lt;hex&gt;/diff-id         sha256 of the uncompressed tar (the config's diff_id)
  *   layers/&lt;alg&gt;/&lt;hex&gt;/complete        written last: only a layer with it exists
  *   blobs/&lt;alg&gt;/&lt;hex&gt;                 manifests and configs
  *   tmp/                                staging; emptied when the store is opened
@@ -38,6 +38,7 @@ public final class LayerStore {
     private static final System.Logger LOG = System.getLogger(LayerStore.class.getName());
     private static final String COMPLETE = "complete";
     private static final String WHITEOUTS = "whiteouts.json";
+    private static final String DIFF_ID = "diff-id";
 
     private final Path root;
     private final Path tmp;
@@ -112,7 +113,8 @@ public final class LayerStore {
             for (Path alg : algs) {
                 try (DirectoryStream<Path> layers = Files.newDirectoryStream(alg)) {
                     for (Path layer : layers) {
-                        if (!Files.isRegularFile(layer.resolve(COMPLETE))) {
+                        // without a diff-id the layer was stored by an older agent: fetch it again
+                        if (!Files.isRegularFile(layer.resolve(COMPLETE)) || !Files.isRegularFile(layer.resolve(DIFF_ID))) {
                             Trees.deleteRecursively(layer);
                         }
                     }
@@ -134,7 +136,8 @@ public final class LayerStore {
         List<Whiteout> whiteouts = json.readValue(dir.resolve(WHITEOUTS).toFile(), new TypeReference<List<Whiteout>>() {
         });
         boolean overlay = "overlay".equals(Files.readString(dir.resolve(COMPLETE)).strip());
-        return Optional.of(new Layer(digest, dir.resolve("diff"), whiteouts, overlay));
+        Digest diffId = Digest.parse(Files.readString(dir.resolve(DIFF_ID), StandardCharsets.US_ASCII).strip());
+        return Optional.of(new Layer(digest, diffId, dir.resolve("diff"), whiteouts, overlay));
     }
 
     /** A layer and whether this call downloaded it (false: present already or fetched by a concurrent call). */
@@ -191,13 +194,16 @@ public final class LayerStore {
         try {
             Path diff = Files.createDirectory(staging.resolve("diff"));
             UnpackResult result;
+            Digest diffId;
             try (VerifyingInputStream blob = source.open()) {
                 if (!blob.expected().equals(digest)) {
                     throw new IllegalArgumentException("layer source verifies " + blob.expected() + ", not " + digest);
                 }
                 try {
-                    InputStream tar = compression.decompress(new ProgressInputStream(blob, progress));
+                    DiffIdInputStream tar = new DiffIdInputStream(
+                            compression.decompress(new ProgressInputStream(blob, progress)));
                     result = unpacker.unpack(tar, diff, policy);
+                    diffId = tar.finish();
                 } catch (RegistryException | UnsafeLayerException e) {
                     throw e;
                 } catch (IOException e) {
@@ -208,12 +214,13 @@ public final class LayerStore {
                 progress.transferred(blob.count());
             }
             json.writeValue(staging.resolve(WHITEOUTS).toFile(), result.whiteouts());
+            Files.writeString(staging.resolve(DIFF_ID), diffId.toString(), StandardCharsets.US_ASCII);
             nativeFs.syncfs(staging);
             Path dir = layerDir(digest);
             Files.createDirectories(dir.getParent());
             Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
             writeDurably(dir.resolve(COMPLETE), (overlayMarkers ? "overlay" : "plain").getBytes(StandardCharsets.US_ASCII));
-            return new Layer(digest, dir.resolve("diff"), result.whiteouts(), overlayMarkers);
+            return new Layer(digest, diffId, dir.resolve("diff"), result.whiteouts(), overlayMarkers);
         } catch (IOException | RuntimeException e) {
             Trees.deleteRecursively(staging);
             throw e;

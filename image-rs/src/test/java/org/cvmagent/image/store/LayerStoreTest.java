@@ -84,6 +84,7 @@ class LayerStoreTest {
                     .layer();
             assertEquals("hello", Files.readString(layer.diff().resolve("etc/hello")), (String) c[0]);
             assertEquals(List.of(new Whiteout("etc/old", false)), layer.whiteouts());
+            assertEquals(Digest.sha256(tar), layer.diffId(), "diff_id: the uncompressed tar's digest");
             assertEquals(layer, store.find(d).orElseThrow(), "reloaded from disk the same");
         }
         Digest d = Digest.sha256(tar);
@@ -91,6 +92,27 @@ class LayerStoreTest {
                 .ensure(d, "application/vnd.oci.image.layer.v1.tar+lz4", source(tar, d), UnpackPolicy.defaults(true),
                         LayerProgress.NONE));
         assertEquals(RegistryException.Reason.UNSUPPORTED_MEDIA_TYPE, e.reason());
+    }
+
+    @Test
+    void theDiffIdCoversPaddingAfterTheArchiveButNotWithoutLimit() throws IOException {
+        LayerStore store = LayerStore.open(temp, nativeFs, true);
+        byte[] tar = layerTar();
+        byte[] padded = java.util.Arrays.copyOf(tar, tar.length + 1024 * 1024);
+        byte[] blob = TarBuilder.gzip(padded);
+        Digest d = Digest.sha256(blob);
+        Layer layer = store.ensure(d, MediaTypes.OCI_LAYER_GZIP, source(blob, d), UnpackPolicy.defaults(true),
+                LayerProgress.NONE).layer();
+        assertEquals(Digest.sha256(padded), layer.diffId());
+
+        byte[] bomb = TarBuilder.gzip(java.util.Arrays.copyOf(tar,
+                tar.length + (int) DiffIdInputStream.MAX_TRAILING_BYTES + 65536)); // beyond the 10 KiB tar record
+        Digest b = Digest.sha256(bomb);
+        UnsafeLayerException e = assertThrows(UnsafeLayerException.class, () -> store.ensure(b,
+                MediaTypes.OCI_LAYER_GZIP, () -> new VerifyingInputStream(new ByteArrayInputStream(bomb), b, bomb.length),
+                UnpackPolicy.defaults(true), LayerProgress.NONE));
+        assertEquals(UnsafeLayerException.Kind.LIMIT, e.kind(), e.getMessage());
+        assertStoreHoldsNothingFor(store, b);
     }
 
     @Test
@@ -169,6 +191,8 @@ class LayerStoreTest {
         assertFalse(Files.exists(layer.diff().resolve("partial")));
         assertTrue(Files.isRegularFile(temp.resolve("layers/sha256").resolve(d.hex()).resolve("complete")));
         assertTrue(LayerStore.open(temp, nativeFs, true).find(d).isPresent(), "a complete layer survives reopening");
+        Files.delete(temp.resolve("layers/sha256").resolve(d.hex()).resolve("diff-id"));
+        assertStoreHoldsNothingFor(LayerStore.open(temp, nativeFs, true), d);
     }
 
     @Test

@@ -3,13 +3,16 @@ package org.cvmagent.image.testing;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.cvmagent.image.registry.Digest;
 import org.cvmagent.image.registry.MediaTypes;
+import org.cvmagent.image.store.Compression;
 
 /** Writes an OCI image layout directory (what {@code skopeo copy oci:DIR:tag ...} reads). */
 public final class OciLayout {
@@ -62,8 +65,13 @@ public final class OciLayout {
         return bytes(root);
     }
 
-    /** Writes an image manifest with the given config and layers. */
+    /**
+     * Writes an image manifest with the given config and layers. A config with an empty
+     * {@code rootfs.diff_ids} (as {@link #config} makes) gets the layers' diff_ids filled in, as an
+     * image builder does; a config that lists some is written as given.
+     */
     public Written image(byte[] config, List<Blob> layers) {
+        config = withDiffIds(config, layers);
         ObjectNode m = JSON.createObjectNode();
         m.put("schemaVersion", 2);
         m.put("mediaType", MediaTypes.OCI_MANIFEST);
@@ -80,6 +88,30 @@ public final class OciLayout {
         }
         byte[] data = bytes(m);
         return new Written(MediaTypes.OCI_MANIFEST, writeBlob(data), data.length);
+    }
+
+    private static byte[] withDiffIds(byte[] config, List<Blob> layers) {
+        try {
+            ObjectNode root = (ObjectNode) JSON.readTree(config);
+            if (!root.path("rootfs").path("diff_ids").isEmpty()) {
+                return config;
+            }
+            ArrayNode ids = root.putObject("rootfs").put("type", "layers").putArray("diff_ids");
+            for (Blob b : layers) {
+                ids.add(diffId(b));
+            }
+            return bytes(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The sha256 of a layer's uncompressed tar. */
+    public static String diffId(Blob layer) throws IOException {
+        try (InputStream tar = Compression.forMediaType(layer.mediaType()).decompress(
+                new ByteArrayInputStream(layer.data()))) {
+            return Digest.sha256(tar.readAllBytes()).toString();
+        }
     }
 
     /** Writes an index of (manifest, architecture) pairs. */
