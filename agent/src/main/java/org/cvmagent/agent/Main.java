@@ -2,6 +2,8 @@ package org.cvmagent.agent;
 
 import org.cvmagent.agent.config.AgentConfig;
 import org.cvmagent.agent.config.ConfigException;
+import org.cvmagent.agent.policy.InitData;
+import org.cvmagent.agent.policy.PolicySource;
 import org.cvmagent.agent.config.ConfigLoader;
 import org.cvmagent.agent.config.KernelCmdline;
 import org.cvmagent.agent.init.PowerOff;
@@ -16,6 +18,7 @@ import org.cvmagent.agent.server.AgentServer;
 import org.cvmagent.agent.server.AgentServices;
 import org.cvmagent.agent.server.ContainerHost;
 import org.cvmagent.agent.server.GuestComponentsLauncher;
+import org.cvmagent.agent.server.ImageSettings;
 import org.cvmagent.attestation.service.GuestComponentsServer;
 import org.cvmagent.agent.service.AgentVersion;
 import org.cvmagent.transport.Transports;
@@ -100,8 +103,14 @@ public final class Main {
                 KernelCmdline.parse(cmdline), System.getenv());
         Path guestComponentsDir = Optional.ofNullable(System.getenv(GUEST_COMPONENTS_DIR)).map(Path::of)
                 .orElse(GuestComponentsLauncher.DEFAULT_RUN_DIR);
-        ContainerHost containers = ContainerHost.start(config.runtime(), initDaemon, KernelCmdline.parse(cmdline),
-                guestComponentsDir);
+        ImageSettings images;
+        try {
+            images = ImageSettings.from(KernelCmdline.parse(cmdline), PolicySource.initDataText(
+                    KernelCmdline.parse(cmdline), System.getenv()).map(t -> InitData.parse(t).data().get("cdh.toml")));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("image settings: " + e.getMessage(), e);
+        }
+        ContainerHost containers = ContainerHost.start(config.runtime(), initDaemon, images, guestComponentsDir);
         CountDownLatch stop = new CountDownLatch(1);
         // As the guest's init, DestroySandbox ends the agent and with it the VM (kata's init mode);
         // as a service the agent keeps serving until it is told to stop.

@@ -21,6 +21,10 @@ public record PullOptions(UnpackPolicy unpack, int parallelLayers, int maxLayers
         return new PullOptions(UnpackPolicy.defaults(root), 3, 256, 8 << 20);
     }
 
+    public PullOptions withParallelLayers(int layers) {
+        return new PullOptions(unpack, layers, maxLayers, maxConfigBytes);
+    }
+
     public PullOptions withUnpack(UnpackPolicy policy) {
         return new PullOptions(policy, parallelLayers, maxLayers, maxConfigBytes);
     }

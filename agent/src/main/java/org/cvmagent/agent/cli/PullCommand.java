@@ -6,12 +6,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.cvmagent.agent.server.CdhResourceClient;
 import org.cvmagent.agent.server.GuestComponentsLauncher;
 import org.cvmagent.agent.server.ImagePullSetup;
+import org.cvmagent.agent.server.ImageSettings;
 import org.cvmagent.attestation.service.GuestComponentsServer;
 import org.cvmagent.image.ImagePuller;
 import org.cvmagent.image.ProgressEvent;
@@ -29,7 +31,7 @@ final class PullCommand {
 
     static final String USAGE = """
               pull IMAGE [--store DIR] [--policy FILE|kbs:///R/T/TAG] [--registries-d DIR]
-                         [--insecure HOST[:PORT],...] [--cdh-socket PATH]
+                         [--auth AUTH.JSON|kbs:///R/T/TAG] [--insecure HOST[:PORT],...] [--cdh-socket PATH]
                                          pull IMAGE into a layer store (default /tmp/cvm-agent-images) as
                                          the guest does, verified against a containers-policy.json;
                                          kbs:/// policies and keys through the confidential data hub
@@ -56,6 +58,7 @@ final class PullCommand {
         Path store = Path.of("/tmp/cvm-agent-images");
         Optional<String> policy = Optional.empty();
         Optional<String> registriesD = Optional.empty();
+        Optional<String> auth = Optional.empty();
         Set<String> insecure = Set.of();
         Path cdhSocket = GuestComponentsLauncher.DEFAULT_RUN_DIR.resolve(GuestComponentsServer.CDH_SOCKET);
         while (!args.isEmpty()) {
@@ -68,13 +71,16 @@ final class PullCommand {
                 case "--store" -> store = Path.of(value);
                 case "--policy" -> policy = Optional.of(value);
                 case "--registries-d" -> registriesD = Optional.of(value);
-                case "--insecure" -> insecure = ImagePullSetup.hosts(value);
+                case "--auth" -> auth = Optional.of(value);
+                case "--insecure" -> insecure = ImageSettings.hosts(value);
                 case "--cdh-socket" -> cdhSocket = Path.of(value);
                 default -> throw new AgentCtl.UsageException("unknown pull option " + option);
             }
         }
         try {
-            ImagePuller puller = ImagePullSetup.puller(insecure, policy, registriesD, store,
+            ImageSettings settings = new ImageSettings(policy, registriesD, auth, insecure,
+                    Optional.empty(), List.of(), List.of(), Optional.empty());
+            ImagePuller puller = ImagePullSetup.puller(settings, store,
                     new CdhResourceClient(cdhSocket, new Transports(), CDH_TIMEOUT));
             Map<String, String> bars = new LinkedHashMap<>();
             PulledImage pulled = puller.pull(image, PullOptions.defaults(false), event -> progress(bars, event));

@@ -29,11 +29,6 @@ public record PolicySource(String text, String origin) {
     public static final String INITDATA_ENVIRONMENT = "CVM_AGENT_INITDATA";
 
     /**
-     * @throws IOException              when a named file cannot be read
-     * @throws IllegalArgumentException when init-data is given but malformed: starting with some
-     *                                  other policy than the one the owner measured would be wrong
-     */
-    /**
      * The CoCo init-data TOML the host passed: the kernel command line's {@value #INITDATA_PARAMETER}
      * (gzip+base64 or plain, as {@link InitData#parse} reads it) or the file {@value #INITDATA_ENVIRONMENT} names.
      */
@@ -47,6 +42,11 @@ public record PolicySource(String text, String origin) {
         return initData;
     }
 
+    /**
+     * @throws IOException              when a named file cannot be read
+     * @throws IllegalArgumentException when init-data is given but malformed: starting with some
+     *                                  other policy than the one the owner measured would be wrong
+     */
     public static Optional<PolicySource> resolve(Path policyFile, KernelCmdline cmdline, Map<String, String> environment)
             throws IOException {
         Optional<String> initData = initDataText(cmdline, environment);

@@ -4,7 +4,6 @@ import org.cvmagent.agent.cgroup.CgroupLocator;
 import org.cvmagent.agent.cgroup.CgroupStatsReader;
 import org.cvmagent.agent.cgroup.NetworkStatsReader;
 import org.cvmagent.agent.cgroup.OomMonitor;
-import org.cvmagent.agent.config.KernelCmdline;
 import org.cvmagent.agent.config.RuntimeConfig;
 import org.cvmagent.agent.network.GuestNetwork;
 import org.cvmagent.agent.network.NetworkCommands;
@@ -70,14 +69,14 @@ public final class ContainerHost implements AutoCloseable {
      *                   becomes a child subreaper so container inits re-parent to it)
      */
     public static ContainerHost start(RuntimeConfig config, boolean initDaemon) throws IOException {
-        return start(config, initDaemon, KernelCmdline.parse(""), GuestComponentsLauncher.DEFAULT_RUN_DIR);
+        return start(config, initDaemon, ImageSettings.none(), GuestComponentsLauncher.DEFAULT_RUN_DIR);
     }
 
     /**
-     * @param cmdline           kata's {@code agent.*} options, for the image service's settings
-     * @param guestComponentsDir where the confidential data hub's socket is, for {@code kbs:///} image policies
+     * @param images             how the image service pulls
+     * @param guestComponentsDir where the confidential data hub's socket is, for {@code kbs:///} image settings
      */
-    public static ContainerHost start(RuntimeConfig config, boolean initDaemon, KernelCmdline cmdline,
+    public static ContainerHost start(RuntimeConfig config, boolean initDaemon, ImageSettings images,
                                       Path guestComponentsDir) throws IOException {
         Reaper reaper = Reaper.start();
         try {
@@ -93,7 +92,7 @@ public final class ContainerHost implements AutoCloseable {
             Files.createDirectories(layout.root());
             Mounter mounter = Mounter.load();
             StorageHandlers handlers = StorageHandlers.kata(mounter, BlockDevices.system(),
-                    List.of(ImagePullSetup.handler(cmdline, config.stateDir(), mounter, commands,
+                    List.of(ImagePullSetup.handler(images, config.stateDir(), mounter, commands,
                             new CdhResourceClient(guestComponentsDir.resolve(GuestComponentsServer.CDH_SOCKET),
                                     new Transports(), CDH_TIMEOUT))));
             StorageManager storages = new StorageManager(layout.root(), handlers);

@@ -2,15 +2,12 @@ package org.cvmagent.agent.server;
 
 import java.io.IOException;
 import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
-import org.cvmagent.agent.config.KernelCmdline;
-import org.cvmagent.agent.storage.ImageGuestPullHandler;
 import org.cvmagent.agent.process.CommandRunner;
+import org.cvmagent.agent.storage.ImageGuestPullHandler;
 import org.cvmagent.agent.storage.Mounter;
 import org.cvmagent.agent.storage.SpawnedOverlayMounter;
 import org.cvmagent.image.ImagePuller;
@@ -21,6 +18,8 @@ import org.cvmagent.image.SignatureChecks;
 import org.cvmagent.image.bundle.LayerCopier;
 import org.cvmagent.image.bundle.OverlaySupport;
 import org.cvmagent.image.bundle.RootfsProvisioner;
+import org.cvmagent.image.registry.AuthFile;
+import org.cvmagent.image.registry.AuthFileOnFirstUse;
 import org.cvmagent.image.registry.RegistryClient;
 import org.cvmagent.image.registry.RegistryConfig;
 import org.cvmagent.image.signature.KbsResourceUri;
@@ -32,75 +31,109 @@ import org.cvmagent.image.store.LayerStore;
 import org.cvmagent.image.store.NativeFs;
 
 /**
- * Builds the {@code image_guest_pull} handler from kata's options: {@code agent.image_policy_file}
- * (a containers-policy.json path or {@code kbs:///} resource; kata's name) with
- * {@code agent.image_registries_d} for lookaside stores, and {@code agent.image_insecure_registries}
- * (ours: host:port list allowed over plain HTTP). Without a policy file the guest accepts unsigned
- * images, as CoCo does when signature verification is not enabled — and says so in the log.
+ * Builds the {@code image_guest_pull} handler from the {@link ImageSettings}. A local policy is
+ * read at start-up, so a broken one stops the agent with its reason; {@code kbs:///} policies and
+ * credentials are fetched through the confidential data hub at the first pull, because the KBS is
+ * reachable only after the shim configured the network. Without a policy the guest accepts
+ * unsigned images, as CoCo does when signature verification is not enabled — and says so in the log.
  */
 public final class ImagePullSetup {
-    static final String POLICY_PARAMETER = "agent.image_policy_file";
-    static final String REGISTRIES_D_PARAMETER = "agent.image_registries_d";
-    static final String INSECURE_PARAMETER = "agent.image_insecure_registries";
     private static final System.Logger LOG = System.getLogger(ImagePullSetup.class.getName());
 
     private ImagePullSetup() {
     }
 
-    /** @param kbs where {@code kbs:///} policies and keys come from: the confidential data hub */
-    static ImageGuestPullHandler handler(KernelCmdline cmdline, Path stateDir, Mounter mounter, CommandRunner commands,
-                                         ResourceFetcher kbs) throws IOException {
+    /** @param kbs where {@code kbs:///} policies, keys and credentials come from: the confidential data hub */
+    static ImageGuestPullHandler handler(ImageSettings settings, Path stateDir, Mounter mounter,
+                                         CommandRunner commands, ResourceFetcher kbs) throws IOException {
         boolean root = isRoot();
-        NativeFs nativeFs = new NativeFs();
-        ImagePuller puller = puller(hosts(cmdline.value(INSECURE_PARAMETER).orElse("")), cmdline.value(POLICY_PARAMETER),
-                cmdline.value(REGISTRIES_D_PARAMETER), stateDir.resolve("images/store"), kbs);
+        ImagePuller puller = puller(settings, stateDir.resolve("images/store"), kbs);
         RootfsProvisioner provisioner = new RootfsProvisioner(new OverlaySupport(Path.of("/proc/filesystems")),
-                new SpawnedOverlayMounter(commands), new LayerCopier(nativeFs, root));
+                new SpawnedOverlayMounter(commands), new LayerCopier(new NativeFs(), root));
+        PullOptions options = PullOptions.defaults(root);
+        if (settings.parallelLayers().isPresent()) {
+            options = options.withParallelLayers(settings.parallelLayers().get());
+        }
         return new ImageGuestPullHandler(puller, provisioner, stateDir.resolve("images/containers"),
-                Path.of("/pause_bundle/rootfs"), mounter, PullOptions.defaults(root));
+                Path.of("/pause_bundle/rootfs"), mounter, options);
     }
 
     /**
      * A puller with its layer store at {@code store}, for the agent and for {@code cvm-agent-ctl pull}.
      *
-     * @param policy a containers-policy.json location; empty accepts unsigned images (and logs it)
-     * @param kbs    fetches what the policy names by {@code kbs:///} URI
+     * @param kbs fetches what the settings and the policy name by {@code kbs:///} URI
      */
-    public static ImagePuller puller(Set<String> insecureRegistries, Optional<String> policy,
-                                     Optional<String> registriesD, Path store, ResourceFetcher kbs) throws IOException {
-        RegistryClient registry = new RegistryClient(RegistryConfig.defaults().withInsecureRegistries(insecureRegistries));
+    public static ImagePuller puller(ImageSettings settings, Path store, ResourceFetcher kbs) throws IOException {
+        ResourceLoader resources = new ResourceLoader(kbs);
+        RegistryConfig config = RegistryConfig.defaults().withInsecureRegistries(settings.insecureRegistries());
+        if (settings.httpsProxy().isPresent()) {
+            config = config.withProxy(settings.httpsProxy().get(), settings.noProxy());
+        }
+        if (settings.registryAuth().isPresent()) {
+            config = config.withCredentials(credentials(settings.registryAuth().get(), resources));
+        }
+        RegistryClient registry = client(config, settings);
         return new ImagePuller(registry, LayerStore.open(store, new NativeFs(), isRoot()),
-                verifier(policy, registriesD, registry, kbs));
+                verifier(settings, registry, resources));
     }
 
-    /** A comma-separated host[:port] list. */
-    public static Set<String> hosts(String list) {
-        return Arrays.stream(list.split(",")).map(String::strip).filter(s -> !s.isEmpty())
-                .collect(Collectors.toUnmodifiableSet());
+    /** The client reads a CA bundle once, when it is made: the init-data's certificates pass through a file. */
+    private static RegistryClient client(RegistryConfig config, ImageSettings settings) throws IOException {
+        if (settings.extraRootCertificates().isEmpty()) {
+            return new RegistryClient(config);
+        }
+        Path pem = Files.createTempFile("extra-root-certificates", ".pem");
+        try {
+            Files.writeString(pem, String.join("\n", settings.extraRootCertificates()), StandardCharsets.US_ASCII);
+            return new RegistryClient(config.withCaBundle(pem));
+        } finally {
+            Files.delete(pem);
+        }
     }
 
     private static boolean isRoot() {
         return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
     }
 
-    private static ManifestVerifier verifier(Optional<String> policy, Optional<String> registriesD,
-                                             RegistryClient registry, ResourceFetcher kbs) throws IOException {
-        if (policy.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "no " + POLICY_PARAMETER + ": images pulled in the guest are not "
-                    + "checked for signatures");
-            return (reference, manifest, mediaType, digest) -> { };
-        }
-        SignaturePolicyLoader loader = new SignaturePolicyLoader(new ResourceLoader(kbs), HttpClient.newHttpClient(),
-                SignatureChecks.reader(registry), Duration.ofSeconds(30));
-        String location = policy.get();
+    private static org.cvmagent.image.registry.RegistryCredentials credentials(String location,
+                                                                               ResourceLoader resources)
+            throws IOException {
+        AuthFileOnFirstUse.Loader loader = () -> {
+            try {
+                return resources.load(location);
+            } catch (SignatureVerificationException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        };
         if (KbsResourceUri.isKbs(location)) {
-            // the KBS is reachable only after the shim has set up the network, so at the first pull
-            return new PolicyOnFirstPull(location, () -> loader.load(location, registriesD.orElse(null)));
+            return new AuthFileOnFirstUse(location, loader);
         }
         try {
-            return SignatureChecks.verifier(loader.load(location, registriesD.orElse(null)));
+            return AuthFile.parse(loader.load());
+        } catch (IOException e) {
+            throw new IOException("registry credentials " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ManifestVerifier verifier(ImageSettings settings, RegistryClient registry,
+                                             ResourceLoader resources) throws IOException {
+        if (settings.policy().isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "no image signature policy (" + ImageSettings.POLICY_PARAMETER
+                    + " or cdh.toml image_security_policy_uri): images pulled in the guest are not checked for "
+                    + "signatures");
+            return (reference, manifest, mediaType, digest) -> { };
+        }
+        SignaturePolicyLoader loader = new SignaturePolicyLoader(resources, HttpClient.newHttpClient(),
+                SignatureChecks.reader(registry), Duration.ofSeconds(30));
+        String location = settings.policy().get();
+        String registriesD = settings.registriesD().orElse(null);
+        if (KbsResourceUri.isKbs(location)) {
+            return new PolicyOnFirstPull(location, () -> loader.load(location, registriesD));
+        }
+        try {
+            return SignatureChecks.verifier(loader.load(location, registriesD));
         } catch (SignatureVerificationException e) {
-            throw new IOException(POLICY_PARAMETER + " " + location + ": " + e.getMessage(), e);
+            throw new IOException("image signature policy " + location + ": " + e.getMessage(), e);
         }
     }
 }

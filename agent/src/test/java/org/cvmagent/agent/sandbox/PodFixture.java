@@ -8,6 +8,7 @@ import org.cvmagent.agent.policy.PolicyEngine;
 import org.cvmagent.agent.server.AgentServer;
 import org.cvmagent.agent.server.AgentServices;
 import org.cvmagent.agent.server.ContainerHost;
+import org.cvmagent.agent.server.ImageSettings;
 import org.cvmagent.proto.agent.CreateContainerRequest;
 import org.cvmagent.proto.agent.CreateSandboxRequest;
 import org.cvmagent.proto.agent.Linux;
@@ -64,7 +65,8 @@ final class PodFixture implements AutoCloseable {
         this.hostShare = dir.resolve("host-share");
         Files.createDirectories(hostShare);
         RuntimeConfig runtime = new RuntimeConfig(Path.of("/usr/sbin/runc"), sandboxRoot, stateDir);
-        this.host = ContainerHost.start(runtime, false, cmdline, dir.resolve("guest-components"));
+        this.host = ContainerHost.start(runtime, false, ImageSettings.from(cmdline, java.util.Optional.empty()),
+                dir.resolve("guest-components"));
         AgentConfig config = AgentConfig.defaults().withRuntime(runtime);
         this.server = new AgentServer(AgentServices.dispatcher(config, dir, false, policy,
                 Optional.of(host.handlers())), new Transports());

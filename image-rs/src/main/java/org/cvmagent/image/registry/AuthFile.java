@@ -17,7 +17,7 @@ import java.util.Optional;
  * containers-auth.json(5): the most specific {@code host/namespace} key wins, then the host;
  * Docker Hub is also found under its legacy {@code https://index.docker.io/v1/} key.
  */
-public final class AuthFile {
+public final class AuthFile implements RegistryCredentials {
     private static final String DOCKER_HUB_LEGACY = "https://index.docker.io/v1/";
     private final Map<String, Credentials> entries;
 
@@ -75,6 +75,7 @@ public final class AuthFile {
     }
 
     /** Credentials for a repository, or empty when the file has none for it. */
+    @Override
     public Optional<Credentials> lookup(ImageReference reference) {
         String key = reference.name();
         while (true) {

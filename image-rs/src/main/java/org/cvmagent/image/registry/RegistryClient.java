@@ -304,7 +304,7 @@ public final class RegistryClient {
             throws RegistryException {
         BearerChallenge challenge = BearerChallenge.parse(header).orElseThrow(() ->
                 new RegistryException(Reason.AUTH, "registry " + host + " answered 401 without a challenge"));
-        Optional<Credentials> credentials = config.authFile().lookup(ref);
+        Optional<Credentials> credentials = config.credentials().lookup(ref);
         if (challenge.isBasic()) {
             Credentials c = credentials.orElseThrow(() ->
                     new RegistryException(Reason.AUTH, "registry " + host + " wants basic auth and no credentials are configured"));

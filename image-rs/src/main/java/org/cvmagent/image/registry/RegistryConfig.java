@@ -18,7 +18,7 @@ import java.util.Set;
  * @param httpsProxy the proxy for HTTPS requests ({@code agent.https_proxy}), if any
  * @param noProxy hosts reached directly ({@code agent.no_proxy}): exact names, domain
  *                suffixes ({@code .example.com} or {@code example.com}) or {@code *}
- * @param authFile credentials for basic auth and for token requests
+ * @param credentials for basic auth and for token requests, looked up when a registry asks
  * @param maxAttempts tries per request on 5xx, 429 and I/O errors (at least 1)
  * @param initialBackoff wait before the second try, doubled for each further one
  * @param connectTimeout TCP+TLS connect timeout
@@ -30,7 +30,7 @@ public record RegistryConfig(
         Optional<Path> caBundle,
         Optional<URI> httpsProxy,
         List<String> noProxy,
-        AuthFile authFile,
+        RegistryCredentials credentials,
         int maxAttempts,
         Duration initialBackoff,
         Duration connectTimeout,
@@ -42,7 +42,7 @@ public record RegistryConfig(
         Objects.requireNonNull(caBundle, "caBundle");
         Objects.requireNonNull(httpsProxy, "httpsProxy");
         noProxy = List.copyOf(noProxy);
-        Objects.requireNonNull(authFile, "authFile");
+        Objects.requireNonNull(credentials, "credentials");
         if (maxAttempts < 1 || maxAttempts > 10) {
             throw new IllegalArgumentException("maxAttempts must be 1..10");
         }
@@ -55,32 +55,32 @@ public record RegistryConfig(
     }
 
     public RegistryConfig withPlatform(Platform p) {
-        return new RegistryConfig(p, insecureRegistries, caBundle, httpsProxy, noProxy, authFile, maxAttempts,
+        return new RegistryConfig(p, insecureRegistries, caBundle, httpsProxy, noProxy, credentials, maxAttempts,
                 initialBackoff, connectTimeout, requestTimeout);
     }
 
     public RegistryConfig withInsecureRegistries(Set<String> registries) {
-        return new RegistryConfig(platform, registries, caBundle, httpsProxy, noProxy, authFile, maxAttempts,
+        return new RegistryConfig(platform, registries, caBundle, httpsProxy, noProxy, credentials, maxAttempts,
                 initialBackoff, connectTimeout, requestTimeout);
     }
 
     public RegistryConfig withCaBundle(Path pem) {
-        return new RegistryConfig(platform, insecureRegistries, Optional.of(pem), httpsProxy, noProxy, authFile,
+        return new RegistryConfig(platform, insecureRegistries, Optional.of(pem), httpsProxy, noProxy, credentials,
                 maxAttempts, initialBackoff, connectTimeout, requestTimeout);
     }
 
     public RegistryConfig withProxy(URI proxy, List<String> noProxyHosts) {
         return new RegistryConfig(platform, insecureRegistries, caBundle, Optional.ofNullable(proxy), noProxyHosts,
-                authFile, maxAttempts, initialBackoff, connectTimeout, requestTimeout);
+                credentials, maxAttempts, initialBackoff, connectTimeout, requestTimeout);
     }
 
-    public RegistryConfig withAuthFile(AuthFile file) {
-        return new RegistryConfig(platform, insecureRegistries, caBundle, httpsProxy, noProxy, file, maxAttempts,
+    public RegistryConfig withCredentials(RegistryCredentials source) {
+        return new RegistryConfig(platform, insecureRegistries, caBundle, httpsProxy, noProxy, source, maxAttempts,
                 initialBackoff, connectTimeout, requestTimeout);
     }
 
     public RegistryConfig withRetries(int attempts, Duration backoff) {
-        return new RegistryConfig(platform, insecureRegistries, caBundle, httpsProxy, noProxy, authFile, attempts,
+        return new RegistryConfig(platform, insecureRegistries, caBundle, httpsProxy, noProxy, credentials, attempts,
                 backoff, connectTimeout, requestTimeout);
     }
 

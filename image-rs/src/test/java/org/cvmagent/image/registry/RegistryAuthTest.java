@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The client's side of bearer-token and basic auth, and its retries, against {@link FakeRegistry}. */
@@ -28,12 +31,16 @@ class RegistryAuthTest {
                 Map.of(Digest.sha256(CONFIG).toString(), CONFIG, Digest.sha256(LAYER).toString(), LAYER));
     }
 
+    private static byte[] authJson(FakeRegistry r, Credentials creds) {
+        return ("{\"auths\":{\"" + r.host() + "\":{\"auth\":\"" + Base64.getEncoder().encodeToString(
+                (creds.username() + ":" + creds.password()).getBytes(StandardCharsets.UTF_8)) + "\"}}}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
     private static RegistryClient client(FakeRegistry r, Credentials creds) throws Exception {
-        AuthFile authFile = creds == null ? AuthFile.empty() : AuthFile.parse(("{\"auths\":{\"" + r.host()
-                + "\":{\"auth\":\"" + Base64.getEncoder().encodeToString((creds.username() + ":" + creds.password())
-                .getBytes(StandardCharsets.UTF_8)) + "\"}}}").getBytes(StandardCharsets.UTF_8));
+        AuthFile authFile = creds == null ? AuthFile.empty() : AuthFile.parse(authJson(r, creds));
         return new RegistryClient(RegistryConfig.defaults().withInsecureRegistries(Set.of(r.host()))
-                .withAuthFile(authFile).withRetries(3, Duration.ofMillis(10)));
+                .withCredentials(authFile).withRetries(3, Duration.ofMillis(10)));
     }
 
     @Test
@@ -114,6 +121,31 @@ class RegistryAuthTest {
                     ImageReference.parse(r.host() + "/library/app@" + Digest.sha256(new byte[] {9}))));
             assertEquals(RegistryException.Reason.DIGEST_MISMATCH, wrongDigest.reason(),
                     "served manifest does not hash to the requested digest");
+        }
+    }
+
+    @Test
+    void credentialsKeptInTheKbsAreReadWhenARegistryFirstAsksAndThenKept() throws Exception {
+        try (FakeRegistry r = registry(FakeRegistry.Auth.BASIC, ALICE)) {
+            AtomicInteger loads = new AtomicInteger();
+            AtomicBoolean hubUp = new AtomicBoolean();
+            String location = "kbs:///default/credential/test";
+            RegistryClient c = new RegistryClient(RegistryConfig.defaults().withInsecureRegistries(Set.of(r.host()))
+                    .withCredentials(new AuthFileOnFirstUse(location, () -> {
+                        loads.incrementAndGet();
+                        if (!hubUp.get()) {
+                            throw new IOException("data hub down");
+                        }
+                        return authJson(r, ALICE);
+                    })).withRetries(1, Duration.ofMillis(10)));
+            ImageReference ref = ImageReference.parse(r.host() + "/team/app:v1");
+            RegistryException down = assertThrows(RegistryException.class, () -> c.resolve(ref));
+            assertEquals(RegistryException.Reason.AUTH, down.reason(), down.getMessage());
+            assertTrue(down.getMessage().contains(location + " are unavailable: data hub down"), down.getMessage());
+            hubUp.set(true);
+            ResolvedImage image = c.resolve(ref);
+            assertArrayEquals(CONFIG, c.fetchBlob(ref, image.manifest().config(), 1 << 20));
+            assertEquals(2, loads.get(), "read again after the failure, then kept");
         }
     }
 }

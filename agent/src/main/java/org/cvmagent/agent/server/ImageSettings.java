@@ -1,0 +1,155 @@
+package org.cvmagent.agent.server;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.cvmagent.agent.config.KernelCmdline;
+
+/**
+ * How images are pulled in the guest, from kata's kernel command line options and from the
+ * {@code [image]} table of the init-data's cdh.toml (what CoCo users and OpenShift sandboxed
+ * containers write); the command line wins where both say something.
+ *
+ * @param policy                containers-policy.json: absolute path or {@code kbs:///} URI
+ * @param registriesD           registries.d (lookaside and sigstore attachments): directory,
+ *                              {@code kbs:///} YAML, or a file
+ * @param registryAuth          auth.json: absolute path or {@code kbs:///} URI
+ * @param insecureRegistries    host[:port] spoken to over plain HTTP
+ * @param httpsProxy            proxy for registry requests
+ * @param noProxy               hosts reached directly
+ * @param extraRootCertificates PEM certificates trusted for registries besides the system CAs
+ * @param parallelLayers        layers downloaded at once per image, when configured
+ */
+public record ImageSettings(Optional<String> policy, Optional<String> registriesD, Optional<String> registryAuth,
+                            Set<String> insecureRegistries, Optional<URI> httpsProxy, List<String> noProxy,
+                            List<String> extraRootCertificates, Optional<Integer> parallelLayers) {
+    static final String POLICY_PARAMETER = "agent.image_policy_file";
+    static final String REGISTRIES_D_PARAMETER = "agent.image_registries_d";
+    static final String AUTH_PARAMETER = "agent.image_registry_auth";
+    static final String INSECURE_PARAMETER = "agent.image_insecure_registries";
+    static final String PROXY_PARAMETER = "agent.https_proxy";
+    static final String NO_PROXY_PARAMETER = "agent.no_proxy";
+    private static final System.Logger LOG = System.getLogger(ImageSettings.class.getName());
+
+    public ImageSettings {
+        insecureRegistries = Set.copyOf(insecureRegistries);
+        noProxy = List.copyOf(noProxy);
+        extraRootCertificates = List.copyOf(extraRootCertificates);
+    }
+
+    /** Nothing configured: unsigned images accepted (and logged), HTTPS only, no proxy. */
+    public static ImageSettings none() {
+        return new ImageSettings(Optional.empty(), Optional.empty(), Optional.empty(), Set.of(), Optional.empty(),
+                List.of(), List.of(), Optional.empty());
+    }
+
+    /**
+     * @param cdhToml the init-data's cdh.toml, if the host passed init-data with one
+     * @throws IllegalArgumentException for a malformed value, naming the option
+     */
+    public static ImageSettings from(KernelCmdline cmdline, Optional<String> cdhToml) {
+        JsonNode image = cdhToml.map(ImageSettings::imageTable).orElse(null);
+        Optional<String> proxy = cmdline.value(PROXY_PARAMETER).or(() -> text(image, "image_pull_proxy"));
+        String noProxy = cmdline.value(NO_PROXY_PARAMETER).or(() -> text(image, "skip_proxy_ips")).orElse("");
+        if (image != null) {
+            for (String unsupported : List.of("registry_configuration_uri", "work_dir")) {
+                text(image, unsupported).ifPresent(v -> LOG.log(System.Logger.Level.WARNING, "cdh.toml [image] "
+                        + unsupported + " is not supported by this agent and is ignored"));
+            }
+        }
+        return new ImageSettings(
+                cmdline.value(POLICY_PARAMETER).or(() -> text(image, "image_security_policy_uri")).map(ImageSettings::location),
+                cmdline.value(REGISTRIES_D_PARAMETER).or(() -> text(image, "sigstore_config_uri")).map(ImageSettings::location),
+                cmdline.value(AUTH_PARAMETER).or(() -> text(image, "authenticated_registry_credentials_uri"))
+                        .map(ImageSettings::location),
+                hosts(cmdline.value(INSECURE_PARAMETER).orElse("")),
+                proxy.map(ImageSettings::proxy),
+                List.copyOf(hosts(noProxy)),
+                certificates(image),
+                positive(image, "max_concurrent_layer_downloads_per_image"));
+    }
+
+    /** A comma-separated host[:port] list. */
+    public static Set<String> hosts(String list) {
+        return Arrays.stream(list.split(",")).map(String::strip).filter(s -> !s.isEmpty())
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    private static JsonNode imageTable(String cdhToml) {
+        try {
+            JsonNode image = new TomlMapper().readTree(cdhToml).path("image");
+            if (!image.isMissingNode() && !image.isObject()) {
+                throw new IllegalArgumentException("init-data cdh.toml: [image] is not a table");
+            }
+            return image.isObject() ? image : null;
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("init-data cdh.toml is not valid TOML: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static Optional<String> text(JsonNode table, String key) {
+        if (table == null || !table.has(key)) {
+            return Optional.empty();
+        }
+        JsonNode value = table.get(key);
+        if (!value.isTextual()) {
+            throw new IllegalArgumentException("init-data cdh.toml [image] " + key + " is not a string");
+        }
+        return value.asText().isBlank() ? Optional.empty() : Optional.of(value.asText().strip());
+    }
+
+    private static Optional<Integer> positive(JsonNode table, String key) {
+        if (table == null || !table.has(key)) {
+            return Optional.empty();
+        }
+        JsonNode value = table.get(key);
+        if (!value.canConvertToInt() || !value.isIntegralNumber() || value.asInt() < 1 || value.asInt() > 64) {
+            throw new IllegalArgumentException("init-data cdh.toml [image] " + key + " must be an integer 1..64");
+        }
+        return Optional.of(value.asInt());
+    }
+
+    private static List<String> certificates(JsonNode table) {
+        if (table == null || !table.has("extra_root_certificates")) {
+            return List.of();
+        }
+        JsonNode value = table.get("extra_root_certificates");
+        if (!value.isArray()) {
+            throw new IllegalArgumentException("init-data cdh.toml [image] extra_root_certificates is not a list");
+        }
+        List<String> pems = new ArrayList<>();
+        for (JsonNode pem : value) {
+            if (!pem.isTextual() || !pem.asText().contains("-----BEGIN CERTIFICATE-----")) {
+                throw new IllegalArgumentException("init-data cdh.toml [image] extra_root_certificates holds a "
+                        + "value that is not a PEM certificate");
+            }
+            pems.add(pem.asText());
+        }
+        return pems;
+    }
+
+    /** CoCo writes local files as {@code file:///path}; our loaders take the absolute path. */
+    private static String location(String value) {
+        return value.startsWith("file://") ? value.substring("file://".length()) : value;
+    }
+
+    private static URI proxy(String value) {
+        try {
+            URI uri = new URI(value.contains("://") ? value : "http://" + value);
+            if (!List.of("http", "https").contains(uri.getScheme()) || uri.getHost() == null) {
+                throw new IllegalArgumentException("https proxy " + value + " is not an http(s)://host[:port] URL");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("https proxy " + value + " is not a URL: " + e.getMessage(), e);
+        }
+    }
+}

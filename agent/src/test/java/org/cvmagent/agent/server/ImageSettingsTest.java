@@ -1,0 +1,82 @@
+package org.cvmagent.agent.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.cvmagent.agent.config.KernelCmdline;
+import org.junit.jupiter.api.Test;
+
+/** Image settings from kata's command line and from the init-data cdh.toml [image] table, as CoCo users write it. */
+class ImageSettingsTest {
+    private static final String PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    private static final String CDH = """
+            socket = 'unix:///run/confidential-containers/cdh.sock'
+            credentials = []
+
+            [kbc]
+            name = "cc_kbc"
+            url = "https://kbs.example:8080"
+
+            [image]
+            image_security_policy_uri = 'kbs:///default/security-policy/test'
+            sigstore_config_uri = 'file:///etc/containers/registries.d'
+            authenticated_registry_credentials_uri = "kbs:///default/credential/test"
+            image_pull_proxy = "http://proxy.example:3128"
+            skip_proxy_ips = "10.0.0.1, .svc"
+            max_concurrent_layer_downloads_per_image = 5
+            """ + "extra_root_certificates = ['''" + PEM + "''']\n";
+
+    @Test
+    void theCdhTomlImageTableConfiguresPulls() {
+        ImageSettings s = ImageSettings.from(KernelCmdline.parse(""), Optional.of(CDH));
+        assertEquals(Optional.of("kbs:///default/security-policy/test"), s.policy());
+        assertEquals(Optional.of("/etc/containers/registries.d"), s.registriesD(), "file:// is a local path");
+        assertEquals(Optional.of("kbs:///default/credential/test"), s.registryAuth());
+        assertEquals(Optional.of(URI.create("http://proxy.example:3128")), s.httpsProxy());
+        assertEquals(Set.of("10.0.0.1", ".svc"), Set.copyOf(s.noProxy()));
+        assertEquals(Optional.of(5), s.parallelLayers());
+        assertEquals(List.of(PEM), s.extraRootCertificates());
+        assertEquals(Set.of(), s.insecureRegistries());
+    }
+
+    @Test
+    void kataCommandLineOptionsWinOverTheInitData() {
+        ImageSettings s = ImageSettings.from(KernelCmdline.parse("agent.image_policy_file=/etc/policy.json "
+                + "agent.image_registry_auth=file:///etc/auth.json agent.https_proxy=proxy2:8080 agent.no_proxy=a,b "
+                + "agent.image_insecure_registries=10.0.2.2:5000"), Optional.of(CDH));
+        assertEquals(Optional.of("/etc/policy.json"), s.policy());
+        assertEquals(Optional.of("/etc/auth.json"), s.registryAuth());
+        assertEquals(Optional.of(URI.create("http://proxy2:8080")), s.httpsProxy());
+        assertEquals(Set.of("a", "b"), Set.copyOf(s.noProxy()));
+        assertEquals(Set.of("10.0.2.2:5000"), s.insecureRegistries());
+    }
+
+    @Test
+    void nothingConfiguredIsNone() {
+        assertEquals(ImageSettings.none(), ImageSettings.from(KernelCmdline.parse(""), Optional.empty()));
+        assertEquals(ImageSettings.none(), ImageSettings.from(KernelCmdline.parse(""),
+                Optional.of("[kbc]\nname = \"cc_kbc\"\nurl = \"http://kbs\"\n")));
+    }
+
+    @Test
+    void malformedValuesAreRefusedNamingTheSetting() {
+        for (String[] bad : new String[][] {
+                {"[image]\nmax_concurrent_layer_downloads_per_image = 0\n", "max_concurrent_layer_downloads_per_image"},
+                {"[image]\nmax_concurrent_layer_downloads_per_image = \"3\"\n", "max_concurrent_layer_downloads_per_image"},
+                {"[image]\nextra_root_certificates = 'not a list'\n", "extra_root_certificates"},
+                {"[image]\nextra_root_certificates = ['nope']\n", "extra_root_certificates"},
+                {"[image]\nimage_security_policy_uri = 3\n", "image_security_policy_uri"},
+                {"[image]\nimage_pull_proxy = 'ftp://x'\n", "proxy"},
+                {"image = 3\n", "[image]"},
+                {"[image\n", "TOML"}}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ImageSettings.from(KernelCmdline.parse(""), Optional.of(bad[0])), bad[0]);
+            assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
+        }
+    }
+}
