@@ -11,6 +11,11 @@ import java.util.Optional;
 import org.cvmagent.agent.config.KernelCmdline;
 import org.cvmagent.agent.policy.InitData;
 import org.cvmagent.agent.policy.PolicySource;
+import org.cvmagent.attestation.aael.AaelSource;
+import org.cvmagent.attestation.aael.AaelStore;
+import org.cvmagent.attestation.aael.EventLogConfig;
+import org.cvmagent.attestation.aael.RuntimeEventLog;
+import org.cvmagent.attestation.aael.WriteAheadRecord;
 import org.cvmagent.attestation.attester.Attester;
 import org.cvmagent.attestation.attester.SampleAttester;
 import org.cvmagent.attestation.attester.TeeMeasurements;
@@ -73,7 +78,9 @@ public final class GuestComponentsLauncher {
         }
         Optional<String> initDataToml = PolicySource.initDataText(cmdline, environment).map(InitData::toml);
         Optional<InitData> initData = initDataToml.map(InitData::parse);
-        Optional<Attester> attester = attester();
+        EventLogConfig eventLogConfig = eventLogConfig(initData);
+        Optional<Tee> tee = tee(eventLogConfig);
+        Optional<Attester> attester = tee.map(Tee::attester);
         if (attester.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "no TEE found (no configfs-tsm provider); the attestation agent "
                     + "and confidential data hub are not started");
@@ -83,11 +90,11 @@ public final class GuestComponentsLauncher {
         if (!procs.equals("attestation-agent")) {
             kbs = kbsConfig(initData).map(c -> client(c, attester.get(), initDataToml));
         }
-        Optional<TeeMeasurements> measurements = attester.get() instanceof TeeMeasurements m ? Optional.of(m)
-                : Optional.empty();
+        Optional<TeeMeasurements> measurements = tee.get().measurements();
         Optional<Integer> rest = procs.equals("api-server-rest") ? Optional.of(restPortOverride.orElse(REST_PORT))
                 : Optional.empty();
-        GuestComponentsServer server = GuestComponentsServer.start(runDir, attester.get(), measurements, kbs, rest,
+        GuestComponentsServer server = GuestComponentsServer.start(runDir, attester.get(), measurements,
+                tee.get().eventLog(), kbs, rest,
                 transports);
         LOG.log(System.Logger.Level.INFO, "guest components: attestation agent (" + attester.get().tee().wireName()
                 + ")" + (kbs.isPresent() ? ", confidential data hub (KBS " + kbs.get().config().baseUrl() + ")" : "")
@@ -95,17 +102,43 @@ public final class GuestComponentsLauncher {
         return Optional.of(server);
     }
 
-    private Optional<Attester> attester() {
-        TdxAttester tdx = new TdxAttester(tsm, TdxAttester.DEFAULT_CCEL, TdxAttester.DEFAULT_MEASUREMENTS);
-        if (tdx.detect()) {
-            return Optional.of(tdx);
+    /** The TEE found, with its runtime registers and, when aa.toml enables it, the AAEL over them. */
+    private record Tee(Attester attester, Optional<TeeMeasurements> measurements,
+                       Optional<RuntimeEventLog> eventLog) {
+    }
+
+    private Optional<Tee> tee(EventLogConfig eventLogConfig) throws IOException {
+        if (tsm.provides(TdxAttester.TSM_PROVIDER)) {
+            Optional<AaelStore> store = eventLogConfig.enabled() ? Optional.of(AaelStore.open(AaelStore.DEFAULT_PATH))
+                    : Optional.empty();
+            TdxAttester tdx = new TdxAttester(tsm, TdxAttester.DEFAULT_CCEL, TdxAttester.DEFAULT_MEASUREMENTS,
+                    store.map(AaelSource.class::cast).orElse(AaelSource.NONE));
+            Optional<RuntimeEventLog> eventLog = Optional.empty();
+            if (store.isPresent()) {
+                eventLog = Optional.of(RuntimeEventLog.open(tdx, store.get(), WriteAheadRecord.DEFAULT_PATH,
+                        eventLogConfig.initPcr()));
+            }
+            return Optional.of(new Tee(tdx, Optional.of(tdx), eventLog));
         }
         if (environment.containsKey(SAMPLE_ATTESTER_ENVIRONMENT)) {
             LOG.log(System.Logger.Level.WARNING, "using the sample attester (" + SAMPLE_ATTESTER_ENVIRONMENT
                     + " is set): its evidence proves nothing");
-            return Optional.of(new SampleAttester(new ObjectMapper()));
+            return Optional.of(new Tee(new SampleAttester(new ObjectMapper()), Optional.empty(), Optional.empty()));
         }
         return Optional.empty();
+    }
+
+    /** aa.toml's [eventlog_config] from the init-data; CoCo's defaults (disabled) without one. */
+    private static EventLogConfig eventLogConfig(Optional<InitData> initData) {
+        Optional<String> aa = initData.map(d -> d.data().get("aa.toml"));
+        if (aa.isEmpty()) {
+            return EventLogConfig.DEFAULT;
+        }
+        try {
+            return EventLogConfig.fromAaToml(new TomlMapper(), aa.get());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("init-data: " + e.getMessage(), e);
+        }
     }
 
     /** The KBS the measured init-data names; http:// only when it names it so. */

@@ -33,6 +33,11 @@ public enum TcgAlgorithm {
         return Optional.empty();
     }
 
+    /** The TPM_ALG_ID written before a digest in crypto-agile entries. */
+    public int id() {
+        return id;
+    }
+
     public String displayName() {
         return displayName;
     }

@@ -10,19 +10,24 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.OptionalInt;
+import java.util.Optional;
 import org.cvmagent.attestation.EvidenceFormatException;
+import org.cvmagent.attestation.aael.AaelSource;
+import org.cvmagent.attestation.aael.EvidenceEventLog;
 import org.cvmagent.attestation.attester.Attester;
 import org.cvmagent.attestation.attester.AttesterException;
 import org.cvmagent.attestation.attester.TeeMeasurements;
 import org.cvmagent.attestation.attester.TeeType;
+import org.cvmagent.attestation.eventlog.TcgAlgorithm;
 import org.cvmagent.attestation.tsm.TsmOutput;
 import org.cvmagent.attestation.tsm.TsmReport;
 import org.cvmagent.attestation.tsm.TsmReportException;
 
 /**
  * Intel TDX evidence: a quote for the report data from configfs-tsm, with the CC event log from the
- * CCEL ACPI table, as {@code {"cc_eventlog": base64, "quote": base64}} — the shape Trustee's TDX
- * verifier reads. Runtime measurements extend RTMRs and init-data is checked against MRCONFIGID
+ * CCEL ACPI table followed by the AAEL runtime entries, as
+ * {@code {"cc_eventlog": base64, "quote": base64}} — the shape Trustee's TDX verifier reads and
+ * replays against RTMR0-3. Runtime measurements extend RTMRs and init-data is checked against MRCONFIGID
  * through the tdx_guest sysfs measurements (Linux 6.16+).
  */
 public final class TdxAttester implements Attester, TeeMeasurements {
@@ -35,12 +40,18 @@ public final class TdxAttester implements Attester, TeeMeasurements {
     private final TsmReport tsm;
     private final Path ccel;
     private final Path measurements;
+    private final AaelSource aael;
     private final TdxQuoteParser parser = new TdxQuoteParser();
 
-    public TdxAttester(TsmReport tsm, Path ccel, Path measurements) {
+    /**
+     * @param aael the runtime event log entries to append to the CCEL in evidence; AaelSource.NONE
+     *             when no event log is kept
+     */
+    public TdxAttester(TsmReport tsm, Path ccel, Path measurements, AaelSource aael) {
         this.tsm = tsm;
         this.ccel = ccel;
         this.measurements = measurements;
+        this.aael = aael;
     }
 
     public boolean detect() {
@@ -76,12 +87,17 @@ public final class TdxAttester implements Attester, TeeMeasurements {
                     + HexFormat.of().formatHex(padded));
         }
         ObjectNode evidence = JsonNodeFactory.instance.objectNode();
+        Optional<byte[]> firmwareLog = Optional.empty();
         if (Files.isReadable(ccel)) {
             try {
-                evidence.put("cc_eventlog", Base64.getEncoder().encodeToString(Files.readAllBytes(ccel)));
+                firmwareLog = Optional.of(Files.readAllBytes(ccel));
             } catch (IOException e) {
                 throw new EvidenceFormatException("cannot read the CC event log " + ccel + ": " + e, e);
             }
+        }
+        Optional<byte[]> eventLog = EvidenceEventLog.assemble(firmwareLog, aael.entries());
+        if (eventLog.isPresent()) {
+            evidence.put("cc_eventlog", Base64.getEncoder().encodeToString(eventLog.get()));
         } else {
             evidence.putNull("cc_eventlog");
         }
@@ -99,12 +115,39 @@ public final class TdxAttester implements Attester, TeeMeasurements {
             throw new IllegalArgumentException("RTMR extend data is at most " + REGISTER_SIZE + " bytes, got "
                     + digest.length);
         }
+        Path rtmr = rtmrFile(pcrIndex);
+        Files.write(rtmr, Arrays.copyOf(digest, REGISTER_SIZE));
+    }
+
+    /** The RTMR a PCR index maps to, read through the tdx_guest sysfs measurements. */
+    @Override
+    public byte[] runtimeMeasurement(long pcrIndex) throws IOException {
+        byte[] value = Files.readAllBytes(rtmrFile(pcrIndex));
+        if (value.length != REGISTER_SIZE) {
+            throw new IOException("RTMR" + rtmrIndex(pcrIndex) + " read " + value.length + " bytes, not "
+                    + REGISTER_SIZE);
+        }
+        return value;
+    }
+
+    /** The CC measurement register index of the event log (UEFI CC_MR: RTMR n is n + 1). */
+    @Override
+    public long measurementRegister(long pcrIndex) {
+        return rtmrIndex(pcrIndex) + 1L;
+    }
+
+    @Override
+    public TcgAlgorithm eventLogAlgorithm() {
+        return TcgAlgorithm.SHA384;
+    }
+
+    private Path rtmrFile(long pcrIndex) throws IOException {
         Path rtmr = measurements.resolve("rtmr" + rtmrIndex(pcrIndex) + ":sha384");
         if (!Files.exists(rtmr)) {
-            throw new IOException("this kernel cannot extend RTMRs: " + rtmr + " is missing (tdx_guest sysfs "
-                    + "measurements need Linux 6.16 or newer)");
+            throw new IOException("this kernel cannot extend or read RTMRs: " + rtmr + " is missing (tdx_guest "
+                    + "sysfs measurements need Linux 6.16 or newer)");
         }
-        Files.write(rtmr, Arrays.copyOf(digest, REGISTER_SIZE));
+        return rtmr;
     }
 
     /** Whether MRCONFIGID holds the init-data digest (zero-padded to 48 bytes). */
