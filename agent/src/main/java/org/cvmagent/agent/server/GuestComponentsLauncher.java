@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.cvmagent.agent.config.KernelCmdline;
@@ -17,6 +18,12 @@ import org.cvmagent.attestation.aael.EventLogConfig;
 import org.cvmagent.attestation.aael.RuntimeEventLog;
 import org.cvmagent.attestation.aael.WriteAheadRecord;
 import org.cvmagent.attestation.attester.Attester;
+import org.cvmagent.attestation.attester.InitDataBinding;
+import org.cvmagent.attestation.device.LinuxDeviceFile;
+import org.cvmagent.attestation.snp.SevGuestReportSource;
+import org.cvmagent.attestation.snp.SnpAttester;
+import org.cvmagent.attestation.snp.SnpReportSource;
+import org.cvmagent.attestation.snp.TsmSnpReportSource;
 import org.cvmagent.attestation.attester.SampleAttester;
 import org.cvmagent.attestation.attester.TeeMeasurements;
 import org.cvmagent.attestation.kbs.CocoConfigLoader;
@@ -33,7 +40,8 @@ import org.cvmagent.transport.Transports;
 
 /**
  * Decides, as kata-agent does from {@code agent.guest_components_procs}, which CoCo guest components
- * this agent serves, and with what: the TEE found (TDX through configfs-tsm; the sample TEE only
+ * this agent serves, and with what: the TEE found (TDX through configfs-tsm; SNP through configfs-tsm
+ * or /dev/sev-guest; the sample TEE only
  * when {@code AA_SAMPLE_ATTESTER_TEST} is set, CoCo's own switch for it) and the KBS named by the
  * init-data's aa.toml (or cdh.toml). Without a TEE nothing attests, and that is logged, not faked.
  */
@@ -42,6 +50,7 @@ public final class GuestComponentsLauncher {
     static final String PROCS_PARAMETER = "agent.guest_components_procs";
     static final String SAMPLE_ATTESTER_ENVIRONMENT = "AA_SAMPLE_ATTESTER_TEST";
     static final int REST_PORT = 8006;
+    static final Path SEV_GUEST_DEVICE = Path.of("/dev/sev-guest");
     private static final System.Logger LOG = System.getLogger(GuestComponentsLauncher.class.getName());
 
     private final KernelCmdline cmdline;
@@ -82,7 +91,7 @@ public final class GuestComponentsLauncher {
         Optional<Tee> tee = tee(eventLogConfig);
         Optional<Attester> attester = tee.map(Tee::attester);
         if (attester.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "no TEE found (no configfs-tsm provider); the attestation agent "
+            LOG.log(System.Logger.Level.WARNING, "no TEE found (no configfs-tsm provider, no /dev/sev-guest); the attestation agent "
                     + "and confidential data hub are not started");
             return Optional.empty();
         }
@@ -91,10 +100,11 @@ public final class GuestComponentsLauncher {
             kbs = kbsConfig(initData).map(c -> client(c, attester.get(), initDataToml));
         }
         Optional<TeeMeasurements> measurements = tee.get().measurements();
+        Optional<InitDataBinding> initDataBinding = tee.get().initData();
         Optional<Integer> rest = procs.equals("api-server-rest") ? Optional.of(restPortOverride.orElse(REST_PORT))
                 : Optional.empty();
         GuestComponentsServer server = GuestComponentsServer.start(runDir, attester.get(), measurements,
-                tee.get().eventLog(), kbs, rest,
+                initDataBinding, tee.get().eventLog(), kbs, rest,
                 transports);
         LOG.log(System.Logger.Level.INFO, "guest components: attestation agent (" + attester.get().tee().wireName()
                 + ")" + (kbs.isPresent() ? ", confidential data hub (KBS " + kbs.get().config().baseUrl() + ")" : "")
@@ -103,7 +113,7 @@ public final class GuestComponentsLauncher {
     }
 
     /** The TEE found, with its runtime registers and, when aa.toml enables it, the AAEL over them. */
-    private record Tee(Attester attester, Optional<TeeMeasurements> measurements,
+    private record Tee(Attester attester, Optional<TeeMeasurements> measurements, Optional<InitDataBinding> initData,
                        Optional<RuntimeEventLog> eventLog) {
     }
 
@@ -118,12 +128,21 @@ public final class GuestComponentsLauncher {
                 eventLog = Optional.of(RuntimeEventLog.open(tdx, store.get(), WriteAheadRecord.DEFAULT_PATH,
                         eventLogConfig.initPcr()));
             }
-            return Optional.of(new Tee(tdx, Optional.of(tdx), eventLog));
+            return Optional.of(new Tee(tdx, Optional.of(tdx), Optional.of(tdx), eventLog));
+        }
+        // SNP: configfs-tsm first (the kernel's preferred interface), else the sev-guest ioctl
+        for (SnpReportSource source : List.<SnpReportSource>of(new TsmSnpReportSource(tsm),
+                new SevGuestReportSource(new LinuxDeviceFile(SEV_GUEST_DEVICE)))) {
+            if (source.available()) {
+                SnpAttester snp = new SnpAttester(source);
+                return Optional.of(new Tee(snp, Optional.empty(), Optional.of(snp), Optional.empty()));
+            }
         }
         if (environment.containsKey(SAMPLE_ATTESTER_ENVIRONMENT)) {
             LOG.log(System.Logger.Level.WARNING, "using the sample attester (" + SAMPLE_ATTESTER_ENVIRONMENT
                     + " is set): its evidence proves nothing");
-            return Optional.of(new Tee(new SampleAttester(new ObjectMapper()), Optional.empty(), Optional.empty()));
+            return Optional.of(new Tee(new SampleAttester(new ObjectMapper()), Optional.empty(), Optional.empty(),
+                    Optional.empty()));
         }
         return Optional.empty();
     }

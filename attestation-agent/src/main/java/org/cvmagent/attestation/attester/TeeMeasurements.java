@@ -4,9 +4,8 @@ import java.io.IOException;
 import org.cvmagent.attestation.eventlog.TcgAlgorithm;
 
 /**
- * What a TEE offers beyond evidence: registers the guest may extend at runtime, and a launch-time
- * field (TDX MRCONFIGID, SNP HOST_DATA) that init-data is bound to. TEEs without them (the sample
- * TEE) do not implement this.
+ * Registers the guest may extend at runtime (TDX RTMRs). TEEs without them (SNP, the sample TEE)
+ * do not implement this.
  */
 public interface TeeMeasurements {
     /** Extends the register a PCR index maps to with a digest. */
@@ -23,7 +22,4 @@ public interface TeeMeasurements {
 
     /** The bank the registers hash with, and so the digest algorithm of runtime event log entries. */
     TcgAlgorithm eventLogAlgorithm();
-
-    /** Whether the TEE's launch-time field holds the init-data digest. */
-    boolean initDataMatches(byte[] initDataDigest) throws IOException;
 }

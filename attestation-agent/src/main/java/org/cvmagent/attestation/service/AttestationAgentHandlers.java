@@ -8,6 +8,7 @@ import org.cvmagent.attestation.aael.AaelEvent;
 import org.cvmagent.attestation.aael.RuntimeEventLog;
 import org.cvmagent.attestation.attester.Attester;
 import org.cvmagent.attestation.attester.AttesterException;
+import org.cvmagent.attestation.attester.InitDataBinding;
 import org.cvmagent.attestation.attester.TeeMeasurements;
 import org.cvmagent.attestation.kbs.KbsClient;
 import org.cvmagent.attestation.kbs.KbsException;
@@ -29,19 +30,23 @@ import org.cvmagent.rpc.ServiceBinding;
 public final class AttestationAgentHandlers {
     private final Attester attester;
     private final Optional<TeeMeasurements> measurements;
+    private final Optional<InitDataBinding> initData;
     private final Optional<RuntimeEventLog> eventLog;
     private final Optional<KbsClient> kbs;
 
     /**
+     * @param initData the TEE's launch-time field for BindInitData; empty where the TEE has none
      * @param eventLog the AAEL runtime event log over {@code measurements}; empty when aa.toml does
      *                 not enable it, in which case ExtendRuntimeMeasurement answers NOT_ENABLED as
      *                 CoCo's AA does (never a register extend without a log entry: that could not be
      *                 replayed by a verifier)
      */
     public AttestationAgentHandlers(Attester attester, Optional<TeeMeasurements> measurements,
-                                    Optional<RuntimeEventLog> eventLog, Optional<KbsClient> kbs) {
+                                    Optional<InitDataBinding> initData, Optional<RuntimeEventLog> eventLog,
+                                    Optional<KbsClient> kbs) {
         this.attester = attester;
         this.measurements = measurements;
+        this.initData = initData;
         this.eventLog = eventLog;
         this.kbs = kbs;
     }
@@ -65,9 +70,9 @@ public final class AttestationAgentHandlers {
                         throw RpcException.invalidArgument("BindInitData: Digest is empty");
                     }
                     // a TEE without a launch-time field cannot be checked: CoCo's AA accepts that too
-                    if (measurements.isPresent()) {
+                    if (initData.isPresent()) {
                         try {
-                            if (!measurements.get().initDataMatches(req.getDigest().toByteArray())) {
+                            if (!initData.get().initDataMatches(req.getDigest().toByteArray())) {
                                 throw new RpcException(Status.Code.FAILED_PRECONDITION,
                                         "BindInitData: the init-data digest differs from the one the TEE was launched with");
                             }

@@ -16,6 +16,7 @@ import org.cvmagent.attestation.aael.AaelSource;
 import org.cvmagent.attestation.aael.EvidenceEventLog;
 import org.cvmagent.attestation.attester.Attester;
 import org.cvmagent.attestation.attester.AttesterException;
+import org.cvmagent.attestation.attester.InitDataBinding;
 import org.cvmagent.attestation.attester.TeeMeasurements;
 import org.cvmagent.attestation.attester.TeeType;
 import org.cvmagent.attestation.eventlog.TcgAlgorithm;
@@ -30,7 +31,7 @@ import org.cvmagent.attestation.tsm.TsmReportException;
  * replays against RTMR0-3. Runtime measurements extend RTMRs and init-data is checked against MRCONFIGID
  * through the tdx_guest sysfs measurements (Linux 6.16+).
  */
-public final class TdxAttester implements Attester, TeeMeasurements {
+public final class TdxAttester implements Attester, TeeMeasurements, InitDataBinding {
     public static final String TSM_PROVIDER = "tdx_guest";
     public static final Path DEFAULT_CCEL = Path.of("/sys/firmware/acpi/tables/data/CCEL");
     public static final Path DEFAULT_MEASUREMENTS = Path.of("/sys/devices/virtual/misc/tdx_guest/measurements");

@@ -5,6 +5,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.cvmagent.attestation.attester.InitDataBinding;
 import org.cvmagent.attestation.attester.TeeMeasurements;
 import org.cvmagent.attestation.eventlog.TcgAlgorithm;
 
@@ -12,7 +13,7 @@ import org.cvmagent.attestation.eventlog.TcgAlgorithm;
  * Four TDX RTMRs that extend as the TDX module does (RTMR = SHA-384(RTMR || data)), with CoCo's PCR
  * mapping; a stand-in for the tdx_guest measurements, for replay tests.
  */
-public final class FakeRtmrs implements TeeMeasurements {
+public final class FakeRtmrs implements TeeMeasurements, InitDataBinding {
     private final byte[][] rtmr = {new byte[48], new byte[48], new byte[48], new byte[48]};
     private final List<String> extends_ = new ArrayList<>();
     private byte[] launchDigest = new byte[48];

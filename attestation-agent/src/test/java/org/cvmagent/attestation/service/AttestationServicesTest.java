@@ -77,7 +77,7 @@ class AttestationServicesTest {
         aael = AaelStore.open(dir.resolve("attestation-agent/eventlog"));
         RuntimeEventLog eventLog = RuntimeEventLog.open(measurements, aael, dir.resolve("attestation-agent/.wal"), 17);
         bindings.add(new AttestationAgentHandlers(new SampleAttester(JSON), Optional.of(measurements),
-                Optional.of(eventLog), Optional.of(kbs.client())).binding());
+                Optional.of(measurements), Optional.of(eventLog), Optional.of(kbs.client())).binding());
         bindings.addAll(new ConfidentialDataHubHandlers(new ResourceFetcher(kbs.client()), JSON).bindings());
         server = new TtrpcServer(new Dispatcher(new ServiceRegistry(bindings), CallGates.all(List.of())),
                 ServerOptions.DEFAULTS);

@@ -32,10 +32,12 @@ class ExtendRuntimeMeasurementResultTest {
     void withoutRegistersOrWithoutALogNothingIsExtended() throws Exception {
         SampleAttester sample = new SampleAttester(new ObjectMapper());
         assertEquals(RuntimeMeasurementResult.NOT_SUPPORTED,
-                call(new AttestationAgentHandlers(sample, Optional.empty(), Optional.empty(), Optional.empty())));
+                call(new AttestationAgentHandlers(sample, Optional.empty(), Optional.empty(), Optional.empty(),
+                        Optional.empty())));
         FakeRtmrs rtmrs = new FakeRtmrs();
         assertEquals(RuntimeMeasurementResult.NOT_ENABLED,
-                call(new AttestationAgentHandlers(sample, Optional.of(rtmrs), Optional.empty(), Optional.empty())));
+                call(new AttestationAgentHandlers(sample, Optional.of(rtmrs), Optional.of(rtmrs), Optional.empty(),
+                        Optional.empty())));
         assertTrue(rtmrs.extendsDone().isEmpty(), "no register extend without a log entry");
     }
 }
