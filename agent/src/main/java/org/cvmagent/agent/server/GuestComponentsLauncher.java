@@ -33,14 +33,17 @@ import org.cvmagent.attestation.kbs.KbsException;
 import org.cvmagent.attestation.kbs.KbsHttpClientFactory;
 import org.cvmagent.attestation.kbs.RetryPolicy;
 import org.cvmagent.attestation.service.GuestComponentsServer;
+import org.cvmagent.attestation.tdx.IoctlTdxRegisters;
+import org.cvmagent.attestation.tdx.SysfsTdxRegisters;
 import org.cvmagent.attestation.tdx.TdxAttester;
+import org.cvmagent.attestation.tdx.TdxRegisters;
 import org.cvmagent.attestation.tsm.KernelConfigfsTsm;
 import org.cvmagent.attestation.tsm.TsmReport;
 import org.cvmagent.transport.Transports;
 
 /**
  * Decides, as kata-agent does from {@code agent.guest_components_procs}, which CoCo guest components
- * this agent serves, and with what: the TEE found (TDX through configfs-tsm; SNP through configfs-tsm
+ * this agent serves, and with what: the TEE found (TDX through configfs-tsm or /dev/tdx_guest; SNP through configfs-tsm
  * or /dev/sev-guest; the sample TEE only
  * when {@code AA_SAMPLE_ATTESTER_TEST} is set, CoCo's own switch for it) and the KBS named by the
  * init-data's aa.toml (or cdh.toml). Without a TEE nothing attests, and that is logged, not faked.
@@ -51,6 +54,7 @@ public final class GuestComponentsLauncher {
     static final String SAMPLE_ATTESTER_ENVIRONMENT = "AA_SAMPLE_ATTESTER_TEST";
     static final int REST_PORT = 8006;
     static final Path SEV_GUEST_DEVICE = Path.of("/dev/sev-guest");
+    static final Path TDX_GUEST_DEVICE = Path.of("/dev/tdx_guest");
     private static final System.Logger LOG = System.getLogger(GuestComponentsLauncher.class.getName());
 
     private final KernelCmdline cmdline;
@@ -91,7 +95,8 @@ public final class GuestComponentsLauncher {
         Optional<Tee> tee = tee(eventLogConfig);
         Optional<Attester> attester = tee.map(Tee::attester);
         if (attester.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "no TEE found (no configfs-tsm provider, no /dev/sev-guest); the attestation agent "
+            LOG.log(System.Logger.Level.WARNING, "no TEE found (no configfs-tsm provider, no /dev/tdx_guest or "
+                    + "/dev/sev-guest); the attestation agent "
                     + "and confidential data hub are not started");
             return Optional.empty();
         }
@@ -118,10 +123,16 @@ public final class GuestComponentsLauncher {
     }
 
     private Optional<Tee> tee(EventLogConfig eventLogConfig) throws IOException {
-        if (tsm.provides(TdxAttester.TSM_PROVIDER)) {
+        // TDX as guest-components detects it: a tdx_guest configfs-tsm provider or the device node
+        // (without configfs-tsm there is no quote, and evidence fails saying so, but the registers
+        // still serve runtime measurements and the init-data check)
+        SysfsTdxRegisters sysfs = new SysfsTdxRegisters(SysfsTdxRegisters.DEFAULT_PATH);
+        IoctlTdxRegisters ioctl = new IoctlTdxRegisters(new LinuxDeviceFile(TDX_GUEST_DEVICE));
+        if (tsm.provides(TdxAttester.TSM_PROVIDER) || ioctl.available()) {
             Optional<AaelStore> store = eventLogConfig.enabled() ? Optional.of(AaelStore.open(AaelStore.DEFAULT_PATH))
                     : Optional.empty();
-            TdxAttester tdx = new TdxAttester(tsm, TdxAttester.DEFAULT_CCEL, TdxAttester.DEFAULT_MEASUREMENTS,
+            TdxRegisters registers = sysfs.available() ? sysfs : ioctl;
+            TdxAttester tdx = new TdxAttester(tsm, TdxAttester.DEFAULT_CCEL, registers,
                     store.map(AaelSource.class::cast).orElse(AaelSource.NONE));
             Optional<RuntimeEventLog> eventLog = Optional.empty();
             if (store.isPresent()) {

@@ -49,7 +49,8 @@ public final class GuestComponentsServer implements AutoCloseable {
      * @param kbs      the KBS client (the CDH and tokens need one); empty serves the AA alone
      */
     public static GuestComponentsServer start(Path runDir, Attester attester, Optional<TeeMeasurements> measurements,
-                                              Optional<InitDataBinding> initData, Optional<RuntimeEventLog> eventLog, Optional<KbsClient> kbs, Optional<Integer> restPort,
+                                              Optional<InitDataBinding> initData, Optional<RuntimeEventLog> eventLog,
+                                              Optional<KbsClient> kbs, Optional<Integer> restPort,
                                               Transports transports) throws IOException {
         List<TtrpcServer> servers = new ArrayList<>();
         Optional<ApiServerRest> rest = Optional.empty();

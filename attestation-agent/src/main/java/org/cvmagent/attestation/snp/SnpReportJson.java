@@ -120,7 +120,10 @@ public final class SnpReportJson {
                 + Integer.toHexString(model) + " is not a known SEV-SNP processor");
     }
 
-    /** TCB_VERSION: Milan/Genoa {bootloader, tee, 4 reserved, snp, microcode}; Turin {fmc, bootloader, tee, snp, 3 reserved, microcode}. */
+    /**
+     * TCB_VERSION: Milan/Genoa {bootloader, tee, 4 reserved, snp, microcode}; Turin {fmc, bootloader,
+     * tee, snp, 3 reserved, microcode}.
+     */
     private static ObjectNode tcb(byte[] b, Generation generation) {
         ObjectNode t = JSON.objectNode();
         if (generation == Generation.TURIN) {

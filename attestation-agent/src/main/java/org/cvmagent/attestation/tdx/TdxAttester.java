@@ -28,30 +28,32 @@ import org.cvmagent.attestation.tsm.TsmReportException;
  * Intel TDX evidence: a quote for the report data from configfs-tsm, with the CC event log from the
  * CCEL ACPI table followed by the AAEL runtime entries, as
  * {@code {"cc_eventlog": base64, "quote": base64}} — the shape Trustee's TDX verifier reads and
- * replays against RTMR0-3. Runtime measurements extend RTMRs and init-data is checked against MRCONFIGID
- * through the tdx_guest sysfs measurements (Linux 6.16+).
+ * replays against RTMR0-3. Runtime measurements extend RTMRs and init-data is checked against
+ * MRCONFIGID through {@link TdxRegisters} (sysfs on Linux 6.16+, else /dev/tdx_guest). The quote
+ * itself only comes from configfs-tsm: mainline Linux has no quote ioctl (TDX_CMD_GET_REPORT0 gives
+ * a TDREPORT, which only this host's TDX module can check, so no verifier accepts it).
  */
 public final class TdxAttester implements Attester, TeeMeasurements, InitDataBinding {
     public static final String TSM_PROVIDER = "tdx_guest";
     public static final Path DEFAULT_CCEL = Path.of("/sys/firmware/acpi/tables/data/CCEL");
-    public static final Path DEFAULT_MEASUREMENTS = Path.of("/sys/devices/virtual/misc/tdx_guest/measurements");
     private static final int REPORT_DATA_SIZE = 64;
     private static final int REGISTER_SIZE = 48;
 
     private final TsmReport tsm;
     private final Path ccel;
-    private final Path measurements;
+    private final TdxRegisters registers;
     private final AaelSource aael;
     private final TdxQuoteParser parser = new TdxQuoteParser();
 
     /**
+     * @param registers the RTMRs and MRCONFIGID, through sysfs or /dev/tdx_guest
      * @param aael the runtime event log entries to append to the CCEL in evidence; AaelSource.NONE
      *             when no event log is kept
      */
-    public TdxAttester(TsmReport tsm, Path ccel, Path measurements, AaelSource aael) {
+    public TdxAttester(TsmReport tsm, Path ccel, TdxRegisters registers, AaelSource aael) {
         this.tsm = tsm;
         this.ccel = ccel;
-        this.measurements = measurements;
+        this.registers = registers;
         this.aael = aael;
     }
 
@@ -116,19 +118,13 @@ public final class TdxAttester implements Attester, TeeMeasurements, InitDataBin
             throw new IllegalArgumentException("RTMR extend data is at most " + REGISTER_SIZE + " bytes, got "
                     + digest.length);
         }
-        Path rtmr = rtmrFile(pcrIndex);
-        Files.write(rtmr, Arrays.copyOf(digest, REGISTER_SIZE));
+        registers.extendRtmr(rtmrIndex(pcrIndex), Arrays.copyOf(digest, REGISTER_SIZE));
     }
 
-    /** The RTMR a PCR index maps to, read through the tdx_guest sysfs measurements. */
+    /** The RTMR a PCR index maps to. */
     @Override
     public byte[] runtimeMeasurement(long pcrIndex) throws IOException {
-        byte[] value = Files.readAllBytes(rtmrFile(pcrIndex));
-        if (value.length != REGISTER_SIZE) {
-            throw new IOException("RTMR" + rtmrIndex(pcrIndex) + " read " + value.length + " bytes, not "
-                    + REGISTER_SIZE);
-        }
-        return value;
+        return registers.rtmr(rtmrIndex(pcrIndex));
     }
 
     /** The CC measurement register index of the event log (UEFI CC_MR: RTMR n is n + 1). */
@@ -142,24 +138,10 @@ public final class TdxAttester implements Attester, TeeMeasurements, InitDataBin
         return TcgAlgorithm.SHA384;
     }
 
-    private Path rtmrFile(long pcrIndex) throws IOException {
-        Path rtmr = measurements.resolve("rtmr" + rtmrIndex(pcrIndex) + ":sha384");
-        if (!Files.exists(rtmr)) {
-            throw new IOException("this kernel cannot extend or read RTMRs: " + rtmr + " is missing (tdx_guest "
-                    + "sysfs measurements need Linux 6.16 or newer)");
-        }
-        return rtmr;
-    }
-
-    /** Whether MRCONFIGID holds the init-data digest (zero-padded to 48 bytes). */
+    /** Whether MRCONFIGID holds the init-data digest (zero-padded, or cut, to 48 bytes as CoCo does). */
     @Override
     public boolean initDataMatches(byte[] initDataDigest) throws IOException {
-        Path mrConfigId = measurements.resolve("mrconfigid");
-        if (!Files.exists(mrConfigId)) {
-            throw new IOException("cannot read MRCONFIGID: " + mrConfigId + " is missing (tdx_guest sysfs "
-                    + "measurements need Linux 6.16 or newer)");
-        }
-        return MessageDigest.isEqual(Arrays.copyOf(initDataDigest, REGISTER_SIZE), Files.readAllBytes(mrConfigId));
+        return MessageDigest.isEqual(Arrays.copyOf(initDataDigest, REGISTER_SIZE), registers.mrConfigId());
     }
 
     static int rtmrIndex(long pcrIndex) {

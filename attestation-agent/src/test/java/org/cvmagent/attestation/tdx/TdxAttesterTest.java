@@ -46,7 +46,8 @@ class TdxAttesterTest {
     private TdxAttester attester(FakeTsmKernel kernel) throws IOException {
         Path ccel = dir.resolve("CCEL");
         Files.copy(SharedTestData.attestation("ccel/CCEL_data"), ccel);
-        return new TdxAttester(new TsmReport(kernel), ccel, dir.resolve("measurements"), AaelSource.NONE);
+        return new TdxAttester(new TsmReport(kernel), ccel, new SysfsTdxRegisters(dir.resolve("measurements")),
+                AaelSource.NONE);
     }
 
     @Test
@@ -91,7 +92,7 @@ class TdxAttesterTest {
         assertTrue(assertThrows(AttesterException.class, () -> snp.evidence(new byte[8])).getMessage()
                 .contains("provider is sev_guest, wanted tdx_guest"));
         TdxAttester none = new TdxAttester(new TsmReport(new KernelConfigfsTsm(dir.resolve("no-tsm"))),
-                dir.resolve("no-ccel"), dir.resolve("no-measurements"), AaelSource.NONE);
+                dir.resolve("no-ccel"), new SysfsTdxRegisters(dir.resolve("no-measurements")), AaelSource.NONE);
         assertFalse(none.detect());
         assertTrue(assertThrows(AttesterException.class, () -> none.evidence(new byte[8])).getMessage()
                 .contains("does not exist"));
@@ -109,7 +110,7 @@ class TdxAttesterTest {
         Arrays.fill(initData, (byte) 7);
         Files.write(m.resolve("mrconfigid"), Arrays.copyOf(initData, 48));
         TdxAttester tdx = new TdxAttester(new TsmReport(new KernelConfigfsTsm(dir.resolve("no-tsm"))),
-                dir.resolve("no-ccel"), m, AaelSource.NONE);
+                dir.resolve("no-ccel"), new SysfsTdxRegisters(m), AaelSource.NONE);
         byte[] digest = new byte[32];
         Arrays.fill(digest, (byte) 0x11);
         tdx.extendRuntimeMeasurement(digest, 17);
@@ -135,7 +136,7 @@ class TdxAttesterTest {
         Path ccel = dir.resolve("CCEL");
         Files.copy(SharedTestData.attestation("ccel/CCEL_data"), ccel);
         TdxAttester tdx = new TdxAttester(new TsmReport(new FakeTsmKernel("tdx_guest", TdxAttesterTest::quoteFor,
-                null)), ccel, dir.resolve("measurements"), store);
+                null)), ccel, new SysfsTdxRegisters(dir.resolve("measurements")), store);
         JsonNode evidence = JSON.readTree(tdx.evidence(new byte[32]));
         org.cvmagent.attestation.eventlog.CcEventLog log = org.cvmagent.attestation.eventlog.CcEventLog.parse(
                 Base64.getDecoder().decode(evidence.get("cc_eventlog").asText()));
@@ -152,7 +153,7 @@ class TdxAttesterTest {
         Files.write(m.resolve("rtmr3:sha384"), value);
         Files.write(m.resolve("rtmr2:sha384"), new byte[47]);
         TdxAttester tdx = new TdxAttester(new TsmReport(new KernelConfigfsTsm(dir.resolve("no-tsm"))),
-                dir.resolve("no-ccel"), m, AaelSource.NONE);
+                dir.resolve("no-ccel"), new SysfsTdxRegisters(m), AaelSource.NONE);
         assertArrayEquals(value, tdx.runtimeMeasurement(17));
         assertEquals(4, tdx.measurementRegister(17));
         assertEquals(1, tdx.measurementRegister(7));
