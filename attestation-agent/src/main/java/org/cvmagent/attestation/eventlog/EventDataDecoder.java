@@ -9,7 +9,7 @@ import org.cvmagent.attestation.EvidenceFormatException;
 
 /**
  * Decoders of event data into details, following what Trustee's verifier reports so that claims
- * built here read the same. EFI variable, device path and event tag decoding are not done: those
+ * built here read the same. Device paths (EV_EFI_BOOT_SERVICES_APPLICATION) are not decoded: those
  * events keep empty details (their raw data is still in the entry).
  */
 enum EventDataDecoder {
@@ -86,6 +86,20 @@ enum EventDataDecoder {
                 cut++;
             }
             return EventDetails.of(new String(data, 0, cut, StandardCharsets.UTF_8));
+        }
+    },
+    /** UEFI_VARIABLE_DATA: the variable's GUID, name and value. */
+    EFI_VARIABLE {
+        @Override
+        EventDetails decode(byte[] data) throws EvidenceFormatException {
+            return EfiVariableData.decode(data);
+        }
+    },
+    /** TCG_PCClientTaggedEvent, including the attestation agent's AAEL entries. */
+    EVENT_TAG {
+        @Override
+        EventDetails decode(byte[] data) throws EvidenceFormatException {
+            return TaggedEventData.decode(data);
         }
     };
 
