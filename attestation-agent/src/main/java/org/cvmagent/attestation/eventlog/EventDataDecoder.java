@@ -9,8 +9,8 @@ import org.cvmagent.attestation.EvidenceFormatException;
 
 /**
  * Decoders of event data into details, following what Trustee's verifier reports so that claims
- * built here read the same. Device paths (EV_EFI_BOOT_SERVICES_APPLICATION) are not decoded: those
- * events keep empty details (their raw data is still in the entry).
+ * built here read the same; types Trustee does not decode keep empty details (their raw data is
+ * still in the entry).
  */
 enum EventDataDecoder {
     /** Nothing to decode. */
@@ -93,6 +93,13 @@ enum EventDataDecoder {
         @Override
         EventDetails decode(byte[] data) throws EvidenceFormatException {
             return EfiVariableData.decode(data);
+        }
+    },
+    /** UEFI_IMAGE_LOAD_EVENT: the loaded image's device path. */
+    BOOT_SERVICES_APPLICATION {
+        @Override
+        EventDetails decode(byte[] data) throws EvidenceFormatException {
+            return BootServicesApplicationData.decode(data);
         }
     },
     /** TCG_PCClientTaggedEvent, including the attestation agent's AAEL entries. */

@@ -24,6 +24,7 @@ public final class EventLogClaims {
             what.variableData().ifPresent(s -> details.put("variable_data", s));
             what.variableDataLength().ifPresent(n -> details.set("variable_data_length", number(n)));
             what.variableName().ifPresent(s -> details.put("variable_name", s));
+            what.devicePaths().ifPresent(paths -> paths.forEach(details.putArray("device_paths")::add));
             what.data().ifPresent(v -> details.set("data", v));
             o.put("digest_matches_event", e.digestMatchesEvent());
             ArrayNode digests = o.putArray("digests");
