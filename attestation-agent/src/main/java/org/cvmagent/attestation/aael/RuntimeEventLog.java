@@ -50,16 +50,45 @@ public final class RuntimeEventLog {
         return defaultPcr;
     }
 
-    /** Measures an event into the register {@code pcr} maps to and records it. */
+    /**
+     * Measures an event into the register {@code pcr} maps to and records it. An earlier extend
+     * that failed half-way is finished first, so that no record is overwritten before it is resolved.
+     */
     public synchronized AaelEntry extend(AaelEvent event, long pcr) throws IOException {
+        Optional<WriteAheadRecord> pending = WriteAheadRecord.read(writeAhead,
+                registers.eventLogAlgorithm().digestSize());
+        if (pending.isPresent()) {
+            recover(pending.get());
+        }
         AaelEntry entry = AaelEntry.of(event, registers.measurementRegister(pcr), registers.eventLogAlgorithm());
-        byte[] expected = extended(registers.runtimeMeasurement(pcr), entry.digest());
+        byte[] before = registers.runtimeMeasurement(pcr);
+        byte[] expected = extended(before, entry.digest());
         long offset = store.size();
         new WriteAheadRecord(offset, pcr, expected, event.text()).write(writeAhead);
-        registers.extendRuntimeMeasurement(entry.digest(), pcr);
+        try {
+            registers.extendRuntimeMeasurement(entry.digest(), pcr);
+        } catch (IOException e) {
+            dropRecordIfUnextended(pcr, before, e);
+            throw e;
+        }
         store.writeAt(offset, entry.bytes());
         Files.delete(writeAhead);
         return entry;
+    }
+
+    /**
+     * After a failed extend: when the register provably did not change, the record describes
+     * nothing and goes (else every later extend, and the next start, would replay a refused extend);
+     * otherwise it stays for recovery to decide.
+     */
+    private void dropRecordIfUnextended(long pcr, byte[] before, IOException failure) {
+        try {
+            if (MessageDigest.isEqual(before, registers.runtimeMeasurement(pcr))) {
+                Files.delete(writeAhead);
+            }
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     private void recover(WriteAheadRecord pending) throws IOException {

@@ -17,6 +17,12 @@ public final class FakeRtmrs implements TeeMeasurements, InitDataBinding {
     private final byte[][] rtmr = {new byte[48], new byte[48], new byte[48], new byte[48]};
     private final List<String> extends_ = new ArrayList<>();
     private byte[] launchDigest = new byte[48];
+    private boolean refuseExtends;
+
+    /** Makes extends fail as a kernel without an extend interface does, leaving the registers alone. */
+    public synchronized void refuseExtends(boolean refuse) {
+        refuseExtends = refuse;
+    }
 
     /** What a foreign writer (not through the log) does. */
     public synchronized void extendBehindTheLog(int index, byte[] data) {
@@ -36,7 +42,10 @@ public final class FakeRtmrs implements TeeMeasurements, InitDataBinding {
     }
 
     @Override
-    public synchronized void extendRuntimeMeasurement(byte[] digest, long pcrIndex) {
+    public synchronized void extendRuntimeMeasurement(byte[] digest, long pcrIndex) throws java.io.IOException {
+        if (refuseExtends) {
+            throw new java.io.IOException("no RTMR extend interface");
+        }
         int i = (int) measurementRegister(pcrIndex) - 1;
         rtmr[i] = sha384(rtmr[i], Arrays.copyOf(digest, 48));
         extends_.add(pcrIndex + "->RTMR" + i);

@@ -187,6 +187,40 @@ class RuntimeEventLogTest {
     }
 
     @Test
+    void aRefusedExtendLeavesNoRecordBehind() throws Exception {
+        AaelStore store = AaelStore.open(logFile);
+        RuntimeEventLog log = open(store);
+        rtmrs.refuseExtends(true);
+        assertThrows(IOException.class, () -> log.extend(PULL, 17));
+        assertFalse(Files.exists(wal), "the register did not change: nothing to recover");
+        assertEquals(0, store.entries().length);
+        rtmrs.refuseExtends(false);
+        log.extend(PULL, 17);
+        open(AaelStore.open(logFile));
+        CcEventLog parsed = CcEventLog.parse(EvidenceEventLog.assemble(Optional.empty(), store.entries()).orElseThrow());
+        assertEquals(1, parsed.entries().size());
+        assertArrayEquals(rtmrs.rtmr(3), parsed.replay(4, TcgAlgorithm.SHA384));
+    }
+
+    @Test
+    void aFailedLogWriteIsFinishedBeforeTheNextExtend() throws Exception {
+        AaelStore store = AaelStore.open(logFile);
+        RuntimeEventLog log = open(store);
+        log.extend(PULL, 17);
+        byte[] kept = Files.readAllBytes(logFile);
+        Files.delete(logFile);
+        assertThrows(IOException.class, () -> log.extend(new AaelEvent("d", "o", "lost-write"), 17));
+        assertTrue(Files.exists(wal), "extended but not logged: the record stays");
+        Files.write(logFile, kept);
+        log.extend(new AaelEvent("d", "o", "next"), 17);
+        assertFalse(Files.exists(wal));
+        CcEventLog parsed = CcEventLog.parse(EvidenceEventLog.assemble(Optional.empty(), store.entries()).orElseThrow());
+        assertEquals(3, parsed.entries().size(), "the interrupted entry was written before the next one");
+        assertArrayEquals(rtmrs.rtmr(3), parsed.replay(4, TcgAlgorithm.SHA384));
+        assertArrayEquals(store.entries(), Files.readAllBytes(logFile));
+    }
+
+    @Test
     void aaTomlEventlogConfig() throws Exception {
         TomlMapper toml = new TomlMapper();
         assertEquals(EventLogConfig.DEFAULT, EventLogConfig.fromAaToml(toml, "[token_configs.kbs]\nurl = \"http://k\"\n"));
