@@ -20,6 +20,8 @@ import org.cvmagent.attestation.aael.WriteAheadRecord;
 import org.cvmagent.attestation.attester.Attester;
 import org.cvmagent.attestation.attester.InitDataBinding;
 import org.cvmagent.attestation.device.LinuxDeviceFile;
+import org.cvmagent.attestation.se.SeAttester;
+import org.cvmagent.attestation.se.UvDevice;
 import org.cvmagent.attestation.snp.SevGuestReportSource;
 import org.cvmagent.attestation.snp.SnpAttester;
 import org.cvmagent.attestation.snp.SnpReportSource;
@@ -43,8 +45,8 @@ import org.cvmagent.transport.Transports;
 
 /**
  * Decides, as kata-agent does from {@code agent.guest_components_procs}, which CoCo guest components
- * this agent serves, and with what: the TEE found (TDX through configfs-tsm or /dev/tdx_guest; SNP through configfs-tsm
- * or /dev/sev-guest; the sample TEE only
+ * this agent serves, and with what: the TEE found (TDX through configfs-tsm or /dev/tdx_guest; SNP through
+ * configfs-tsm or /dev/sev-guest; IBM SE through /dev/uv; the sample TEE only
  * when {@code AA_SAMPLE_ATTESTER_TEST} is set, CoCo's own switch for it) and the KBS named by the
  * init-data's aa.toml (or cdh.toml). Without a TEE nothing attests, and that is logged, not faked.
  */
@@ -55,6 +57,7 @@ public final class GuestComponentsLauncher {
     static final int REST_PORT = 8006;
     static final Path SEV_GUEST_DEVICE = Path.of("/dev/sev-guest");
     static final Path TDX_GUEST_DEVICE = Path.of("/dev/tdx_guest");
+    static final Path UV_DEVICE = Path.of("/dev/uv");
     private static final System.Logger LOG = System.getLogger(GuestComponentsLauncher.class.getName());
 
     private final KernelCmdline cmdline;
@@ -95,8 +98,8 @@ public final class GuestComponentsLauncher {
         Optional<Tee> tee = tee(eventLogConfig);
         Optional<Attester> attester = tee.map(Tee::attester);
         if (attester.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "no TEE found (no configfs-tsm provider, no /dev/tdx_guest or "
-                    + "/dev/sev-guest); the attestation agent "
+            LOG.log(System.Logger.Level.WARNING, "no TEE found (no configfs-tsm provider, no /dev/tdx_guest, "
+                    + "/dev/sev-guest or Secure Execution /dev/uv); the attestation agent "
                     + "and confidential data hub are not started");
             return Optional.empty();
         }
@@ -148,6 +151,11 @@ public final class GuestComponentsLauncher {
                 SnpAttester snp = new SnpAttester(source);
                 return Optional.of(new Tee(snp, Optional.empty(), Optional.of(snp), Optional.empty()));
             }
+        }
+        SeAttester se = new SeAttester(new UvDevice(new LinuxDeviceFile(UV_DEVICE)), SeAttester.DEFAULT_PV_GUEST,
+                new ObjectMapper());
+        if (se.detect()) {
+            return Optional.of(new Tee(se, Optional.empty(), Optional.empty(), Optional.empty()));
         }
         if (environment.containsKey(SAMPLE_ATTESTER_ENVIRONMENT)) {
             LOG.log(System.Logger.Level.WARNING, "using the sample attester (" + SAMPLE_ATTESTER_ENVIRONMENT
