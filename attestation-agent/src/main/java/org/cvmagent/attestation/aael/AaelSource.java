@@ -8,4 +8,19 @@ public interface AaelSource {
 
     /** The concatenated TCG2 entries, in the order they were extended. */
     byte[] entries();
+
+    /**
+     * Runs {@code action} while no event is being extended, so that registers read inside it (a
+     * quote) and {@link #entries()} read inside it describe the same events; otherwise a quote
+     * taken mid-extend would never replay. Without a log there is nothing to wait for.
+     */
+    default <T, E extends Exception> T stable(Action<T, E> action) throws E {
+        return action.run();
+    }
+
+    /** Work done under {@link #stable}. */
+    @FunctionalInterface
+    interface Action<T, E extends Exception> {
+        T run() throws E;
+    }
 }

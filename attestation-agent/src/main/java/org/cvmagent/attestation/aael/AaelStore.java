@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The AAEL entries, in memory and in the file where CoCo's attestation agent keeps them
@@ -20,6 +21,8 @@ public final class AaelStore implements AaelSource {
 
     private final Path file;
     private final ByteArrayOutputStream memory = new ByteArrayOutputStream();
+    /** Evidence reads under the read lock, a whole extend (register and entry) holds the write lock. */
+    private final ReentrantReadWriteLock extending = new ReentrantReadWriteLock();
 
     private AaelStore(Path file, byte[] existing) {
         this.file = file;
@@ -42,6 +45,26 @@ public final class AaelStore implements AaelSource {
     @Override
     public synchronized byte[] entries() {
         return memory.toByteArray();
+    }
+
+    @Override
+    public <T, E extends Exception> T stable(Action<T, E> action) throws E {
+        extending.readLock().lock();
+        try {
+            return action.run();
+        } finally {
+            extending.readLock().unlock();
+        }
+    }
+
+    /** Runs one extend (register and entry) with evidence held off. */
+    <T, E extends Exception> T exclusive(Action<T, E> action) throws E {
+        extending.writeLock().lock();
+        try {
+            return action.run();
+        } finally {
+            extending.writeLock().unlock();
+        }
     }
 
     /** Where the next entry starts. */

@@ -55,6 +55,10 @@ public final class RuntimeEventLog {
      * that failed half-way is finished first, so that no record is overwritten before it is resolved.
      */
     public synchronized AaelEntry extend(AaelEvent event, long pcr) throws IOException {
+        return store.exclusive(() -> extendExclusively(event, pcr));
+    }
+
+    private AaelEntry extendExclusively(AaelEvent event, long pcr) throws IOException {
         Optional<WriteAheadRecord> pending = WriteAheadRecord.read(writeAhead,
                 registers.eventLogAlgorithm().digestSize());
         if (pending.isPresent()) {

@@ -73,11 +73,14 @@ public final class TdxAttester implements Attester, TeeMeasurements, InitDataBin
             throw new AttesterException("TDX report data is at most " + REPORT_DATA_SIZE + " bytes, got "
                     + reportData.length);
         }
-        try {
-            return quoteEvidence(reportData);
-        } catch (TsmReportException | EvidenceFormatException e) {
-            throw new AttesterException("TDX evidence: " + e.getMessage(), e);
-        }
+        // quote and runtime log from the same moment: no extend may fall between them
+        return aael.stable(() -> {
+            try {
+                return quoteEvidence(reportData);
+            } catch (TsmReportException | EvidenceFormatException e) {
+                throw new AttesterException("TDX evidence: " + e.getMessage(), e);
+            }
+        });
     }
 
     private String quoteEvidence(byte[] reportData) throws TsmReportException, EvidenceFormatException {

@@ -160,4 +160,47 @@ class TdxAttesterTest {
         assertThrows(IOException.class, () -> tdx.runtimeMeasurement(8), "a 47-byte RTMR");
         assertThrows(IOException.class, () -> tdx.runtimeMeasurement(1), "no RTMR0 file");
     }
+
+    /** A quote taken while an event is extended would never replay: the extend waits for the evidence. */
+    @Test
+    void anExtendWaitsUntilTheQuoteAndLogAreTaken() throws Exception {
+        org.cvmagent.attestation.aael.FakeRtmrs rtmrs = new org.cvmagent.attestation.aael.FakeRtmrs();
+        org.cvmagent.attestation.aael.AaelStore store = org.cvmagent.attestation.aael.AaelStore.open(
+                dir.resolve("aa/eventlog"));
+        org.cvmagent.attestation.aael.RuntimeEventLog log = org.cvmagent.attestation.aael.RuntimeEventLog.open(
+                rtmrs, store, dir.resolve("aa/.wal"), 17);
+        log.extend(new org.cvmagent.attestation.aael.AaelEvent("d", "o", "first"), 17);
+        java.util.concurrent.atomic.AtomicReference<Thread> extender =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        FakeTsmKernel kernel = new FakeTsmKernel("tdx_guest", in -> {
+            Thread t = Thread.ofVirtual().start(() -> {
+                try {
+                    log.extend(new org.cvmagent.attestation.aael.AaelEvent("d", "o", "during-quote"), 17);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            extender.set(t);
+            try {
+                // long enough for an unsynchronised extend to finish while the quote is "made"
+                t.join(java.time.Duration.ofMillis(300));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return quoteFor(in);
+        }, null);
+        Path ccel = dir.resolve("CCEL");
+        Files.copy(SharedTestData.attestation("ccel/CCEL_data"), ccel);
+        TdxAttester tdx = new TdxAttester(new TsmReport(kernel), ccel, new SysfsTdxRegisters(dir.resolve("m")),
+                store);
+        JsonNode evidence = JSON.readTree(tdx.evidence(new byte[32]));
+        extender.get().join();
+        org.cvmagent.attestation.eventlog.CcEventLog inEvidence = org.cvmagent.attestation.eventlog.CcEventLog.parse(
+                Base64.getDecoder().decode(evidence.get("cc_eventlog").asText()));
+        long runtimeEntries = inEvidence.entries().stream().filter(e -> e.index() == 4).count();
+        assertEquals(1, runtimeEntries, "the extend that started during the quote is not in this evidence");
+        assertEquals(2, org.cvmagent.attestation.eventlog.CcEventLog.parse(
+                EvidenceEventLog.assemble(java.util.Optional.empty(), store.entries()).orElseThrow()).entries().size(),
+                "and it did happen afterwards");
+    }
 }
