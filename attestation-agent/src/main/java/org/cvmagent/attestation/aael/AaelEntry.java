@@ -2,8 +2,6 @@ package org.cvmagent.attestation.aael;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import org.cvmagent.attestation.eventlog.TcgAlgorithm;
 
 /**
@@ -44,12 +42,7 @@ public record AaelEntry(AaelEvent event, long register, TcgAlgorithm algorithm, 
     }
 
     static byte[] digest(TcgAlgorithm algorithm, byte[] data) {
-        String name = algorithm.jdkName().orElseThrow(() -> new IllegalArgumentException(
-                "the event log digest algorithm " + algorithm.displayName() + " is not available in this JDK"));
-        try {
-            return MessageDigest.getInstance(name).digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalArgumentException(name + " is not available", e);
-        }
+        return algorithm.newDigest().orElseThrow(() -> new IllegalArgumentException(
+                algorithm.displayName() + " is not a digest algorithm")).digest(data);
     }
 }
