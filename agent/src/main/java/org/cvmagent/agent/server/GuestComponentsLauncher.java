@@ -6,12 +6,26 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.cvmagent.agent.config.KernelCmdline;
 import org.cvmagent.agent.policy.InitData;
 import org.cvmagent.agent.policy.PolicySource;
+import org.cvmagent.attestation.aael.AaelSource;
+import org.cvmagent.attestation.aael.AaelStore;
+import org.cvmagent.attestation.aael.EventLogConfig;
+import org.cvmagent.attestation.aael.RuntimeEventLog;
+import org.cvmagent.attestation.aael.WriteAheadRecord;
 import org.cvmagent.attestation.attester.Attester;
+import org.cvmagent.attestation.attester.InitDataBinding;
+import org.cvmagent.attestation.device.LinuxDeviceFile;
+import org.cvmagent.attestation.se.SeAttester;
+import org.cvmagent.attestation.se.UvDevice;
+import org.cvmagent.attestation.snp.SevGuestReportSource;
+import org.cvmagent.attestation.snp.SnpAttester;
+import org.cvmagent.attestation.snp.SnpReportSource;
+import org.cvmagent.attestation.snp.TsmSnpReportSource;
 import org.cvmagent.attestation.attester.SampleAttester;
 import org.cvmagent.attestation.attester.TeeMeasurements;
 import org.cvmagent.attestation.kbs.CocoConfigLoader;
@@ -21,14 +35,18 @@ import org.cvmagent.attestation.kbs.KbsException;
 import org.cvmagent.attestation.kbs.KbsHttpClientFactory;
 import org.cvmagent.attestation.kbs.RetryPolicy;
 import org.cvmagent.attestation.service.GuestComponentsServer;
+import org.cvmagent.attestation.tdx.IoctlTdxRegisters;
+import org.cvmagent.attestation.tdx.SysfsTdxRegisters;
 import org.cvmagent.attestation.tdx.TdxAttester;
+import org.cvmagent.attestation.tdx.TdxRegisters;
 import org.cvmagent.attestation.tsm.KernelConfigfsTsm;
 import org.cvmagent.attestation.tsm.TsmReport;
 import org.cvmagent.transport.Transports;
 
 /**
  * Decides, as kata-agent does from {@code agent.guest_components_procs}, which CoCo guest components
- * this agent serves, and with what: the TEE found (TDX through configfs-tsm; the sample TEE only
+ * this agent serves, and with what: the TEE found (TDX through configfs-tsm or /dev/tdx_guest; SNP through
+ * configfs-tsm or /dev/sev-guest; IBM SE through /dev/uv; the sample TEE only
  * when {@code AA_SAMPLE_ATTESTER_TEST} is set, CoCo's own switch for it) and the KBS named by the
  * init-data's aa.toml (or cdh.toml). Without a TEE nothing attests, and that is logged, not faked.
  */
@@ -37,6 +55,9 @@ public final class GuestComponentsLauncher {
     static final String PROCS_PARAMETER = "agent.guest_components_procs";
     static final String SAMPLE_ATTESTER_ENVIRONMENT = "AA_SAMPLE_ATTESTER_TEST";
     static final int REST_PORT = 8006;
+    static final Path SEV_GUEST_DEVICE = Path.of("/dev/sev-guest");
+    static final Path TDX_GUEST_DEVICE = Path.of("/dev/tdx_guest");
+    static final Path UV_DEVICE = Path.of("/dev/uv");
     private static final System.Logger LOG = System.getLogger(GuestComponentsLauncher.class.getName());
 
     private final KernelCmdline cmdline;
@@ -73,9 +94,12 @@ public final class GuestComponentsLauncher {
         }
         Optional<String> initDataToml = PolicySource.initDataText(cmdline, environment).map(InitData::toml);
         Optional<InitData> initData = initDataToml.map(InitData::parse);
-        Optional<Attester> attester = attester();
+        EventLogConfig eventLogConfig = eventLogConfig(initData);
+        Optional<Tee> tee = tee(eventLogConfig);
+        Optional<Attester> attester = tee.map(Tee::attester);
         if (attester.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "no TEE found (no configfs-tsm provider); the attestation agent "
+            LOG.log(System.Logger.Level.WARNING, "no TEE found (no configfs-tsm provider, no /dev/tdx_guest, "
+                    + "/dev/sev-guest or Secure Execution /dev/uv); the attestation agent "
                     + "and confidential data hub are not started");
             return Optional.empty();
         }
@@ -83,11 +107,12 @@ public final class GuestComponentsLauncher {
         if (!procs.equals("attestation-agent")) {
             kbs = kbsConfig(initData).map(c -> client(c, attester.get(), initDataToml));
         }
-        Optional<TeeMeasurements> measurements = attester.get() instanceof TeeMeasurements m ? Optional.of(m)
-                : Optional.empty();
+        Optional<TeeMeasurements> measurements = tee.get().measurements();
+        Optional<InitDataBinding> initDataBinding = tee.get().initData();
         Optional<Integer> rest = procs.equals("api-server-rest") ? Optional.of(restPortOverride.orElse(REST_PORT))
                 : Optional.empty();
-        GuestComponentsServer server = GuestComponentsServer.start(runDir, attester.get(), measurements, kbs, rest,
+        GuestComponentsServer server = GuestComponentsServer.start(runDir, attester.get(), measurements,
+                initDataBinding, tee.get().eventLog(), kbs, rest,
                 transports);
         LOG.log(System.Logger.Level.INFO, "guest components: attestation agent (" + attester.get().tee().wireName()
                 + ")" + (kbs.isPresent() ? ", confidential data hub (KBS " + kbs.get().config().baseUrl() + ")" : "")
@@ -95,17 +120,63 @@ public final class GuestComponentsLauncher {
         return Optional.of(server);
     }
 
-    private Optional<Attester> attester() {
-        TdxAttester tdx = new TdxAttester(tsm, TdxAttester.DEFAULT_CCEL, TdxAttester.DEFAULT_MEASUREMENTS);
-        if (tdx.detect()) {
-            return Optional.of(tdx);
+    /** The TEE found, with its runtime registers and, when aa.toml enables it, the AAEL over them. */
+    private record Tee(Attester attester, Optional<TeeMeasurements> measurements, Optional<InitDataBinding> initData,
+                       Optional<RuntimeEventLog> eventLog) {
+    }
+
+    private Optional<Tee> tee(EventLogConfig eventLogConfig) throws IOException {
+        // TDX as guest-components detects it: a tdx_guest configfs-tsm provider or the device node
+        // (without configfs-tsm there is no quote, and evidence fails saying so, but the registers
+        // still serve runtime measurements and the init-data check)
+        SysfsTdxRegisters sysfs = new SysfsTdxRegisters(SysfsTdxRegisters.DEFAULT_PATH);
+        IoctlTdxRegisters ioctl = new IoctlTdxRegisters(new LinuxDeviceFile(TDX_GUEST_DEVICE));
+        if (tsm.provides(TdxAttester.TSM_PROVIDER) || ioctl.available()) {
+            Optional<AaelStore> store = eventLogConfig.enabled() ? Optional.of(AaelStore.open(AaelStore.DEFAULT_PATH))
+                    : Optional.empty();
+            TdxRegisters registers = sysfs.available() ? sysfs : ioctl;
+            TdxAttester tdx = new TdxAttester(tsm, TdxAttester.DEFAULT_CCEL, registers,
+                    store.map(AaelSource.class::cast).orElse(AaelSource.NONE));
+            Optional<RuntimeEventLog> eventLog = Optional.empty();
+            if (store.isPresent()) {
+                eventLog = Optional.of(RuntimeEventLog.open(tdx, store.get(), WriteAheadRecord.DEFAULT_PATH,
+                        eventLogConfig.initPcr()));
+            }
+            return Optional.of(new Tee(tdx, Optional.of(tdx), Optional.of(tdx), eventLog));
+        }
+        // SNP: configfs-tsm first (the kernel's preferred interface), else the sev-guest ioctl
+        for (SnpReportSource source : List.<SnpReportSource>of(new TsmSnpReportSource(tsm),
+                new SevGuestReportSource(new LinuxDeviceFile(SEV_GUEST_DEVICE)))) {
+            if (source.available()) {
+                SnpAttester snp = new SnpAttester(source);
+                return Optional.of(new Tee(snp, Optional.empty(), Optional.of(snp), Optional.empty()));
+            }
+        }
+        SeAttester se = new SeAttester(new UvDevice(new LinuxDeviceFile(UV_DEVICE)), SeAttester.DEFAULT_PV_GUEST,
+                new ObjectMapper());
+        if (se.detect()) {
+            return Optional.of(new Tee(se, Optional.empty(), Optional.empty(), Optional.empty()));
         }
         if (environment.containsKey(SAMPLE_ATTESTER_ENVIRONMENT)) {
             LOG.log(System.Logger.Level.WARNING, "using the sample attester (" + SAMPLE_ATTESTER_ENVIRONMENT
                     + " is set): its evidence proves nothing");
-            return Optional.of(new SampleAttester(new ObjectMapper()));
+            return Optional.of(new Tee(new SampleAttester(new ObjectMapper()), Optional.empty(), Optional.empty(),
+                    Optional.empty()));
         }
         return Optional.empty();
+    }
+
+    /** aa.toml's [eventlog_config] from the init-data; CoCo's defaults (disabled) without one. */
+    private static EventLogConfig eventLogConfig(Optional<InitData> initData) {
+        Optional<String> aa = initData.map(d -> d.data().get("aa.toml"));
+        if (aa.isEmpty()) {
+            return EventLogConfig.DEFAULT;
+        }
+        try {
+            return EventLogConfig.fromAaToml(new TomlMapper(), aa.get());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("init-data: " + e.getMessage(), e);
+        }
     }
 
     /** The KBS the measured init-data names; http:// only when it names it so. */

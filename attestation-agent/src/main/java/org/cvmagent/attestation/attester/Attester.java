@@ -21,4 +21,14 @@ public interface Attester {
      *     fit the TEE's report-data field
      */
     String evidence(byte[] reportData) throws AttesterException;
+
+    /**
+     * What {@link #evidence} is given in the KBS handshake: the digest binding nonce and TEE key,
+     * except for TEEs whose challenge nonce is itself their attestation request (IBM SE: the KBS
+     * sends the ultravisor's request and the digest is injected into it, as guest-components'
+     * kbs_protocol does).
+     */
+    default byte[] kbsEvidenceInput(String nonce, byte[] runtimeDataDigest) throws AttesterException {
+        return runtimeDataDigest;
+    }
 }

@@ -1,12 +1,10 @@
 package org.cvmagent.attestation.eventlog;
 
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.cvmagent.attestation.EvidenceFormatException;
 import org.cvmagent.attestation.LittleEndianReader;
 
@@ -121,15 +119,7 @@ public record CcEventLog(List<EventLogEntry> entries) {
     }
 
     private static MessageDigest digest(TcgAlgorithm algorithm) throws EvidenceFormatException {
-        Optional<String> name = algorithm.jdkName();
-        if (name.isEmpty()) {
-            throw new EvidenceFormatException("event log: digest algorithm " + algorithm.displayName()
-                    + " is not supported");
-        }
-        try {
-            return MessageDigest.getInstance(name.get());
-        } catch (NoSuchAlgorithmException e) {
-            throw new EvidenceFormatException("event log: " + name.get() + " is not available", e);
-        }
+        return algorithm.newDigest().orElseThrow(() -> new EvidenceFormatException("event log: "
+                + algorithm.displayName() + " is not a digest algorithm"));
     }
 }

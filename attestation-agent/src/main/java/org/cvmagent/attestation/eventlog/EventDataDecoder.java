@@ -9,8 +9,8 @@ import org.cvmagent.attestation.EvidenceFormatException;
 
 /**
  * Decoders of event data into details, following what Trustee's verifier reports so that claims
- * built here read the same. EFI variable, device path and event tag decoding are not done: those
- * events keep empty details (their raw data is still in the entry).
+ * built here read the same; types Trustee does not decode keep empty details (their raw data is
+ * still in the entry).
  */
 enum EventDataDecoder {
     /** Nothing to decode. */
@@ -86,6 +86,27 @@ enum EventDataDecoder {
                 cut++;
             }
             return EventDetails.of(new String(data, 0, cut, StandardCharsets.UTF_8));
+        }
+    },
+    /** UEFI_VARIABLE_DATA: the variable's GUID, name and value. */
+    EFI_VARIABLE {
+        @Override
+        EventDetails decode(byte[] data) throws EvidenceFormatException {
+            return EfiVariableData.decode(data);
+        }
+    },
+    /** UEFI_IMAGE_LOAD_EVENT: the loaded image's device path. */
+    BOOT_SERVICES_APPLICATION {
+        @Override
+        EventDetails decode(byte[] data) throws EvidenceFormatException {
+            return BootServicesApplicationData.decode(data);
+        }
+    },
+    /** TCG_PCClientTaggedEvent, including the attestation agent's AAEL entries. */
+    EVENT_TAG {
+        @Override
+        EventDetails decode(byte[] data) throws EvidenceFormatException {
+            return TaggedEventData.decode(data);
         }
     };
 

@@ -17,7 +17,15 @@ public final class EventLogClaims {
         for (EventLogEntry e : log.entries()) {
             ObjectNode o = out.addObject();
             ObjectNode details = o.putObject("details");
-            e.details().string().ifPresent(s -> details.put("string", s));
+            EventDetails what = e.details();
+            what.string().ifPresent(s -> details.put("string", s));
+            what.unicodeName().ifPresent(s -> details.put("unicode_name", s));
+            what.unicodeNameLength().ifPresent(n -> details.set("unicode_name_length", number(n)));
+            what.variableData().ifPresent(s -> details.put("variable_data", s));
+            what.variableDataLength().ifPresent(n -> details.set("variable_data_length", number(n)));
+            what.variableName().ifPresent(s -> details.put("variable_name", s));
+            what.devicePaths().ifPresent(paths -> paths.forEach(details.putArray("device_paths")::add));
+            what.data().ifPresent(v -> details.set("data", v));
             o.put("digest_matches_event", e.digestMatchesEvent());
             ArrayNode digests = o.putArray("digests");
             for (EventDigest d : e.digests()) {
@@ -34,5 +42,11 @@ public final class EventLogClaims {
             o.put("type_name", e.type().name());
         }
         return out;
+    }
+
+    /** An int node when the value fits, as JSON readers produce it, so claims compare equal to parsed JSON. */
+    private static com.fasterxml.jackson.databind.JsonNode number(long n) {
+        return n <= Integer.MAX_VALUE && n >= Integer.MIN_VALUE ? JsonNodeFactory.instance.numberNode((int) n)
+                : JsonNodeFactory.instance.numberNode(n);
     }
 }

@@ -1,5 +1,7 @@
 package org.cvmagent.attestation.eventlog;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
 
 /** TPM algorithm ids that appear in crypto-agile event logs, with Trustee's display names. */
@@ -10,7 +12,7 @@ public enum TcgAlgorithm {
     SHA256(0xB, "SHA-256", 32, "SHA-256"),
     SHA384(0xC, "SHA-384", 48, "SHA-384"),
     SHA512(0xD, "SHA-512", 64, "SHA-512"),
-    SM3(0x12, "SM3", 32, null);
+    SM3(0x12, "SM3", 32, "SM3");
 
     private final int id;
     private final String displayName;
@@ -33,6 +35,11 @@ public enum TcgAlgorithm {
         return Optional.empty();
     }
 
+    /** The TPM_ALG_ID written before a digest in crypto-agile entries. */
+    public int id() {
+        return id;
+    }
+
     public String displayName() {
         return displayName;
     }
@@ -41,8 +48,22 @@ public enum TcgAlgorithm {
         return digestSize;
     }
 
-    /** The JDK MessageDigest name, empty for algorithms the JDK does not provide (SM3). */
-    public Optional<String> jdkName() {
-        return Optional.ofNullable(jdkName);
+    /**
+     * A fresh digest for this algorithm, empty for the ids that are not hashes (RSA, TDES). SM3,
+     * which the JDK lacks (Hygon CSV event logs use it), comes from BouncyCastle's implementation,
+     * instantiated directly so that no provider needs registering.
+     */
+    public Optional<MessageDigest> newDigest() {
+        if (this == SM3) {
+            return Optional.of(new org.bouncycastle.jcajce.provider.digest.SM3.Digest());
+        }
+        if (jdkName == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(MessageDigest.getInstance(jdkName));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK provides " + jdkName, e);
+        }
     }
 }

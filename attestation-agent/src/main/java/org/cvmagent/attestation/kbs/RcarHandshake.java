@@ -102,7 +102,8 @@ final class RcarHandshake {
         bound.put("additional-evidence", additionalEvidence);
         byte[] reportData = hash.digest(CanonicalJson.bytes(bound));
         try {
-            return transport.object(attester.evidence(reportData), "the " + attester.tee() + " evidence");
+            byte[] input = attester.kbsEvidenceInput(runtimeData.get("nonce").textValue(), reportData);
+            return transport.object(attester.evidence(input), "the " + attester.tee() + " evidence");
         } catch (AttesterException e) {
             throw new KbsException(KbsException.Kind.EVIDENCE, "the " + attester.tee() + " attester failed: " + e.getMessage(), e);
         }

@@ -3,12 +3,12 @@ package org.cvmagent.attestation.service;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
+import org.cvmagent.attestation.aael.AaelEvent;
+import org.cvmagent.attestation.aael.RuntimeEventLog;
 import org.cvmagent.attestation.attester.Attester;
 import org.cvmagent.attestation.attester.AttesterException;
+import org.cvmagent.attestation.attester.InitDataBinding;
 import org.cvmagent.attestation.attester.TeeMeasurements;
 import org.cvmagent.attestation.kbs.KbsClient;
 import org.cvmagent.attestation.kbs.KbsException;
@@ -28,17 +28,26 @@ import org.cvmagent.rpc.ServiceBinding;
  * evidence for runtime data, a KBS token, runtime measurements and the init-data check.
  */
 public final class AttestationAgentHandlers {
-    /** CoCo's default register for runtime measurements (PCR 17, RTMR3 on TDX). */
-    static final long DEFAULT_REGISTER = 17;
-
     private final Attester attester;
     private final Optional<TeeMeasurements> measurements;
+    private final Optional<InitDataBinding> initData;
+    private final Optional<RuntimeEventLog> eventLog;
     private final Optional<KbsClient> kbs;
 
+    /**
+     * @param initData the TEE's launch-time field for BindInitData; empty where the TEE has none
+     * @param eventLog the AAEL runtime event log over {@code measurements}; empty when aa.toml does
+     *                 not enable it, in which case ExtendRuntimeMeasurement answers NOT_ENABLED as
+     *                 CoCo's AA does (never a register extend without a log entry: that could not be
+     *                 replayed by a verifier)
+     */
     public AttestationAgentHandlers(Attester attester, Optional<TeeMeasurements> measurements,
+                                    Optional<InitDataBinding> initData, Optional<RuntimeEventLog> eventLog,
                                     Optional<KbsClient> kbs) {
         this.attester = attester;
         this.measurements = measurements;
+        this.initData = initData;
+        this.eventLog = eventLog;
         this.kbs = kbs;
     }
 
@@ -51,33 +60,19 @@ public final class AttestationAgentHandlers {
                         // no secondary TEE (device) is attached to this guest: the empty set of their evidence
                         GetEvidenceResponse.newBuilder().setEvidence(ByteString.copyFromUtf8("{}")).build())
                 .unary(AttestationAgentServiceGrpc.getGetTokenMethod(), (ctx, req) -> token(req.getTokenType()))
-                .unary(AttestationAgentServiceGrpc.getExtendRuntimeMeasurementMethod(), (ctx, req) -> {
-                    if (measurements.isEmpty()) {
-                        return ExtendRuntimeMeasurementResponse.newBuilder()
-                                .setResult(RuntimeMeasurementResult.NOT_SUPPORTED).build();
-                    }
-                    if (req.getDomain().isEmpty() || req.getOperation().isEmpty()) {
-                        throw RpcException.invalidArgument("ExtendRuntimeMeasurement: Domain and Operation are required");
-                    }
-                    byte[] digest = sha384((req.getDomain() + " " + req.getOperation() + " " + req.getContent())
-                            .getBytes(StandardCharsets.UTF_8));
-                    try {
-                        measurements.get().extendRuntimeMeasurement(digest,
-                                req.hasRegisterIndex() ? req.getRegisterIndex() : DEFAULT_REGISTER);
-                    } catch (IOException e) {
-                        throw new RpcException(Status.Code.FAILED_PRECONDITION, "ExtendRuntimeMeasurement: "
-                                + e.getMessage(), e);
-                    }
-                    return ExtendRuntimeMeasurementResponse.newBuilder().setResult(RuntimeMeasurementResult.OK).build();
-                })
+                .unary(AttestationAgentServiceGrpc.getExtendRuntimeMeasurementMethod(), (ctx, req) ->
+                        ExtendRuntimeMeasurementResponse.newBuilder().setResult(extend(req.getDomain(),
+                                req.getOperation(), req.getContent(),
+                                req.hasRegisterIndex() ? Optional.of(req.getRegisterIndex()) : Optional.empty()))
+                                .build())
                 .unary(AttestationAgentServiceGrpc.getBindInitDataMethod(), (ctx, req) -> {
                     if (req.getDigest().isEmpty()) {
                         throw RpcException.invalidArgument("BindInitData: Digest is empty");
                     }
                     // a TEE without a launch-time field cannot be checked: CoCo's AA accepts that too
-                    if (measurements.isPresent()) {
+                    if (initData.isPresent()) {
                         try {
-                            if (!measurements.get().initDataMatches(req.getDigest().toByteArray())) {
+                            if (!initData.get().initDataMatches(req.getDigest().toByteArray())) {
                                 throw new RpcException(Status.Code.FAILED_PRECONDITION,
                                         "BindInitData: the init-data digest differs from the one the TEE was launched with");
                             }
@@ -117,11 +112,25 @@ public final class AttestationAgentHandlers {
         }
     }
 
-    private static byte[] sha384(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-384").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always has SHA-384", e);
+    private RuntimeMeasurementResult extend(String domain, String operation, String content,
+                                            Optional<Long> registerIndex) throws RpcException {
+        if (measurements.isEmpty()) {
+            return RuntimeMeasurementResult.NOT_SUPPORTED;
         }
+        if (eventLog.isEmpty()) {
+            return RuntimeMeasurementResult.NOT_ENABLED;
+        }
+        AaelEvent event;
+        try {
+            event = new AaelEvent(domain, operation, content);
+        } catch (IllegalArgumentException e) {
+            throw RpcException.invalidArgument("ExtendRuntimeMeasurement: " + e.getMessage());
+        }
+        try {
+            eventLog.get().extend(event, registerIndex.orElse(eventLog.get().defaultPcr()));
+        } catch (IOException e) {
+            throw new RpcException(Status.Code.FAILED_PRECONDITION, "ExtendRuntimeMeasurement: " + e.getMessage(), e);
+        }
+        return RuntimeMeasurementResult.OK;
     }
 }

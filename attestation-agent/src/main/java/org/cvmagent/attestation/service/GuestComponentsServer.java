@@ -8,7 +8,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.cvmagent.attestation.aael.RuntimeEventLog;
 import org.cvmagent.attestation.attester.Attester;
+import org.cvmagent.attestation.attester.InitDataBinding;
 import org.cvmagent.attestation.attester.TeeMeasurements;
 import org.cvmagent.attestation.cdh.ResourceFetcher;
 import org.cvmagent.attestation.kbs.KbsClient;
@@ -42,16 +44,19 @@ public final class GuestComponentsServer implements AutoCloseable {
 
     /**
      * @param restPort where api-server-rest listens on 127.0.0.1, or empty for none
+     * @param initData the TEE's launch-time field init-data is checked against, where it has one
+     * @param eventLog the AAEL runtime event log, when aa.toml enables it
      * @param kbs      the KBS client (the CDH and tokens need one); empty serves the AA alone
      */
     public static GuestComponentsServer start(Path runDir, Attester attester, Optional<TeeMeasurements> measurements,
+                                              Optional<InitDataBinding> initData, Optional<RuntimeEventLog> eventLog,
                                               Optional<KbsClient> kbs, Optional<Integer> restPort,
                                               Transports transports) throws IOException {
         List<TtrpcServer> servers = new ArrayList<>();
         Optional<ApiServerRest> rest = Optional.empty();
         try {
             servers.add(serve(runDir.resolve(AA_SOCKET), List.of(
-                    new AttestationAgentHandlers(attester, measurements, kbs).binding()), transports));
+                    new AttestationAgentHandlers(attester, measurements, initData, eventLog, kbs).binding()), transports));
             if (kbs.isPresent()) {
                 ResourceFetcher fetcher = new ResourceFetcher(kbs.get());
                 servers.add(serve(runDir.resolve(CDH_SOCKET),

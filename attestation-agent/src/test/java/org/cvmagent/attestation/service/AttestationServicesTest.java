@@ -18,7 +18,12 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.cvmagent.attestation.attester.SampleAttester;
-import org.cvmagent.attestation.attester.TeeMeasurements;
+import org.cvmagent.attestation.aael.AaelStore;
+import org.cvmagent.attestation.aael.EvidenceEventLog;
+import org.cvmagent.attestation.aael.FakeRtmrs;
+import org.cvmagent.attestation.aael.RuntimeEventLog;
+import org.cvmagent.attestation.eventlog.CcEventLog;
+import org.cvmagent.attestation.eventlog.TcgAlgorithm;
 import org.cvmagent.attestation.cdh.ResourceFetcher;
 import org.cvmagent.attestation.kbs.KbsPeerFixture;
 import org.cvmagent.proto.attestation.BindInitDataRequest;
@@ -61,28 +66,18 @@ class AttestationServicesTest {
     private KbsPeerFixture kbs;
     private TtrpcServer server;
     private TtrpcClient client;
-    private final List<String> extended = new ArrayList<>();
-    private byte[] launchDigest = new byte[32];
-
-    private final TeeMeasurements measurements = new TeeMeasurements() {
-        @Override
-        public void extendRuntimeMeasurement(byte[] digest, long pcrIndex) {
-            extended.add(pcrIndex + ":" + digest.length);
-        }
-
-        @Override
-        public boolean initDataMatches(byte[] digest) {
-            return java.util.Arrays.equals(digest, launchDigest);
-        }
-    };
+    private final FakeRtmrs measurements = new FakeRtmrs();
+    private AaelStore aael;
 
     @BeforeEach
     void start() throws Exception {
         kbs = KbsPeerFixture.start();
         kbs.putResource("default/key/1", "the-secret-key".getBytes(StandardCharsets.UTF_8));
         List<ServiceBinding> bindings = new ArrayList<>();
+        aael = AaelStore.open(dir.resolve("attestation-agent/eventlog"));
+        RuntimeEventLog eventLog = RuntimeEventLog.open(measurements, aael, dir.resolve("attestation-agent/.wal"), 17);
         bindings.add(new AttestationAgentHandlers(new SampleAttester(JSON), Optional.of(measurements),
-                Optional.of(kbs.client())).binding());
+                Optional.of(measurements), Optional.of(eventLog), Optional.of(kbs.client())).binding());
         bindings.addAll(new ConfidentialDataHubHandlers(new ResourceFetcher(kbs.client()), JSON).bindings());
         server = new TtrpcServer(new Dispatcher(new ServiceRegistry(bindings), CallGates.all(List.of())),
                 ServerOptions.DEFAULTS);
@@ -128,9 +123,23 @@ class AttestationServicesTest {
                 .setDomain("github.com/confidential-containers").setOperation("PullImage").setContent("busybox").build(),
                 ExtendRuntimeMeasurementResponse.parser());
         assertEquals(RuntimeMeasurementResult.OK, r.getResult());
-        assertEquals(List.of("17:48"), extended);
-        launchDigest = new byte[32];
+        r = aa("ExtendRuntimeMeasurement", ExtendRuntimeMeasurementRequest.newBuilder()
+                .setDomain("kata").setOperation("op").setContent("c").setRegisterIndex(9).build(),
+                ExtendRuntimeMeasurementResponse.parser());
+        assertEquals(RuntimeMeasurementResult.OK, r.getResult());
+        assertEquals(List.of("17->RTMR3", "9->RTMR2"), measurements.extendsDone());
+        CcEventLog log = CcEventLog.parse(EvidenceEventLog.assemble(Optional.empty(), aael.entries()).orElseThrow());
+        assertArrayEquals(measurements.rtmr(3), log.replay(4, TcgAlgorithm.SHA384));
+        assertArrayEquals(measurements.rtmr(2), log.replay(3, TcgAlgorithm.SHA384));
+        RpcException twoLines = assertThrows(RpcException.class, () -> aa("ExtendRuntimeMeasurement",
+                ExtendRuntimeMeasurementRequest.newBuilder().setDomain("d").setOperation("o").setContent("a\nb").build(),
+                ExtendRuntimeMeasurementResponse.parser()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, twoLines.code());
+        assertEquals(2, measurements.extendsDone().size(), "a refused event extends nothing");
+
+        byte[] launchDigest = new byte[32];
         launchDigest[0] = 9;
+        measurements.launchDigest(launchDigest);
         aa("BindInitData", BindInitDataRequest.newBuilder().setDigest(ByteString.copyFrom(launchDigest)).build(),
                 BindInitDataResponse.parser());
         RpcException mismatch = assertThrows(RpcException.class, () -> aa("BindInitData",
