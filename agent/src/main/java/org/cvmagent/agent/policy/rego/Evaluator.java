@@ -522,7 +522,8 @@ final class Evaluator {
                     (vals, e) -> k.accept(Values.arr(vals), e));
             case Ast.SetLit s -> evalList(s.items(), 0, new ArrayList<>(), env,
                     (vals, e) -> k.accept(Values.set(new TreeSet<>(vals)), e));
-            case Ast.ObjectLit o -> evalObject(o.entries(), 0, new TreeMap<>(), env, k);
+            case Ast.ObjectLit o -> evalObject(o.entries(), 0, new Value[o.entries().size()],
+                    new Value[o.entries().size()], env, k);
             case Ast.ArrayCompr c -> {
                 List<Value> out = new ArrayList<>();
                 evalBody(c.body(), 0, env, e -> evalTerm(c.head(), e, (v, e2) -> {
@@ -581,21 +582,23 @@ final class Evaluator {
         });
     }
 
-    private boolean evalObject(List<Ast.KV> kvs, int i, TreeMap<Value, Value> acc, Env env, K k) throws RegoException {
+    /**
+     * Evaluates the entries of an object literal into parallel arrays and builds the map once per
+     * solution: a later duplicate key wins, as it would in a map filled in written order.
+     */
+    private boolean evalObject(List<Ast.KV> kvs, int i, Value[] keys, Value[] vals, Env env, K k)
+            throws RegoException {
         if (i == kvs.size()) {
-            return k.accept(Values.obj(new TreeMap<>(acc)), env);
+            TreeMap<Value, Value> m = new TreeMap<>();
+            for (int j = 0; j < keys.length; j++) {
+                m.put(keys[j], vals[j]);
+            }
+            return k.accept(Values.obj(m), env);
         }
         return evalTerm(kvs.get(i).key(), env, (key, e) -> evalTerm(kvs.get(i).value(), e, (val, e2) -> {
-            Value prev = acc.put(key, val);
-            try {
-                return evalObject(kvs, i + 1, acc, e2, k);
-            } finally {
-                if (prev == null) {
-                    acc.remove(key);
-                } else {
-                    acc.put(key, prev);
-                }
-            }
+            keys[i] = key;
+            vals[i] = val;
+            return evalObject(kvs, i + 1, keys, vals, e2, k);
         }));
     }
 
@@ -878,11 +881,11 @@ final class Evaluator {
                 return Optional.of(Values.obj(out));
             }
             default -> {
-                TreeSet<Value> values = new TreeSet<>();
+                Outputs values = new Outputs();
                 for (Ast.Rule r : node.rules) {
                     evalChain(r, Env.root(r.module()), values, false);
                 }
-                if (values.size() > 1) {
+                if (values.conflict()) {
                     throw new RegoException("eval_conflict_error: complete rules must not produce multiple outputs ("
                             + node.name() + ")");
                 }
@@ -893,7 +896,7 @@ final class Evaluator {
                     }
                     return Optional.empty();
                 }
-                return Optional.of(values.first());
+                return Optional.of(values.value());
             }
         }
     }
@@ -930,9 +933,8 @@ final class Evaluator {
     }
 
     /** Evaluates a rule and its else branches from env, adding the values it produces. */
-    private void evalChain(Ast.Rule r, Env env, TreeSet<Value> values, boolean allSolutions) throws RegoException {
+    private void evalChain(Ast.Rule r, Env env, Outputs values, boolean allSolutions) throws RegoException {
         for (Ast.Rule b = r; b != null; b = b.elseRule()) {
-            int before = values.size();
             boolean[] any = {false};
             Ast.Rule branch = b;
             // Like regorus (whose outputs kata's tests record, prints included), a complete rule's body
@@ -942,7 +944,7 @@ final class Evaluator {
                 values.add(v);
                 return allSolutions;
             }));
-            if (any[0] || values.size() != before) {
+            if (any[0]) {
                 return;
             }
         }
@@ -1063,7 +1065,7 @@ final class Evaluator {
     private Value callFunction(RuleTree.Node fn, List<Value> args) throws RegoException {
         st.budget.enter();
         try {
-            TreeSet<Value> values = new TreeSet<>();
+            Outputs values = new Outputs();
             for (Ast.Rule r : fn.rules) {
                 Env root = Env.root(r.module());
                 Env d = root;
@@ -1075,7 +1077,7 @@ final class Evaluator {
                     return true;
                 });
             }
-            if (values.size() > 1) {
+            if (values.conflict()) {
                 throw new RegoException("eval_conflict_error: functions must not produce multiple outputs for same "
                         + "inputs (" + fn.name() + ")");
             }
@@ -1085,7 +1087,7 @@ final class Evaluator {
                 }
                 return null;
             }
-            return values.first();
+            return values.value();
         } finally {
             st.budget.exit();
         }
