@@ -37,17 +37,25 @@ final class Evaluator {
         this.strict = strict;
     }
 
-    private interface Op {
-        Value get() throws RegoException;
-    }
-
     /** Runs a builtin; outside strict mode a rejected operand makes the call undefined, as in OPA. */
-    private Value builtin(Op op) throws RegoException {
+    private Value builtin(Builtins.Builtin b, List<Value> args) throws RegoException {
         if (strict) {
-            return op.get();
+            return b.call(args, st.budget);
         }
         try {
-            return op.get();
+            return b.call(args, st.budget);
+        } catch (BuiltinError e) {
+            return null;
+        }
+    }
+
+    /** An infix operator, undefined on rejected operands outside strict mode like a builtin. */
+    private Value binaryOp(String op, Value l, Value r) throws RegoException {
+        if (strict) {
+            return Operators.binary(op, l, r);
+        }
+        try {
+            return Operators.binary(op, l, r);
         } catch (BuiltinError e) {
             return null;
         }
@@ -518,9 +526,9 @@ final class Evaluator {
             case Ast.Var v -> evalVar(v, List.of(), env, k);
             case Ast.Ref r -> r.head() instanceof Ast.Var v ? evalVar(v, r.path(), env, k)
                     : evalTerm(r.head(), env, (hv, e) -> select(hv, r.path(), 0, e, k));
-            case Ast.ArrayLit a -> evalList(a.items(), 0, new ArrayList<>(), env,
+            case Ast.ArrayLit a -> evalList(a.items(), env,
                     (vals, e) -> k.accept(Values.arr(vals), e));
-            case Ast.SetLit s -> evalList(s.items(), 0, new ArrayList<>(), env,
+            case Ast.SetLit s -> evalList(s.items(), env,
                     (vals, e) -> k.accept(Values.set(new TreeSet<>(vals)), e));
             case Ast.ObjectLit o -> evalObject(o.entries(), 0, new Value[o.entries().size()],
                     new Value[o.entries().size()], env, k);
@@ -557,7 +565,7 @@ final class Evaluator {
             case Ast.Call c -> evalCall(c, env, k);
             case Ast.Binary b -> evalBinary(b, env, k);
             case Ast.Neg n -> evalTerm(n.operand(), env, (v, e) -> {
-                Value r = builtin(() -> Operators.arith("-", Value.num(0), v));
+                Value r = binaryOp("-", Value.num(0), v);
                 return r == null || k.accept(r, e);
             });
             case Ast.In in -> evalIn(in, env, k);
@@ -568,17 +576,18 @@ final class Evaluator {
         boolean accept(List<Value> vals, Env env) throws RegoException;
     }
 
-    private boolean evalList(List<Ast.Term> ts, int i, List<Value> acc, Env env, ListK k) throws RegoException {
-        if (i == ts.size()) {
-            return k.accept(new ArrayList<>(acc), env);
+    private boolean evalList(List<Ast.Term> ts, Env env, ListK k) throws RegoException {
+        return evalItems(ts, 0, new Value[ts.size()], env, k);
+    }
+
+    /** Fills acc[i..] with one value per term; each solution gets its own copy of the array. */
+    private boolean evalItems(List<Ast.Term> ts, int i, Value[] acc, Env env, ListK k) throws RegoException {
+        if (i == acc.length) {
+            return k.accept(java.util.Arrays.asList(acc.clone()), env);
         }
         return evalTerm(ts.get(i), env, (v, e) -> {
-            acc.add(v);
-            try {
-                return evalList(ts, i + 1, acc, e, k);
-            } finally {
-                acc.remove(acc.size() - 1);
-            }
+            acc[i] = v;
+            return evalItems(ts, i + 1, acc, e, k);
         });
     }
 
@@ -969,7 +978,7 @@ final class Evaluator {
                     mocked = b;
                 }
                 case Value v -> {
-                    return evalList(c.args(), 0, new ArrayList<>(), env, (vals, e) -> k.accept(v, e));
+                    return evalList(c.args(), env, (vals, e) -> k.accept(v, e));
                 }
                 default -> throw new IllegalStateException("unknown mock " + mock);
             }
@@ -987,16 +996,16 @@ final class Evaluator {
                     // f(x, out): the last argument receives the result
                     List<Ast.Term> in = c.args().subList(0, b.arity());
                     Ast.Term out = c.args().get(b.arity());
-                    return evalList(in, 0, new ArrayList<>(), env, (vals, e) -> {
-                        Value r = builtin(() -> b.call(vals, st.budget));
+                    return evalList(in, env, (vals, e) -> {
+                        Value r = builtin(b, vals);
                         return r == null || bindPattern(out, r, e, e2 -> k.accept(Value.TRUE, e2));
                     });
                 }
                 throw new RegoException("rego_type_error: `" + c.name() + "` expects " + b.arity() + " arguments (line "
                         + c.line() + ")");
             }
-            return evalList(c.args(), 0, new ArrayList<>(), env, (vals, e) -> {
-                Value r = builtin(() -> b.call(vals, st.budget));
+            return evalList(c.args(), env, (vals, e) -> {
+                Value r = builtin(b, vals);
                 return r == null || k.accept(r, e);
             });
         }
@@ -1005,7 +1014,7 @@ final class Evaluator {
         if (c.args().size() == arity + 1) {
             List<Ast.Term> in = c.args().subList(0, arity);
             Ast.Term out = c.args().get(arity);
-            return evalList(in, 0, new ArrayList<>(), env, (vals, e) -> {
+            return evalList(in, env, (vals, e) -> {
                 Value r = callFunction(target, vals);
                 return r == null || bindPattern(out, r, e, e2 -> k.accept(Value.TRUE, e2));
             });
@@ -1013,7 +1022,7 @@ final class Evaluator {
         if (c.args().size() != arity) {
             throw new RegoException("rego_type_error: " + c.name() + ": arity mismatch (line " + c.line() + ")");
         }
-        return evalList(c.args(), 0, new ArrayList<>(), env, (vals, e) -> {
+        return evalList(c.args(), env, (vals, e) -> {
             Value r = callFunction(target, vals);
             return r == null || k.accept(r, e);
         });
@@ -1121,7 +1130,7 @@ final class Evaluator {
             return evalPositive(b, env, e -> k.accept(Value.TRUE, e));
         }
         return evalTerm(b.left(), env, (l, e) -> evalTerm(b.right(), e, (r, e2) -> {
-            Value v = builtin(() -> Operators.binary(b.op(), l, r));
+            Value v = binaryOp(b.op(), l, r);
             return v == null || k.accept(v, e2);
         }));
     }
