@@ -112,22 +112,39 @@ final class Evaluator {
         if (i == body.size()) {
             return k.accept(env);
         }
-        boolean[] produced = {false};
+        RestOfBody rest = new RestOfBody(body, i + 1, k);
         try {
-            return evalLit(body.get(i), env, e -> {
-                produced[0] = true;
-                return evalBody(body, i + 1, e, k, 0);
-            });
+            return evalLit(body.get(i), env, rest);
         } catch (UnsafeVarError err) {
             int remaining = body.size() - i;
             // each literal from i on gets one try at position i; when all failed the body cannot be ordered
-            if (produced[0] || deferrals >= remaining - 1) {
+            if (rest.produced || deferrals >= remaining - 1) {
                 throw err;
             }
             List<Ast.Lit> reordered = new ArrayList<>(body.subList(0, i));
             reordered.addAll(body.subList(i + 1, body.size()));
             reordered.add(body.get(i));
             return evalBody(reordered, i, env, k, deferrals + 1);
+        }
+    }
+
+    /** The continuation after one literal; records whether the literal produced a solution at all. */
+    private final class RestOfBody implements BodyK {
+        private final List<Ast.Lit> body;
+        private final int next;
+        private final BodyK k;
+        boolean produced;
+
+        RestOfBody(List<Ast.Lit> body, int next, BodyK k) {
+            this.body = body;
+            this.next = next;
+            this.k = k;
+        }
+
+        @Override
+        public boolean accept(Env env) throws RegoException {
+            produced = true;
+            return evalBody(body, next, env, k, 0);
         }
     }
 
@@ -676,6 +693,14 @@ final class Evaluator {
             Value next = lookup(v, s.value());
             return next == null || select(next, path, i + 1, env, k);
         }
+        if (sel instanceof Ast.Var var && !var.wildcard()) {
+            // the common x[i] with i bound: one lookup of i, no continuation for its value
+            Value key = env.lookup(var.name());
+            if (key != null && key != Env.UNBOUND) {
+                Value next = lookup(v, key);
+                return next == null || select(next, path, i + 1, env, k);
+            }
+        }
         if (isPattern(sel, env)) {
             return iterate(v, (key, val) -> bindPattern(sel, key, env, e -> select(val, path, i + 1, e, k)));
         }
@@ -691,7 +716,8 @@ final class Evaluator {
             case Value.Arr a -> {
                 if (key instanceof Value.Num n && Values.isInteger(n.value())) {
                     BigDecimal d = n.value();
-                    if (d.signum() >= 0 && d.compareTo(BigDecimal.valueOf(a.items().size())) < 0) {
+                    // below 2^31 fits an int index; anything larger is past the end of any array
+                    if (d.signum() >= 0 && d.precision() - d.scale() <= 9 && d.intValue() < a.items().size()) {
                         yield a.items().get(d.intValue());
                     }
                 }
@@ -1110,17 +1136,45 @@ final class Evaluator {
     }
 
     private boolean evalPrint(Ast.Call c, Env env, K k) throws RegoException {
-        List<List<Value>> args = new ArrayList<>(c.args().size());
-        for (Ast.Term a : c.args()) {
+        int n = c.args().size();
+        Value[] values = new Value[n];
+        @SuppressWarnings("unchecked")
+        List<Value>[] others = null;
+        for (int i = 0; i < n; i++) {
+            Ast.Term a = c.args().get(i);
+            Value direct = groundValue(a, env);
+            if (direct != null) {
+                values[i] = direct;
+                continue;
+            }
             List<Value> vals = new ArrayList<>(1);
             evalTerm(a, env, (v, e) -> {
                 vals.add(v);
                 return true;
             });
-            args.add(vals);
+            if (vals.size() == 1) {
+                values[i] = vals.get(0);
+            } else {
+                if (others == null) {
+                    others = new List[n];
+                }
+                others[i] = vals;
+            }
         }
-        st.prints.add(args);
+        st.prints.add(values, others);
         return k.accept(Value.TRUE, env);
+    }
+
+    /** The value of a constant or of a bound local variable, without a continuation; else null. */
+    private static Value groundValue(Ast.Term t, Env env) {
+        if (t instanceof Ast.Scalar s) {
+            return s.value();
+        }
+        if (t instanceof Ast.Var v && !v.wildcard()) {
+            Value b = env.lookup(v.name());
+            return b == Env.UNBOUND ? null : b;
+        }
+        return null;
     }
 
     // ---- operators
