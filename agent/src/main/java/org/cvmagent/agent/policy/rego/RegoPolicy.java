@@ -175,18 +175,21 @@ public final class RegoPolicy {
      * has no effects outside its own state, so the retry gives the same answer.
      */
     private <T> T run(Duration timeout, boolean strict, Body<T> body, JsonNode input, JsonNode data) throws RegoException {
+        // one deadline for both tries: a retry does not extend the query's time
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            return attempt(timeout, strict, body, input, data);
+            return attempt(deadline, strict, body, input, data);
         } catch (StackOverflowError e) {
-            return onDeepStack(timeout, strict, body, input, data);
-        } catch (RuntimeException e) {
+            return onDeepStack(deadline, strict, body, input, data);
+        } catch (RuntimeException | Error e) {
+            // as when the query ran on its own thread: any failure of a query (an OutOfMemoryError
+            // from a hostile policy included) is an error of that query, and the caller denies
             throw new RegoException("evaluation failed: " + e, e);
         }
     }
 
-    private <T> T attempt(Duration timeout, boolean strict, Body<T> body, JsonNode input, JsonNode data)
+    private <T> T attempt(long deadline, boolean strict, Body<T> body, JsonNode input, JsonNode data)
             throws RegoException {
-        long deadline = System.nanoTime() + timeout.toNanos();
         Budget budget = new Budget(MAX_STEPS, MAX_DEPTH, deadline);
         Value in = input == null || input.isMissingNode() ? null : Values.fromJson(input);
         Value d = data == null || data.isNull() || data.isMissingNode() ? Values.EMPTY_OBJ : Values.fromJson(data);
@@ -194,13 +197,13 @@ public final class RegoPolicy {
         return body.run(new Evaluator(tree, builtins, st, strict), st);
     }
 
-    private <T> T onDeepStack(Duration timeout, boolean strict, Body<T> body, JsonNode input, JsonNode data)
+    private <T> T onDeepStack(long deadline, boolean strict, Body<T> body, JsonNode input, JsonNode data)
             throws RegoException {
         AtomicReference<T> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         java.util.concurrent.Future<?> done = evaluators.submit(() -> {
             try {
-                result.set(attempt(timeout, strict, body, input, data));
+                result.set(attempt(deadline, strict, body, input, data));
             } catch (RegoException | RuntimeException e) {
                 failure.set(e);
             } catch (StackOverflowError e) {
