@@ -44,7 +44,7 @@ final class EncodingBuiltins {
             try {
                 String text = Args.str("base64.is_valid", a, 0);
                 // Go's standard encoding insists on padding, which Java's decoder does not
-                if (text.length() % 4 != 0) {
+                if (text.length() % 4 != 0 || !base64Alphabet(text)) {
                     return Value.FALSE;
                 }
                 Base64.getDecoder().decode(text);
@@ -69,6 +69,18 @@ final class EncodingBuiltins {
                 throw new BuiltinError("eval_builtin_error: hex.decode: invalid hex", e);
             }
         });
+    }
+
+    /** Whether every character is one the standard decoder accepts; it throws (slowly) on any other. */
+    private static boolean base64Alphabet(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/'
+                    || c == '=')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static byte[] bytes(String fn, java.util.List<Value> a) throws RegoException {

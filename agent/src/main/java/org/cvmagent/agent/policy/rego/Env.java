@@ -12,30 +12,44 @@ final class Env {
     private final Value value;
     private final Env parent;
     private final Ast.Module module;
+    /**
+     * One bit per name bound in this chain (by hash): most lookups are of names no local binds
+     * (input, data, rules, functions), and the bit answers those without walking the list.
+     */
+    private final long names;
 
-    private Env(String name, Value value, Env parent, Ast.Module module) {
+    private Env(String name, Value value, Env parent, Ast.Module module, long names) {
         this.name = name;
         this.value = value;
         this.parent = parent;
         this.module = module;
+        this.names = names;
     }
 
     static Env root(Ast.Module module) {
-        return new Env(null, null, null, module);
+        return new Env(null, null, null, module, 0L);
     }
 
     Env bind(String n, Value v) {
-        return new Env(n, v, this, module);
+        return new Env(n, v, this, module, names | bit(n));
     }
 
     /** The bound value, UNBOUND when declared only, or null when the name is not a local variable. */
     Value lookup(String n) {
+        if ((names & bit(n)) == 0) {
+            return null;
+        }
         for (Env e = this; e != null; e = e.parent) {
             if (n.equals(e.name)) {
                 return e.value;
             }
         }
         return null;
+    }
+
+    private static long bit(String n) {
+        int h = n.hashCode();
+        return 1L << ((h ^ (h >>> 16)) & 63);
     }
 
     Ast.Module module() {

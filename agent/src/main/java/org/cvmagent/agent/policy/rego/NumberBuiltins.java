@@ -13,6 +13,24 @@ final class NumberBuiltins {
     private NumberBuiltins() {
     }
 
+    /**
+     * False for text BigDecimal certainly rejects (empty, or a character no decimal has), so that
+     * common misses, like genpolicy's probing of strings for IP addresses, throw no exception from
+     * the parser; anything else is left to BigDecimal, which decides.
+     */
+    private static boolean mayBeDecimal(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!Character.isDigit(c) && c != '+' && c != '-' && c != '.' && c != 'e' && c != 'E') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static void register(Builtins b) {
         b.add("abs", 1, (a, bu) -> Value.num(Args.num("abs", a, 0).abs()));
         b.add("round", 1, (a, bu) -> Value.num(Args.num("round", a, 0).setScale(0, RoundingMode.HALF_UP)));
@@ -23,8 +41,11 @@ final class NumberBuiltins {
             case Value.Null n -> Value.num(0);
             case Value.Bool x -> Value.num(x.value() ? 1 : 0);
             case Value.Str s -> {
+                if (!mayBeDecimal(s.value())) {
+                    throw new BuiltinError("eval_builtin_error: to_number: invalid syntax: " + s.value());
+                }
                 try {
-                    yield Value.num(new BigDecimal(s.value().isEmpty() ? "x" : s.value()));
+                    yield Value.num(new BigDecimal(s.value()));
                 } catch (NumberFormatException e) {
                     throw new BuiltinError("eval_builtin_error: to_number: invalid syntax: " + s.value(), e);
                 }

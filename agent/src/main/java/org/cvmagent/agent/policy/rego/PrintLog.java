@@ -10,27 +10,32 @@ import java.util.List;
  * formatted when first read.
  */
 final class PrintLog extends AbstractList<String> {
-    private final List<List<String>> parts = new ArrayList<>();
+    /** Per line, per argument: its one value, or null where {@link #texts} holds the text. */
     private final List<Value[]> args = new ArrayList<>();
+    /** Per line: null when every argument had one value, else the text of those that had none or several. */
+    private final List<String[]> texts = new ArrayList<>();
     private final List<String> formatted = new ArrayList<>();
 
-    /** Adds one print() line: per argument, its values (none when undefined). */
-    void add(List<List<Value>> argValues) {
-        Value[] flat = new Value[argValues.size()];
-        List<String> shape = new ArrayList<>(argValues.size());
-        for (int i = 0; i < argValues.size(); i++) {
-            List<Value> vs = argValues.get(i);
-            if (vs.size() == 1) {
-                flat[i] = vs.get(0);
-                shape.add(null);
-            } else {
-                List<String> texts = new ArrayList<>();
-                vs.forEach(v -> texts.add(Values.toDisplay(v)));
-                shape.add(vs.isEmpty() ? "<undefined>" : String.join(" ", texts));
+    /**
+     * Adds one print() line. values[i] is argument i's value when it had exactly one; otherwise
+     * values[i] is null and others[i] lists its values (none when undefined). others is null when
+     * every argument had one value.
+     */
+    void add(Value[] values, List<Value>[] others) {
+        String[] text = null;
+        if (others != null) {
+            text = new String[values.length];
+            for (int i = 0; i < values.length; i++) {
+                List<Value> vs = others[i];
+                if (values[i] == null) {
+                    List<String> parts = new ArrayList<>();
+                    vs.forEach(v -> parts.add(Values.toDisplay(v)));
+                    text[i] = vs.isEmpty() ? "<undefined>" : String.join(" ", parts);
+                }
             }
         }
-        parts.add(shape);
-        args.add(flat);
+        args.add(values);
+        texts.add(text);
         formatted.add(null);
     }
 
@@ -39,13 +44,13 @@ final class PrintLog extends AbstractList<String> {
         String s = formatted.get(index);
         if (s == null) {
             StringBuilder sb = new StringBuilder();
-            List<String> shape = parts.get(index);
             Value[] flat = args.get(index);
+            String[] text = texts.get(index);
             for (int i = 0; i < flat.length; i++) {
                 if (i > 0) {
                     sb.append(' ');
                 }
-                sb.append(shape.get(i) != null ? shape.get(i) : Values.toDisplay(flat[i]));
+                sb.append(flat[i] != null ? Values.toDisplay(flat[i]) : text[i]);
             }
             s = sb.toString();
             formatted.set(index, s);

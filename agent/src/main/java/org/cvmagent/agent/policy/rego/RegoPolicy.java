@@ -17,7 +17,7 @@ public final class RegoPolicy {
     static final long MAX_STEPS = 5_000_000L;
     static final int MAX_DEPTH = 256;
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
-    /** Evaluation recurses on the Java stack (one frame chain per literal), so it gets a deep one. */
+    /** Evaluation recurses on the Java stack (one frame chain per literal), so a deep one may need this much. */
     private static final long EVAL_STACK_BYTES = 64L << 20;
 
     private final RuleTree tree;
@@ -168,18 +168,42 @@ public final class RegoPolicy {
         T run(Evaluator ev, QueryState st) throws RegoException;
     }
 
+    /**
+     * Evaluates on the calling thread, which costs no thread hand-off (on a busy guest each hand-off
+     * waits for the scheduler, more than a whole genpolicy decision takes). Only when that thread's
+     * stack is too small does the query run again, from scratch, on a deep-stack thread: evaluation
+     * has no effects outside its own state, so the retry gives the same answer.
+     */
     private <T> T run(Duration timeout, boolean strict, Body<T> body, JsonNode input, JsonNode data) throws RegoException {
+        // one deadline for both tries: a retry does not extend the query's time
         long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            return attempt(deadline, strict, body, input, data);
+        } catch (StackOverflowError e) {
+            return onDeepStack(deadline, strict, body, input, data);
+        } catch (RuntimeException | Error e) {
+            // as when the query ran on its own thread: any failure of a query (an OutOfMemoryError
+            // from a hostile policy included) is an error of that query, and the caller denies
+            throw new RegoException("evaluation failed: " + e, e);
+        }
+    }
+
+    private <T> T attempt(long deadline, boolean strict, Body<T> body, JsonNode input, JsonNode data)
+            throws RegoException {
         Budget budget = new Budget(MAX_STEPS, MAX_DEPTH, deadline);
         Value in = input == null || input.isMissingNode() ? null : Values.fromJson(input);
         Value d = data == null || data.isNull() || data.isMissingNode() ? Values.EMPTY_OBJ : Values.fromJson(data);
         QueryState st = new QueryState(in, d, Set.of(), java.util.Map.of(), budget, new PrintLog());
-        Evaluator ev = new Evaluator(tree, builtins, st, strict);
+        return body.run(new Evaluator(tree, builtins, st, strict), st);
+    }
+
+    private <T> T onDeepStack(long deadline, boolean strict, Body<T> body, JsonNode input, JsonNode data)
+            throws RegoException {
         AtomicReference<T> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         java.util.concurrent.Future<?> done = evaluators.submit(() -> {
             try {
-                result.set(body.run(ev, st));
+                result.set(attempt(deadline, strict, body, input, data));
             } catch (RegoException | RuntimeException e) {
                 failure.set(e);
             } catch (StackOverflowError e) {

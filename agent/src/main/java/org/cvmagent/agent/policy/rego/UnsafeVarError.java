@@ -6,6 +6,6 @@ package org.cvmagent.agent.policy.rego;
  */
 final class UnsafeVarError extends RegoException {
     UnsafeVarError(String message) {
-        super(message);
+        super(message, null, false); // caught to reorder a body; a stack trace would only cost time
     }
 }
