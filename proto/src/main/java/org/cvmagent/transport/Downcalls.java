@@ -31,11 +31,16 @@ public final class Downcalls {
     private Downcalls() {
     }
 
+    /**
+     * A handle for C function {@code name}, of the type the linker gives it. A missing symbol fails
+     * here; the handle itself is linked on its first call ({@link LazyDowncall}: linking costs a
+     * generated class per signature, which the agent's start should not pay for calls it does not make).
+     */
     public static MethodHandle bind(Linker linker, SymbolLookup lookup, String name,
                                     FunctionDescriptor descriptor, Linker.Option... options) {
         MemorySegment symbol = lookup.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("C library has no symbol " + name));
-        return linker.downcallHandle(symbol, descriptor, options);
+        return LazyDowncall.of(linker, symbol, descriptor, options);
     }
 
     /**

@@ -36,10 +36,20 @@ final class Guest implements AutoCloseable {
 
     /** Starts QEMU (run-guest execs it, so the process is QEMU itself) with everything under {@code dir}. */
     static Guest boot(GuestImage image, Path dir) throws IOException {
+        return boot(image, dir, List.of());
+    }
+
+    /** The same, with {@code kernelArgs} added to the guest's kernel command line (agent.* options). */
+    static Guest boot(GuestImage image, Path dir, List<String> kernelArgs) throws IOException {
         Path console = dir.resolve("console.log");
+        List<String> command = new java.util.ArrayList<>(List.of(image.runGuest().toString(), "--dir", dir.toString(),
+                "--console", console.toString()));
+        if (!kernelArgs.isEmpty()) {
+            command.add("--");
+            command.addAll(kernelArgs);
+        }
         long started = System.nanoTime();
-        Process qemu = new ProcessBuilder(List.of(image.runGuest().toString(), "--dir", dir.toString(),
-                "--console", console.toString()))
+        Process qemu = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("run-guest.log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
         return new Guest(qemu, dir.resolve("agent.sock"), console, started);

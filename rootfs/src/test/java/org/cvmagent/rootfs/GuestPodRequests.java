@@ -41,13 +41,18 @@ final class GuestPodRequests {
 
     /** A container on the shipped busybox root file system, with kata's usual namespaces and mounts. */
     static CreateContainerRequest container(String id, Process process) {
+        return container(id, process, BUSYBOX_ROOTFS);
+    }
+
+    /** A container whose root file system is at {@code rootPath} in the guest. */
+    static CreateContainerRequest container(String id, Process process, String rootPath) {
         Linux.Builder linux = Linux.newBuilder().setCgroupsPath("/guest-pod/" + id)
                 .addMaskedPaths("/proc/kcore").addReadonlyPaths("/proc/sys");
         for (String ns : new String[] {"pid", "ipc", "uts", "mount"}) {
             linux.addNamespaces(LinuxNamespace.newBuilder().setType(ns));
         }
         Spec spec = Spec.newBuilder().setVersion("1.0.2").setProcess(process)
-                .setRoot(Root.newBuilder().setPath(BUSYBOX_ROOTFS))
+                .setRoot(Root.newBuilder().setPath(rootPath))
                 .setHostname("guest-pod")
                 .addMounts(Mount.newBuilder().setDestination("/proc").setSource("proc").setType("proc"))
                 .addMounts(Mount.newBuilder().setDestination("/dev").setSource("tmpfs").setType("tmpfs")

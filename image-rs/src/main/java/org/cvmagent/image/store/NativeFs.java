@@ -10,6 +10,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
+import org.cvmagent.transport.Downcalls;
 
 /**
  * The few file-system calls the JDK lacks, through the FFM API: {@code mknod} (device nodes,
@@ -41,25 +42,25 @@ public final class NativeFs {
         Linker linker = Linker.nativeLinker();
         Linker.Option ccs = Linker.Option.captureCallState("errno");
         var libc = linker.defaultLookup();
-        mknod = linker.downcallHandle(libc.find("mknod").orElseThrow(),
+        mknod = Downcalls.bind(linker, libc, "mknod",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG), ccs);
-        chmod = linker.downcallHandle(libc.find("chmod").orElseThrow(),
+        chmod = Downcalls.bind(linker, libc, "chmod",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), ccs);
-        utimensat = linker.downcallHandle(libc.find("utimensat").orElseThrow(),
+        utimensat = Downcalls.bind(linker, libc, "utimensat",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                         ValueLayout.JAVA_INT), ccs);
-        lsetxattr = linker.downcallHandle(libc.find("lsetxattr").orElseThrow(),
+        lsetxattr = Downcalls.bind(linker, libc, "lsetxattr",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                         ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), ccs);
-        lgetxattr = linker.downcallHandle(libc.find("lgetxattr").orElseThrow(),
+        lgetxattr = Downcalls.bind(linker, libc, "lgetxattr",
                 FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                         ValueLayout.JAVA_LONG), ccs);
-        open = linker.downcallHandle(libc.find("open").orElseThrow(),
+        open = Downcalls.bind(linker, libc, "open",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
                 ccs, Linker.Option.firstVariadicArg(2));
-        syncfs = linker.downcallHandle(libc.find("syncfs").orElseThrow(),
+        syncfs = Downcalls.bind(linker, libc, "syncfs",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), ccs);
-        close = linker.downcallHandle(libc.find("close").orElseThrow(),
+        close = Downcalls.bind(linker, libc, "close",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     }
 

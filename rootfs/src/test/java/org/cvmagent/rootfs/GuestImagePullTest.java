@@ -1,0 +1,162 @@
+package org.cvmagent.rootfs;
+
+import org.cvmagent.agent.cli.AgentClient;
+import org.cvmagent.agent.cli.PodClient;
+import org.cvmagent.image.registry.MediaTypes;
+import org.cvmagent.image.testing.LocalRegistry;
+import org.cvmagent.image.testing.OciLayout;
+import org.cvmagent.image.testing.TarBuilder;
+import org.cvmagent.proto.agent.AgentServiceGrpc;
+import org.cvmagent.proto.agent.CheckRequest;
+import org.cvmagent.proto.agent.CreateContainerRequest;
+import org.cvmagent.proto.agent.CreateSandboxRequest;
+import org.cvmagent.proto.agent.HealthCheckResponse;
+import org.cvmagent.proto.agent.HealthGrpc;
+import org.cvmagent.proto.agent.Routes;
+import org.cvmagent.proto.agent.Storage;
+import org.cvmagent.proto.types.Interface;
+import org.cvmagent.proto.types.Route;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * An image pulled inside the guest: the host configures the guest's NIC on QEMU's user network
+ * with UpdateInterface and UpdateRoutes, then runs a pod whose sandbox container uses the image's
+ * pause bundle and whose app container's rootfs is pulled by the agent (kata's
+ * {@code image_guest_pull} driver) over plain HTTP from a docker-registry on the host, which the
+ * guest reaches as 10.0.2.2. Fails, never skips, without QEMU, docker-registry or skopeo.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class GuestImagePullTest {
+
+    @RegisterExtension
+    static final LocalRegistry REGISTRY = new LocalRegistry();
+
+    private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(4);
+    private static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
+    private static final Duration POWER_OFF_TIMEOUT = Duration.ofMinutes(1);
+    private static final String MOTD = "pulled in the guest over QEMU's user network\n";
+    private static final int SIGTERM = 15;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void pushBusybox(@TempDir Path layouts) throws Exception {
+        byte[] busybox = Files.readAllBytes(Path.of("/bin/busybox"));
+        byte[] layer = TarBuilder.gzip(new TarBuilder().dir("bin", 0755).file("bin/busybox", busybox, 0755, 0, 0)
+                .symlink("bin/sh", "busybox").symlink("bin/cat", "busybox")
+                .dir("etc", 0755).file("etc/motd", MOTD).dir("proc", 0755).dir("dev", 0755)
+                .dir("sys", 0755).dir("tmp", 01777).tar());
+        OciLayout layout = new OciLayout(layouts.resolve("busybox"));
+        OciLayout.Written image = layout.image(OciLayout.config("amd64", List.of(), List.of("/bin/sh"),
+                List.of("PATH=/bin"), "/"), List.of(new OciLayout.Blob(MediaTypes.OCI_LAYER_GZIP, layer)));
+        layout.tag("1", image);
+        REGISTRY.push(layout, "1", "test/busybox");
+    }
+
+    /** The registry as the guest sees it: QEMU's user-network gateway forwards to the host's loopback. */
+    private static String registryFromGuest() {
+        return GuestNetworkRequests.GATEWAY + ":" + REGISTRY.port();
+    }
+
+    @Test
+    void aContainerRunsFromAnImagePulledInTheGuestFromTheHostsRegistry() throws Exception {
+        GuestImage image = GuestImage.ofCheckout();
+        image.build(dir.resolve("build.log"));
+        try (Guest guest = Guest.boot(image, dir,
+                List.of("agent.image_insecure_registries=" + registryFromGuest()))) {
+            try {
+                try (AgentClient client = guest.connect(Duration.ofSeconds(30))) {
+                    HealthCheckResponse health = (HealthCheckResponse) client.call(HealthGrpc.getCheckMethod(),
+                            CheckRequest.getDefaultInstance(), BOOT_TIMEOUT);
+                    assertEquals(HealthCheckResponse.ServingStatus.SERVING, health.getStatus());
+                    System.out.printf("guest (network): boot-to-SERVING %.1f s%n", guest.sinceStart().toMillis() / 1000.0);
+                    configureNetwork(client);
+                    runPulledPod(new PodClient(client, CALL_TIMEOUT));
+                }
+                if (!guest.awaitExit(POWER_OFF_TIMEOUT)) {
+                    fail("the guest did not power off within " + POWER_OFF_TIMEOUT + " of DestroySandbox");
+                }
+                assertEquals(Optional.of(0), guest.exitCode(), "QEMU's exit code after the guest powered off");
+            } catch (AssertionError | Exception e) {
+                System.out.println("guest console (" + dir.resolve("console.log") + "):\n" + guest.console());
+                throw e;
+            }
+        }
+    }
+
+    /** The shim's network set-up, answered with the interface and routes as the guest now has them. */
+    private static void configureNetwork(AgentClient client) throws Exception {
+        Interface nic = (Interface) client.call(AgentServiceGrpc.getUpdateInterfaceMethod(),
+                GuestNetworkRequests.userNetInterface(), CALL_TIMEOUT);
+        assertEquals("eth0", nic.getName());
+        assertEquals(GuestNetworkRequests.MAC, nic.getHwAddr().toLowerCase(java.util.Locale.ROOT));
+        assertTrue(nic.getIPAddressesList().stream().anyMatch(a -> a.getAddress().equals("10.0.2.15")),
+                nic.toString());
+        Routes routes = (Routes) client.call(AgentServiceGrpc.getUpdateRoutesMethod(),
+                GuestNetworkRequests.userNetRoutes(), CALL_TIMEOUT);
+        assertTrue(routes.getRoutesList().stream().map(Route::getGateway).anyMatch(GuestNetworkRequests.GATEWAY::equals),
+                "no default route through " + GuestNetworkRequests.GATEWAY + ": " + routes);
+    }
+
+    /**
+     * A pause container from the image's pause bundle and an app pulled from the host's registry;
+     * the app's exit code is readable under the confidential default policy, its output after
+     * SetPolicy(allow-all); the pause process exits 0 on SIGTERM.
+     */
+    private static void runPulledPod(PodClient pod) throws Exception {
+        pod.createSandbox(CreateSandboxRequest.newBuilder().setSandboxId("pull-pod").setHostname("guest-pod")
+                .setSandboxPidns(true).build());
+        pod.createContainer(pulled("pull-pod", "sandbox", "pause", GuestPodRequests.process("/pause")));
+        pod.startContainer("pull-pod");
+        pod.createContainer(pulled("app", "container", registryFromGuest() + "/test/busybox:1",
+                GuestPodRequests.process("cat", "/etc/motd")));
+        pod.startContainer("app");
+        assertEquals(0, pod.waitProcess("app", ""), "the pulled app's exit code");
+        pod.setPolicy(resource("/policies/allow-all.rego"));
+        assertEquals(MOTD, new String(pod.readAll("app", "", true), StandardCharsets.UTF_8));
+        pod.signal("pull-pod", "", SIGTERM);
+        assertEquals(0, pod.waitProcess("pull-pod", ""), "the pause process's exit code after SIGTERM");
+        pod.removeContainer("app", 0);
+        pod.removeContainer("pull-pod", 0);
+        pod.destroySandbox();
+    }
+
+    /** A container whose rootfs comes from kata's image_guest_pull storage, as the shim sends it. */
+    private static CreateContainerRequest pulled(String id, String containerType, String image,
+                                                 org.cvmagent.proto.agent.Process process) {
+        String rootfs = "/run/kata-containers/" + id + "/rootfs";
+        return GuestPodRequests.container(id, process, rootfs).toBuilder()
+                .addStorages(Storage.newBuilder().setDriver("image_guest_pull").setSource(image)
+                        .addDriverOptions("image_guest_pull={\"metadata\":{\"io.kubernetes.cri.container-type\":\""
+                                + containerType + "\"}}")
+                        .setFstype("overlay").setMountPoint(rootfs))
+                .build();
+    }
+
+    private static String resource(String name) throws Exception {
+        try (InputStream in = GuestImagePullTest.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + name + " is not on the class path (agent jar)");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}

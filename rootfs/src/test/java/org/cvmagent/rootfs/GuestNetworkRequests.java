@@ -1,0 +1,43 @@
+package org.cvmagent.rootfs;
+
+import org.cvmagent.proto.agent.Routes;
+import org.cvmagent.proto.agent.UpdateInterfaceRequest;
+import org.cvmagent.proto.agent.UpdateRoutesRequest;
+import org.cvmagent.proto.types.IPAddress;
+import org.cvmagent.proto.types.IPFamily;
+import org.cvmagent.proto.types.Interface;
+import org.cvmagent.proto.types.Route;
+
+/**
+ * The network a kata shim would configure for the guest's NIC, here QEMU's user networking as
+ * rootfs/run-guest sets it up: the guest is 10.0.2.15/24, QEMU's gateway 10.0.2.2 forwards to the
+ * host's loopback (so a registry on the host's 127.0.0.1:PORT is 10.0.2.2:PORT to the guest).
+ */
+final class GuestNetworkRequests {
+
+    /** The MAC run-guest gives the virtio-net NIC (CVM_GUEST_MAC's default). */
+    static final String MAC = "52:54:00:12:34:56";
+    static final String GATEWAY = "10.0.2.2";
+    private static final String ADDRESS = "10.0.2.15";
+    private static final String NAME = "eth0";
+    /** RT_SCOPE_LINK: the on-link route of the interface's subnet. */
+    private static final int SCOPE_LINK = 253;
+
+    private GuestNetworkRequests() {
+    }
+
+    static UpdateInterfaceRequest userNetInterface() {
+        return UpdateInterfaceRequest.newBuilder().setInterface(Interface.newBuilder().setName(NAME).setHwAddr(MAC)
+                .setMtu(1500).addIPAddresses(IPAddress.newBuilder().setFamily(IPFamily.v4).setAddress(ADDRESS)
+                        .setMask("24"))).build();
+    }
+
+    /** The subnet on the link, and the default route through QEMU's gateway. */
+    static UpdateRoutesRequest userNetRoutes() {
+        return UpdateRoutesRequest.newBuilder().setRoutes(Routes.newBuilder()
+                .addRoutes(Route.newBuilder().setDest("10.0.2.0/24").setDevice(NAME).setSource(ADDRESS)
+                        .setScope(SCOPE_LINK).setFamily(IPFamily.v4))
+                .addRoutes(Route.newBuilder().setDest("").setGateway(GATEWAY).setDevice(NAME).setFamily(IPFamily.v4)))
+                .build();
+    }
+}
