@@ -7,6 +7,9 @@ import org.cvmagent.image.testing.LocalRegistry;
 import org.cvmagent.image.testing.OciLayout;
 import org.cvmagent.image.testing.TarBuilder;
 import org.cvmagent.proto.agent.AgentServiceGrpc;
+import org.cvmagent.proto.agent.GetIPTablesRequest;
+import org.cvmagent.proto.agent.GetIPTablesResponse;
+import org.cvmagent.proto.agent.SetIPTablesRequest;
 import org.cvmagent.proto.agent.CheckRequest;
 import org.cvmagent.proto.agent.CreateContainerRequest;
 import org.cvmagent.proto.agent.CreateSandboxRequest;
@@ -114,6 +117,12 @@ class GuestImagePullTest {
                 GuestNetworkRequests.userNetRoutes(), CALL_TIMEOUT);
         assertTrue(routes.getRoutesList().stream().map(Route::getGateway).anyMatch(GuestNetworkRequests.GATEWAY::equals),
                 "no default route through " + GuestNetworkRequests.GATEWAY + ": " + routes);
+        // the guest's iptables (nf_tables backend) takes the shim's rules and reads them back
+        client.call(AgentServiceGrpc.getSetIPTablesMethod(), SetIPTablesRequest.newBuilder().setData(
+                com.google.protobuf.ByteString.copyFromUtf8(GuestNetworkRequests.IPTABLES_RULES)).build(), CALL_TIMEOUT);
+        GetIPTablesResponse rules = (GetIPTablesResponse) client.call(AgentServiceGrpc.getGetIPTablesMethod(),
+                GetIPTablesRequest.getDefaultInstance(), CALL_TIMEOUT);
+        assertTrue(rules.getData().toStringUtf8().contains(GuestNetworkRequests.IPTABLES_RULE), rules.getData().toStringUtf8());
     }
 
     /**

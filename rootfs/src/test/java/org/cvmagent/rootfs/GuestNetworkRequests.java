@@ -23,6 +23,11 @@ final class GuestNetworkRequests {
     /** RT_SCOPE_LINK: the on-link route of the interface's subnet. */
     private static final int SCOPE_LINK = 253;
 
+    /** A rule a shim could set: drop a documentation address (RFC 5737), harmless to the test's traffic. */
+    static final String IPTABLES_RULE = "-A INPUT -s 192.0.2.1/32 -j DROP";
+    static final String IPTABLES_RULES = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+            + IPTABLES_RULE + "\nCOMMIT\n";
+
     private GuestNetworkRequests() {
     }
 
