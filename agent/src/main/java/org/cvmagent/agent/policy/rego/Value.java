@@ -68,7 +68,24 @@ sealed interface Value extends Comparable<Value> {
     }
 
     static Num num(long n) {
+        if (n >= 0 && n < SmallNums.CACHED.length) {
+            return SmallNums.CACHED[(int) n];
+        }
         return new Num(BigDecimal.valueOf(n));
+    }
+
+    /** Shared values for small non-negative integers: array indexes and counts are built on every iteration. */
+    final class SmallNums {
+        static final Num[] CACHED = new Num[1024];
+
+        static {
+            for (int i = 0; i < CACHED.length; i++) {
+                CACHED[i] = new Num(BigDecimal.valueOf(i));
+            }
+        }
+
+        private SmallNums() {
+        }
     }
 
     static Num num(BigDecimal n) {

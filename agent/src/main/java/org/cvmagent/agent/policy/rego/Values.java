@@ -31,6 +31,9 @@ final class Values {
             return Value.bool(n.booleanValue());
         }
         if (n.isNumber()) {
+            if (n.isIntegralNumber() && n.canConvertToLong()) {
+                return Value.num(n.longValue());
+            }
             return new Value.Num(n.isIntegralNumber() ? new BigDecimal(n.bigIntegerValue()) : n.decimalValue());
         }
         if (n.isTextual()) {
