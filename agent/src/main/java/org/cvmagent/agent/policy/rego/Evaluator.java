@@ -599,12 +599,21 @@ final class Evaluator {
 
     /** Fills acc[i..] with one value per term; each solution gets its own copy of the array. */
     private boolean evalItems(List<Ast.Term> ts, int i, Value[] acc, Env env, ListK k) throws RegoException {
+        // constants and bound locals (most builtin arguments) fill their slot without a continuation
+        while (i < acc.length) {
+            Value direct = groundValue(ts.get(i), env);
+            if (direct == null) {
+                break;
+            }
+            acc[i++] = direct;
+        }
         if (i == acc.length) {
             return k.accept(java.util.Arrays.asList(acc.clone()), env);
         }
-        return evalTerm(ts.get(i), env, (v, e) -> {
-            acc[i] = v;
-            return evalItems(ts, i + 1, acc, e, k);
+        int at = i;
+        return evalTerm(ts.get(at), env, (v, e) -> {
+            acc[at] = v;
+            return evalItems(ts, at + 1, acc, e, k);
         });
     }
 
