@@ -46,7 +46,7 @@ final class Values {
             }
             return arr(items);
         }
-        TreeMap<Value, Value> m = new TreeMap<>();
+        TreeMap<Value, Value> m = new IndexedMap();
         for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             m.put(new Value.Str(e.getKey()), fromJson(e.getValue()));
