@@ -1138,10 +1138,22 @@ final class Evaluator {
     }
 
     private boolean bindArgs(List<Ast.Term> params, List<Value> args, int i, Env env, BodyK k) throws RegoException {
+        // plain parameters (nearly all) bind in a loop, without a continuation per argument
+        while (i < params.size()) {
+            Ast.Term p = params.get(i);
+            if (p instanceof Ast.Var var && !var.wildcard() && unbound(var, env)) {
+                env = env.bind(var.name(), args.get(i++));
+            } else if (p instanceof Ast.Var var && var.wildcard()) {
+                i++;
+            } else {
+                break;
+            }
+        }
         if (i == params.size()) {
             return k.accept(env);
         }
-        return bindPattern(params.get(i), args.get(i), env, e -> bindArgs(params, args, i + 1, e, k));
+        int at = i;
+        return bindPattern(params.get(at), args.get(at), env, e -> bindArgs(params, args, at + 1, e, k));
     }
 
     private boolean evalPrint(Ast.Call c, Env env, K k) throws RegoException {
