@@ -163,6 +163,15 @@ final class Evaluator {
                     throw new RegoException("eval_type_error: `some .. in collection` expects array/set/object, got "
                             + Values.typeName(coll) + " (line " + s.line() + ")");
                 }
+                // `some x in xs` and `some k, x in xs` with fresh names bind directly, one Env per name
+                if (s.value() instanceof Ast.Var xv && !xv.wildcard()) {
+                    if (s.key() == null) {
+                        return iterate(coll, (key, val) -> k.accept(e.bind(xv.name(), val)));
+                    }
+                    if (s.key() instanceof Ast.Var kv && !kv.wildcard() && !kv.name().equals(xv.name())) {
+                        return iterate(coll, (key, val) -> k.accept(e.bind(kv.name(), key).bind(xv.name(), val)));
+                    }
+                }
                 return iterate(coll, (key, val) -> {
                 checkArrayPattern(s.value(), val, s.line());
                 Env d = declare(s.value(), declare(s.key(), e));
@@ -364,6 +373,10 @@ final class Evaluator {
             return unify(b.left(), b.right(), env, k);
         }
         if (t instanceof Ast.Binary b && b.op().equals(":=")) {
+            if (b.left() instanceof Ast.Var x && !x.wildcard()) {
+                // `x := expr`: x is fresh, so it binds directly (one Env, not a declaration and a binding)
+                return evalTerm(b.right(), env, (v, e) -> k.accept(e.bind(x.name(), v)));
+            }
             return evalTerm(b.right(), env, (v, e) -> {
                 Env d = declare(b.left(), e);
                 return bindPattern(b.left(), v, d, k);
