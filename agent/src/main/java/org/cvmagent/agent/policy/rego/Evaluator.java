@@ -1125,6 +1125,11 @@ final class Evaluator {
             Outputs values = new Outputs();
             for (Ast.Rule r : fn.rules) {
                 Env root = Env.root(r.module());
+                Env direct = plainParams(r.args(), args, root);
+                if (direct != null) {
+                    evalChain(r, direct, values, true);
+                    continue;
+                }
                 Env d = root;
                 for (Ast.Term p : r.args()) {
                     d = declare(p, d);
@@ -1148,6 +1153,29 @@ final class Evaluator {
         } finally {
             st.budget.exit();
         }
+    }
+
+    /**
+     * The environment of a function body whose parameters are all distinct plain variables (or _):
+     * each binds its argument directly, without a declaration first. Null for any other shape.
+     */
+    private static Env plainParams(List<Ast.Term> params, List<Value> args, Env root) {
+        Env env = root;
+        for (int i = 0; i < params.size(); i++) {
+            if (!(params.get(i) instanceof Ast.Var v)) {
+                return null;
+            }
+            if (v.wildcard()) {
+                continue;
+            }
+            for (int j = 0; j < i; j++) {
+                if (params.get(j) instanceof Ast.Var w && !w.wildcard() && w.name().equals(v.name())) {
+                    return null;
+                }
+            }
+            env = env.bind(v.name(), args.get(i));
+        }
+        return env;
     }
 
     private boolean bindArgs(List<Ast.Term> params, List<Value> args, int i, Env env, BodyK k) throws RegoException {

@@ -38,6 +38,8 @@ final class RuleTree {
     private final Map<Ast.Module, Map<String, Node>> locals = new java.util.IdentityHashMap<>();
     /** The module local() answered for last, with its index: queries nearly always stay in one module. */
     private Local lastLocal;
+    /** The same for function(). */
+    private Local lastFunctions;
 
     private record Local(Ast.Module module, Map<String, Node> names) {
     }
@@ -107,8 +109,16 @@ final class RuleTree {
 
     /** The user function a call named `name` in module m refers to, or null. */
     Node function(Ast.Module m, String name) {
-        Map<String, Node> names = functions.get(m);
-        return names == null ? null : names.get(name);
+        Local last = lastFunctions;
+        if (last == null || last.module() != m) {
+            Map<String, Node> names = functions.get(m);
+            if (names == null) {
+                return null;
+            }
+            last = new Local(m, names);
+            lastFunctions = last;
+        }
+        return last.names().get(name);
     }
 
     void add(Ast.Rule r) throws RegoException {
