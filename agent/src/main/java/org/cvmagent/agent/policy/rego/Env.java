@@ -13,7 +13,7 @@ final class Env {
     private final Env parent;
     private final Ast.Module module;
     /**
-     * One bit per name bound in this chain (by hash): most lookups are of names no local binds
+     * Two bits per name bound in this chain (by hash): most lookups are of names no local binds
      * (input, data, rules, functions), and the bit answers those without walking the list.
      */
     private final long names;
@@ -36,7 +36,8 @@ final class Env {
 
     /** The bound value, UNBOUND when declared only, or null when the name is not a local variable. */
     Value lookup(String n) {
-        if ((names & bit(n)) == 0) {
+        long b = bit(n);
+        if ((names & b) != b) {
             return null;
         }
         for (Env e = this; e != null; e = e.parent) {
@@ -47,9 +48,11 @@ final class Env {
         return null;
     }
 
+    /** Two bits per name (a one-word Bloom filter): genpolicy's functions bind a few dozen names, where one bit per name answered "maybe" for most lookups. */
     private static long bit(String n) {
         int h = n.hashCode();
-        return 1L << ((h ^ (h >>> 16)) & 63);
+        h ^= h >>> 16;
+        return (1L << (h & 63)) | (1L << ((h >>> 6) & 63));
     }
 
     Ast.Module module() {

@@ -163,6 +163,15 @@ final class Evaluator {
                     throw new RegoException("eval_type_error: `some .. in collection` expects array/set/object, got "
                             + Values.typeName(coll) + " (line " + s.line() + ")");
                 }
+                // `some x in xs` and `some k, x in xs` with fresh names bind directly, one Env per name
+                if (s.value() instanceof Ast.Var xv && !xv.wildcard()) {
+                    if (s.key() == null) {
+                        return iterate(coll, (key, val) -> k.accept(e.bind(xv.name(), val)));
+                    }
+                    if (s.key() instanceof Ast.Var kv && !kv.wildcard() && !kv.name().equals(xv.name())) {
+                        return iterate(coll, (key, val) -> k.accept(e.bind(kv.name(), key).bind(xv.name(), val)));
+                    }
+                }
                 return iterate(coll, (key, val) -> {
                 checkArrayPattern(s.value(), val, s.line());
                 Env d = declare(s.value(), declare(s.key(), e));
@@ -364,6 +373,10 @@ final class Evaluator {
             return unify(b.left(), b.right(), env, k);
         }
         if (t instanceof Ast.Binary b && b.op().equals(":=")) {
+            if (b.left() instanceof Ast.Var x && !x.wildcard()) {
+                // `x := expr`: x is fresh, so it binds directly (one Env, not a declaration and a binding)
+                return evalTerm(b.right(), env, (v, e) -> k.accept(e.bind(x.name(), v)));
+            }
             return evalTerm(b.right(), env, (v, e) -> {
                 Env d = declare(b.left(), e);
                 return bindPattern(b.left(), v, d, k);
@@ -599,12 +612,21 @@ final class Evaluator {
 
     /** Fills acc[i..] with one value per term; each solution gets its own copy of the array. */
     private boolean evalItems(List<Ast.Term> ts, int i, Value[] acc, Env env, ListK k) throws RegoException {
+        // constants and bound locals (most builtin arguments) fill their slot without a continuation
+        while (i < acc.length) {
+            Value direct = groundValue(ts.get(i), env);
+            if (direct == null) {
+                break;
+            }
+            acc[i++] = direct;
+        }
         if (i == acc.length) {
             return k.accept(java.util.Arrays.asList(acc.clone()), env);
         }
-        return evalTerm(ts.get(i), env, (v, e) -> {
-            acc[i] = v;
-            return evalItems(ts, i + 1, acc, e, k);
+        int at = i;
+        return evalTerm(ts.get(at), env, (v, e) -> {
+            acc[at] = v;
+            return evalItems(ts, at + 1, acc, e, k);
         });
     }
 
@@ -1103,6 +1125,11 @@ final class Evaluator {
             Outputs values = new Outputs();
             for (Ast.Rule r : fn.rules) {
                 Env root = Env.root(r.module());
+                Env direct = plainParams(r.args(), args, root);
+                if (direct != null) {
+                    evalChain(r, direct, values, true);
+                    continue;
+                }
                 Env d = root;
                 for (Ast.Term p : r.args()) {
                     d = declare(p, d);
@@ -1128,11 +1155,46 @@ final class Evaluator {
         }
     }
 
+    /**
+     * The environment of a function body whose parameters are all distinct plain variables (or _):
+     * each binds its argument directly, without a declaration first. Null for any other shape.
+     */
+    private static Env plainParams(List<Ast.Term> params, List<Value> args, Env root) {
+        Env env = root;
+        for (int i = 0; i < params.size(); i++) {
+            if (!(params.get(i) instanceof Ast.Var v)) {
+                return null;
+            }
+            if (v.wildcard()) {
+                continue;
+            }
+            for (int j = 0; j < i; j++) {
+                if (params.get(j) instanceof Ast.Var w && !w.wildcard() && w.name().equals(v.name())) {
+                    return null;
+                }
+            }
+            env = env.bind(v.name(), args.get(i));
+        }
+        return env;
+    }
+
     private boolean bindArgs(List<Ast.Term> params, List<Value> args, int i, Env env, BodyK k) throws RegoException {
+        // plain parameters (nearly all) bind in a loop, without a continuation per argument
+        while (i < params.size()) {
+            Ast.Term p = params.get(i);
+            if (p instanceof Ast.Var var && !var.wildcard() && unbound(var, env)) {
+                env = env.bind(var.name(), args.get(i++));
+            } else if (p instanceof Ast.Var var && var.wildcard()) {
+                i++;
+            } else {
+                break;
+            }
+        }
         if (i == params.size()) {
             return k.accept(env);
         }
-        return bindPattern(params.get(i), args.get(i), env, e -> bindArgs(params, args, i + 1, e, k));
+        int at = i;
+        return bindPattern(params.get(at), args.get(at), env, e -> bindArgs(params, args, at + 1, e, k));
     }
 
     private boolean evalPrint(Ast.Call c, Env env, K k) throws RegoException {

@@ -51,7 +51,7 @@ final class Folding {
         if (!entries.stream().allMatch(kv -> kv.key() instanceof Ast.Scalar && constant(kv.value()) != null)) {
             return new Ast.ObjectLit(entries, line);
         }
-        TreeMap<Value, Value> m = new TreeMap<>();
+        TreeMap<Value, Value> m = new IndexedMap();
         for (Ast.KV kv : entries) {
             Value k = ((Ast.Scalar) kv.key()).value();
             Value v = constant(kv.value());

@@ -34,6 +34,15 @@ final class RuleTree {
     /** Per module: its package's node and the names its calls may use for each function. */
     private final Map<Ast.Module, Node> packages = new java.util.IdentityHashMap<>();
     private final Map<Ast.Module, Map<String, Node>> functions = new java.util.IdentityHashMap<>();
+    /** Per module: a hash index of its package node's children (local() runs for every rule reference). */
+    private final Map<Ast.Module, Map<String, Node>> locals = new java.util.IdentityHashMap<>();
+    /** The module local() answered for last, with its index: queries nearly always stay in one module. */
+    private Local lastLocal;
+    /** The same for function(). */
+    private Local lastFunctions;
+
+    private record Local(Ast.Module module, Map<String, Node> names) {
+    }
 
     /** Indexes names once all modules are added; the tree is read-only afterwards. */
     void seal(List<Ast.Module> modules) {
@@ -70,6 +79,9 @@ final class RuleTree {
             }
             functions.put(m, names);
         }
+        for (Map.Entry<Ast.Module, Node> e : packages.entrySet()) {
+            locals.put(e.getKey(), new java.util.HashMap<>(e.getValue().children));
+        }
     }
 
     private static void collectFunctions(Node n, List<Node> out) {
@@ -81,14 +93,32 @@ final class RuleTree {
 
     /** The node of a rule or package named `name` in module m's package, or null. */
     Node local(Ast.Module m, String name) {
-        Node pkg = packages.get(m);
-        return pkg == null ? null : pkg.children.get(name);
+        Local last = lastLocal;
+        if (last == null || last.module() != m) {
+            Map<String, Node> names = locals.get(m);
+            if (names == null) {
+                Node pkg = packages.get(m);
+                return pkg == null ? null : pkg.children.get(name);
+            }
+            // a racing thread may overwrite this with its own module; both entries are correct
+            last = new Local(m, names);
+            lastLocal = last;
+        }
+        return last.names().get(name);
     }
 
     /** The user function a call named `name` in module m refers to, or null. */
     Node function(Ast.Module m, String name) {
-        Map<String, Node> names = functions.get(m);
-        return names == null ? null : names.get(name);
+        Local last = lastFunctions;
+        if (last == null || last.module() != m) {
+            Map<String, Node> names = functions.get(m);
+            if (names == null) {
+                return null;
+            }
+            last = new Local(m, names);
+            lastFunctions = last;
+        }
+        return last.names().get(name);
     }
 
     void add(Ast.Rule r) throws RegoException {

@@ -49,8 +49,17 @@ final class StringBuiltins {
         });
         b.add("lower", 1, (a, bu) -> Value.str(Args.str("lower", a, 0).toLowerCase(Locale.ROOT)));
         b.add("upper", 1, (a, bu) -> Value.str(Args.str("upper", a, 0).toUpperCase(Locale.ROOT)));
-        b.add("replace", 3, (a, bu) -> Value.str(Args.str("replace", a, 0).replace(Args.str("replace", a, 1),
-                Args.str("replace", a, 2))));
+        b.add("replace", 3, (a, bu) -> {
+            String s = Args.str("replace", a, 0);
+            String old = Args.str("replace", a, 1);
+            String repl = Args.str("replace", a, 2);
+            // genpolicy calls replace hundreds of times per request, mostly with a pattern the text
+            // lacks: hand back the argument itself rather than a new value
+            if (!old.isEmpty() && !s.contains(old)) {
+                return a.get(0);
+            }
+            return Value.str(s.replace(old, repl));
+        });
         b.add("strings.replace_n", 2, (a, bu) -> {
             Value.Obj patterns = Args.obj("strings.replace_n", a, 0);
             String s = Args.str("strings.replace_n", a, 1);

@@ -52,11 +52,61 @@ sealed interface Value extends Comparable<Value> {
     /** Entries are never modified after construction. */
     record Obj(NavigableMap<Value, Value> map) implements Value {
         public int rank() { return 6; }
+
+        /** Both maps are sorted alike: compare entries pairwise rather than looking each key up in the other. */
+        @Override
+        public boolean equals(Object o) {
+            if (this == o) {
+                return true;
+            }
+            if (!(o instanceof Obj x) || x.map.size() != map.size()) {
+                return false;
+            }
+            java.util.Iterator<java.util.Map.Entry<Value, Value>> a = map.entrySet().iterator();
+            java.util.Iterator<java.util.Map.Entry<Value, Value>> b = x.map.entrySet().iterator();
+            while (a.hasNext()) {
+                java.util.Map.Entry<Value, Value> ea = a.next();
+                java.util.Map.Entry<Value, Value> eb = b.next();
+                if (!ea.getKey().equals(eb.getKey()) || !ea.getValue().equals(eb.getValue())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public int hashCode() {
+            return map.hashCode();
+        }
     }
 
     /** Elements are never modified after construction. */
     record SetV(NavigableSet<Value> items) implements Value {
         public int rank() { return 5; }
+
+        /** Both sets are sorted alike: compare elements pairwise rather than looking each up in the other. */
+        @Override
+        public boolean equals(Object o) {
+            if (this == o) {
+                return true;
+            }
+            if (!(o instanceof SetV x) || x.items.size() != items.size()) {
+                return false;
+            }
+            java.util.Iterator<Value> a = items.iterator();
+            java.util.Iterator<Value> b = x.items.iterator();
+            while (a.hasNext()) {
+                if (!a.next().equals(b.next())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public int hashCode() {
+            return items.hashCode();
+        }
     }
 
     Null NULL = new Null();
@@ -68,7 +118,24 @@ sealed interface Value extends Comparable<Value> {
     }
 
     static Num num(long n) {
+        if (n >= 0 && n < SmallNums.CACHED.length) {
+            return SmallNums.CACHED[(int) n];
+        }
         return new Num(BigDecimal.valueOf(n));
+    }
+
+    /** Shared values for small non-negative integers: array indexes and counts are built on every iteration. */
+    final class SmallNums {
+        static final Num[] CACHED = new Num[1024];
+
+        static {
+            for (int i = 0; i < CACHED.length; i++) {
+                CACHED[i] = new Num(BigDecimal.valueOf(i));
+            }
+        }
+
+        private SmallNums() {
+        }
     }
 
     static Num num(BigDecimal n) {

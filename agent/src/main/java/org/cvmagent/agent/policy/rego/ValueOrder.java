@@ -9,6 +9,13 @@ final class ValueOrder {
     }
 
     static int compare(Value a, Value b) {
+        if (a == b) {
+            return 0;
+        }
+        // object keys are nearly always strings: answer those without the rank switch
+        if (a instanceof Value.Str x && b instanceof Value.Str y) {
+            return x.value().compareTo(y.value());
+        }
         int r = Integer.compare(a.rank(), b.rank());
         if (r != 0) {
             return r;

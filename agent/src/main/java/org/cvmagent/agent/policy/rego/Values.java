@@ -31,6 +31,9 @@ final class Values {
             return Value.bool(n.booleanValue());
         }
         if (n.isNumber()) {
+            if (n.isIntegralNumber() && n.canConvertToLong()) {
+                return Value.num(n.longValue());
+            }
             return new Value.Num(n.isIntegralNumber() ? new BigDecimal(n.bigIntegerValue()) : n.decimalValue());
         }
         if (n.isTextual()) {
@@ -43,7 +46,7 @@ final class Values {
             }
             return arr(items);
         }
-        TreeMap<Value, Value> m = new TreeMap<>();
+        TreeMap<Value, Value> m = new IndexedMap();
         for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             m.put(new Value.Str(e.getKey()), fromJson(e.getValue()));
