@@ -3,6 +3,7 @@ package org.cvmagent.image;
 import java.util.Objects;
 import org.cvmagent.image.registry.Digest;
 import org.cvmagent.image.registry.ImageReference;
+import org.cvmagent.image.registry.LoadedOnSuccess;
 import org.cvmagent.image.signature.SignaturePolicyVerifier;
 import org.cvmagent.image.signature.SignatureVerificationException;
 
@@ -20,31 +21,25 @@ public final class PolicyOnFirstPull implements ManifestVerifier {
         SignaturePolicyVerifier load() throws SignatureVerificationException;
     }
 
-    private final String location;
-    private final Loader loader;
-    private ManifestVerifier loaded; // guarded by this
+    private final LoadedOnSuccess<ManifestVerifier, ImageRejectedException> policy;
 
     /** @param location where the policy comes from, for the refusal's message */
     public PolicyOnFirstPull(String location, Loader loader) {
-        this.location = Objects.requireNonNull(location);
-        this.loader = Objects.requireNonNull(loader);
+        Objects.requireNonNull(location);
+        Objects.requireNonNull(loader);
+        this.policy = new LoadedOnSuccess<>(() -> {
+            try {
+                return SignatureChecks.verifier(loader.load());
+            } catch (SignatureVerificationException e) {
+                throw new ImageRejectedException("the signature policy " + location + " is unavailable, so no image "
+                        + "is accepted: " + e.getMessage(), e);
+            }
+        });
     }
 
     @Override
     public void verify(ImageReference reference, byte[] manifest, String mediaType, Digest digest)
             throws ImageRejectedException {
-        policy().verify(reference, manifest, mediaType, digest);
-    }
-
-    private synchronized ManifestVerifier policy() throws ImageRejectedException {
-        if (loaded == null) {
-            try {
-                loaded = SignatureChecks.verifier(loader.load());
-            } catch (SignatureVerificationException e) {
-                throw new ImageRejectedException("the signature policy " + location + " is unavailable, so no image "
-                        + "is accepted: " + e.getMessage(), e);
-            }
-        }
-        return loaded;
+        policy.get().verify(reference, manifest, mediaType, digest);
     }
 }

@@ -2,10 +2,8 @@ package org.cvmagent.rootfs;
 
 import org.cvmagent.agent.cli.AgentClient;
 import org.cvmagent.agent.cli.PodClient;
-import org.cvmagent.image.registry.MediaTypes;
 import org.cvmagent.image.testing.LocalRegistry;
 import org.cvmagent.image.testing.OciLayout;
-import org.cvmagent.image.testing.TarBuilder;
 import org.cvmagent.proto.agent.AgentServiceGrpc;
 import org.cvmagent.proto.agent.GetIPTablesRequest;
 import org.cvmagent.proto.agent.GetIPTablesResponse;
@@ -27,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -62,15 +59,7 @@ class GuestImagePullTest {
 
     @BeforeAll
     static void pushBusybox(@TempDir Path layouts) throws Exception {
-        byte[] busybox = Files.readAllBytes(Path.of("/bin/busybox"));
-        byte[] layer = TarBuilder.gzip(new TarBuilder().dir("bin", 0755).file("bin/busybox", busybox, 0755, 0, 0)
-                .symlink("bin/sh", "busybox").symlink("bin/cat", "busybox")
-                .dir("etc", 0755).file("etc/motd", MOTD).dir("proc", 0755).dir("dev", 0755)
-                .dir("sys", 0755).dir("tmp", 01777).tar());
-        OciLayout layout = new OciLayout(layouts.resolve("busybox"));
-        OciLayout.Written image = layout.image(OciLayout.config("amd64", List.of(), List.of("/bin/sh"),
-                List.of("PATH=/bin"), "/"), List.of(new OciLayout.Blob(MediaTypes.OCI_LAYER_GZIP, layer)));
-        layout.tag("1", image);
+        OciLayout layout = OciLayout.busybox(layouts.resolve("busybox"), "1", MOTD);
         REGISTRY.push(layout, "1", "test/busybox");
     }
 

@@ -12,10 +12,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.cvmagent.agent.config.KernelCmdline;
 import org.cvmagent.agent.policy.PolicyEngine;
-import org.cvmagent.image.registry.MediaTypes;
 import org.cvmagent.image.testing.LocalRegistry;
 import org.cvmagent.image.testing.OciLayout;
-import org.cvmagent.image.testing.TarBuilder;
 import org.cvmagent.proto.agent.CreateContainerRequest;
 import org.cvmagent.proto.agent.Root;
 import org.cvmagent.proto.agent.Storage;
@@ -52,15 +50,7 @@ class ImageGuestPullPodTest {
 
     @BeforeAll
     static void pushBusybox(@TempDir Path layouts) throws Exception {
-        byte[] busybox = Files.readAllBytes(Path.of("/bin/busybox"));
-        byte[] layer = TarBuilder.gzip(new TarBuilder().dir("bin", 0755).file("bin/busybox", busybox, 0755, 0, 0)
-                .symlink("bin/sh", "busybox").symlink("bin/echo", "busybox").symlink("bin/cat", "busybox")
-                .dir("etc", 0755).file("etc/motd", "pulled in the guest\n").dir("proc", 0755).dir("dev", 0755)
-                .dir("sys", 0755).dir("tmp", 01777).tar());
-        OciLayout layout = new OciLayout(layouts.resolve("busybox"));
-        OciLayout.Written image = layout.image(OciLayout.config("amd64", List.of(), List.of("/bin/sh"), List.of(
-                "PATH=/bin"), "/"), List.of(new OciLayout.Blob(MediaTypes.OCI_LAYER_GZIP, layer)));
-        layout.tag("1", image);
+        OciLayout layout = OciLayout.busybox(layouts.resolve("busybox"), "1", "pulled in the guest\n");
         REGISTRY.push(layout, "1", "test/busybox");
         REGISTRY.push(layout, "1", "test/other");
     }

@@ -18,30 +18,24 @@ public final class AuthFileOnFirstUse implements RegistryCredentials {
         byte[] load() throws IOException;
     }
 
-    private final String location;
-    private final Loader loader;
-    private AuthFile loaded; // guarded by this
+    private final LoadedOnSuccess<AuthFile, RegistryException> authFile;
 
     /** @param location where the file comes from, for error messages (never its content) */
     public AuthFileOnFirstUse(String location, Loader loader) {
-        this.location = Objects.requireNonNull(location);
-        this.loader = Objects.requireNonNull(loader);
-    }
-
-    @Override
-    public Optional<Credentials> lookup(ImageReference reference) throws RegistryException {
-        return authFile().lookup(reference);
-    }
-
-    private synchronized AuthFile authFile() throws RegistryException {
-        if (loaded == null) {
+        Objects.requireNonNull(location);
+        Objects.requireNonNull(loader);
+        this.authFile = new LoadedOnSuccess<>(() -> {
             try {
-                loaded = AuthFile.parse(loader.load());
+                return AuthFile.parse(loader.load());
             } catch (IOException e) {
                 throw new RegistryException(RegistryException.Reason.AUTH, "registry credentials " + location
                         + " are unavailable: " + e.getMessage(), e);
             }
-        }
-        return loaded;
+        });
+    }
+
+    @Override
+    public Optional<Credentials> lookup(ImageReference reference) throws RegistryException {
+        return authFile.get().lookup(reference);
     }
 }

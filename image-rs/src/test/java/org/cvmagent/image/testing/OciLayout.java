@@ -114,6 +114,21 @@ public final class OciLayout {
         }
     }
 
+    /**
+     * A one-layer busybox image tagged {@code tag} in a new layout at {@code dir}: {@code sh}, {@code cat}
+     * and {@code echo}, the usual top-level directories, and {@code motd} at /etc/motd; Cmd /bin/sh.
+     */
+    public static OciLayout busybox(Path dir, String tag, String motd) throws IOException {
+        byte[] busybox = Files.readAllBytes(Path.of("/bin/busybox"));
+        byte[] layer = TarBuilder.gzip(new TarBuilder().dir("bin", 0755).file("bin/busybox", busybox, 0755, 0, 0)
+                .symlink("bin/sh", "busybox").symlink("bin/echo", "busybox").symlink("bin/cat", "busybox")
+                .dir("etc", 0755).file("etc/motd", motd).dir("proc", 0755).dir("dev", 0755)
+                .dir("sys", 0755).dir("tmp", 01777).tar());
+        OciLayout layout = new OciLayout(dir);
+        return layout.tag(tag, layout.image(config("amd64", List.of(), List.of("/bin/sh"), List.of("PATH=/bin"), "/"),
+                List.of(new Blob(MediaTypes.OCI_LAYER_GZIP, layer))));
+    }
+
     /** Writes an index of (manifest, architecture) pairs. */
     public Written index(List<Written> manifests, List<String> architectures) {
         ObjectNode idx = JSON.createObjectNode();
