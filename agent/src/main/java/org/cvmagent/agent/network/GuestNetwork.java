@@ -35,6 +35,10 @@ public final class GuestNetwork {
             Map.entry("LOWER_UP", 0x10000), Map.entry("DORMANT", 0x20000), Map.entry("ECHO", 0x40000));
     private static final Map<Integer, String> NUD_STATES = Map.of(0x01, "incomplete", 0x02, "reachable",
             0x04, "stale", 0x08, "delay", 0x10, "probe", 0x20, "failed", 0x40, "noarp", 0x80, "permanent");
+    /** Next-hop flags (RTNH_F_*) as ip prints them; of these a route request can only set onlink. */
+    private static final Map<String, Integer> ROUTE_FLAGS = Map.of("dead", 0x1, "pervasive", 0x2, "onlink", 0x4,
+            "offload", 0x8, "linkdown", 0x10, "unresolved", 0x20, "trap", 0x40);
+    private static final int RTNH_F_ONLINK = 0x4;
     private static final int NTF_PROXY = 0x08;
     private static final int NTF_ROUTER = 0x80;
     private static final Map<String, Integer> SCOPES = Map.of("global", 0, "universe", 0, "site", 200, "link", 253,
@@ -60,7 +64,7 @@ public final class GuestNetwork {
                     .setMtu(link.path("mtu").asLong())
                     .setHwAddr(link.path("address").asText())
                     .setType(link.path("linkinfo").path("info_kind").asText(link.path("link_type").asText()))
-                    .setRawFlags(rawFlags(link.path("flags")));
+                    .setRawFlags(bits(link.path("flags"), LINK_FLAGS));
             for (JsonNode a : link.path("addr_info")) {
                 String family = a.path("family").asText();
                 if (!family.equals("inet") && !family.equals("inet6")) {
@@ -87,11 +91,18 @@ public final class GuestNetwork {
             throw RpcException.invalidArgument("interface.mtu: " + iface.getMtu() + " is above 65535");
         }
         List<String> addresses = new ArrayList<>();
+        boolean v6Requested = false;
         for (int i = 0; i < iface.getIPAddressesCount(); i++) {
             IPAddress a = iface.getIPAddresses(i);
             String field = "interface.IPAddresses[" + i + "]";
             InetAddress ip = NetworkValues.ip(a.getAddress(), a.getFamily() == IPFamily.v6, field + ".address");
             addresses.add(NetworkValues.text(ip) + "/" + NetworkValues.prefix(a.getMask(), ip, field + ".mask"));
+            v6Requested |= ip instanceof Inet6Address;
+        }
+        if (v6Requested && !ipv6Enabled()) {
+            // kata: a dual-stack pod on a guest whose IPv6 is off keeps its IPv4 addresses rather
+            // than failing the sandbox
+            addresses.removeIf(cidr -> cidr.contains(":"));
         }
         if (!iface.getDevicePath().isEmpty()) {
             // kata: a NIC named by PCI path gets the request's MAC first, then is found by it
@@ -138,6 +149,11 @@ public final class GuestNetwork {
             commands.ip("link", "set", "dev", displaced.get(), "name", current, "up");
         }
         return iface;
+    }
+
+    private boolean ipv6Enabled() throws RpcException {
+        return commands.sysctl("net/ipv6/conf/all/disable_ipv6").orElse("1").equals("0")
+                || commands.sysctl("net/ipv6/conf/default/disable_ipv6").orElse("1").equals("0");
     }
 
     private void addAddresses(String device, List<String> cidrs) throws RpcException {
@@ -196,10 +212,10 @@ public final class GuestNetwork {
         return t.length() <= 15 ? t : name.substring(0, 10) + "_temp";
     }
 
-    private static int rawFlags(JsonNode names) {
+    private static int bits(JsonNode names, Map<String, Integer> known) {
         int flags = 0;
         for (JsonNode n : names) {
-            flags |= LINK_FLAGS.getOrDefault(n.asText(), 0);
+            flags |= known.getOrDefault(n.asText(), 0);
         }
         return flags;
     }
@@ -219,7 +235,8 @@ public final class GuestNetwork {
                 Route.Builder b = Route.newBuilder().setDest(dest).setGateway(gateway)
                         .setDevice(r.path("dev").asText()).setSource(r.path("prefsrc").asText(""))
                         .setScope(SCOPES.getOrDefault(r.path("scope").asText("global"), 0))
-                        .setFamily(v6 ? IPFamily.v6 : IPFamily.v4);
+                        .setFamily(v6 ? IPFamily.v6 : IPFamily.v4)
+                        .setFlags(bits(r.path("flags"), ROUTE_FLAGS));
                 if (r.has("metrics")) {
                     for (JsonNode m : r.path("metrics")) {
                         if (m.has("mtu")) {
@@ -268,6 +285,15 @@ public final class GuestNetwork {
             throw RpcException.invalidArgument(field + ".scope: " + r.getScope() + " is above 255");
         }
         cmd.addAll(List.of("scope", Integer.toString(r.getScope()), "proto", "boot", "table", "main"));
+        int unsettable = r.getFlags() & ~RTNH_F_ONLINK;
+        if (unsettable != 0) {
+            throw RpcException.invalidArgument(field + ".flags: 0x" + Integer.toHexString(unsettable)
+                    + " (only RTNH_F_ONLINK 0x4 can be set; the kernel sets the others)");
+        }
+        if ((r.getFlags() & RTNH_F_ONLINK) != 0) {
+            // a gateway outside the link's subnets, as CNIs that route via a /32 host address use
+            cmd.add("onlink");
+        }
         if (r.getMtu() != 0) {
             cmd.addAll(List.of("mtu", Integer.toString(r.getMtu())));
         }

@@ -178,6 +178,32 @@ class GuestNetworkTest {
     }
 
     @Test
+    void anOnlinkRouteReachesAGatewayOutsideTheSubnet() throws Exception {
+        network.updateInterface(eth0("24"));
+        Route viaHost = Route.newBuilder().setDest("10.50.0.0/16").setGateway("169.254.1.1").setDevice("eth0")
+                .build();
+        RpcException unreachable = assertThrows(RpcException.class, () -> network.updateRoutes(List.of(viaHost)));
+        assertTrue(unreachable.getMessage().contains("ip -4 route replace"), unreachable.getMessage());
+        List<Route> routes = network.updateRoutes(List.of(viaHost.toBuilder().setFlags(4).build()));
+        assertTrue(routes.stream().anyMatch(r -> r.getDest().equals("10.50.0.0/16") && r.getFlags() == 4),
+                routes.toString());
+        assertTrue(ipJson("-4", "route", "show", "10.50.0.0/16").toString().contains("onlink"));
+        assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(RpcException.class, () -> network.updateRoutes(
+                List.of(viaHost.toBuilder().setDest("10.51.0.0/16").setFlags(0x41).build()))).code());
+        assertFalse(ipJson("-4", "route", "show").toString().contains("10.51.0.0"));
+    }
+
+    @Test
+    void withIpv6OffTheIpv4AddressesStillApply() throws Exception {
+        sh("ip", "netns", "exec", netns, "sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6"
+                + " && echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6");
+        network.updateInterface(eth0("24"));
+        String addresses = ipJson("address", "show", "dev", "eth0").toString();
+        assertTrue(addresses.contains("10.244.2.67"), addresses);
+        assertFalse(addresses.contains("fd00::67"), addresses);
+    }
+
+    @Test
     void arpNeighboursAreStaticEntries() throws Exception {
         network.updateInterface(eth0("24"));
         network.addArpNeighbors(List.of(ARPNeighbor.newBuilder().setDevice("eth0").setLladdr("02:42:ac:11:00:01")
