@@ -1,6 +1,7 @@
 package org.cvmagent.agent.cgroup;
 
 import java.util.ArrayList;
+import org.cvmagent.agent.fs.MountinfoText;
 import java.util.List;
 import java.util.Set;
 
@@ -29,42 +30,11 @@ record MountInfo(List<Mount> cgroupMounts) {
             }
             String type = post[0];
             if (type.equals("cgroup2")) {
-                mounts.add(new Mount(unescape(pre[3]), unescape(pre[4]), true, Set.of()));
+                mounts.add(new Mount(MountinfoText.unescape(pre[3]), MountinfoText.unescape(pre[4]), true, Set.of()));
             } else if (type.equals("cgroup")) {
-                mounts.add(new Mount(unescape(pre[3]), unescape(pre[4]), false, Set.of(post[2].split(","))));
+                mounts.add(new Mount(MountinfoText.unescape(pre[3]), MountinfoText.unescape(pre[4]), false, Set.of(post[2].split(","))));
             }
         }
         return new MountInfo(List.copyOf(mounts));
-    }
-
-    /** mountinfo writes space, tab, newline and backslash in paths as octal escapes ({@code \040}). */
-    static String unescape(String field) {
-        if (field.indexOf('\\') < 0) {
-            return field;
-        }
-        StringBuilder out = new StringBuilder(field.length());
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && isOctal(field, i + 1)) {
-                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
-    }
-
-    private static boolean isOctal(String s, int from) {
-        if (from + 3 > s.length()) {
-            return false;
-        }
-        for (int i = from; i < from + 3; i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '7') {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -150,7 +150,12 @@ public final class GuestManagement {
         }
     }
 
-    /** ReseedRandomDev: the bytes are mixed into the kernel's pool through /dev/random. */
+    /**
+     * ReseedRandomDev: the bytes are mixed into the kernel's pool through /dev/random but credited
+     * with no entropy. kata also credits them (RNDADDTOENTCNT); in a confidential VM the host is
+     * the adversary, so its bytes may stir the pool (mixing never weakens it) but must not count
+     * towards the CRNG being seeded: that rests on the TEE's own sources (RDSEED, the TSC).
+     */
     public void reseedRandom(byte[] data) throws RpcException {
         if (data.length == 0 || data.length > MAX_ENTROPY) {
             throw RpcException.invalidArgument("ReseedRandomDev: data must be 1 to " + MAX_ENTROPY + " bytes, got "

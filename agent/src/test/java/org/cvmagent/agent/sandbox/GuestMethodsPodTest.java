@@ -69,7 +69,7 @@ class GuestMethodsPodTest {
     void metricsAndMemAgentOverTtrpc() throws Exception {
         Metrics m = (Metrics) fixture.connection.call(AgentServiceGrpc.getGetMetricsMethod(),
                 GetMetricsRequest.getDefaultInstance(), Duration.ofSeconds(10));
-        assertTrue(m.getMetrics().contains("kata_agent_process_resident_memory_bytes "), m.getMetrics());
+        assertTrue(m.getMetrics().contains("\nkata_agent_total_rss "), m.getMetrics());
         RpcException e = assertThrows(RpcException.class, () -> fixture.connection.call(
                 AgentServiceGrpc.getMemAgentMemcgSetMethod(), MemAgentMemcgConfig.getDefaultInstance(),
                 Duration.ofSeconds(10)));
