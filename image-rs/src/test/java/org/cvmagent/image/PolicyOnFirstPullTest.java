@@ -48,7 +48,7 @@ class PolicyOnFirstPullTest {
             }
             return policyJson.getBytes(StandardCharsets.UTF_8);
         });
-        SignaturePolicyLoader loader = new SignaturePolicyLoader(resources, HttpClient.newHttpClient(), NO_REGISTRY,
+        SignaturePolicyLoader loader = new SignaturePolicyLoader(resources, HttpClient::newHttpClient, NO_REGISTRY,
                 Duration.ofSeconds(5));
         return new PolicyOnFirstPull(LOCATION, () -> loader.load(LOCATION, null));
     }

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Supplier;
 import org.cvmagent.agent.process.CommandRunner;
 import org.cvmagent.agent.storage.ImageGuestPullHandler;
 import org.cvmagent.agent.storage.Mounter;
@@ -20,6 +21,7 @@ import org.cvmagent.image.bundle.OverlaySupport;
 import org.cvmagent.image.bundle.RootfsProvisioner;
 import org.cvmagent.image.registry.AuthFile;
 import org.cvmagent.image.registry.AuthFileOnFirstUse;
+import org.cvmagent.image.registry.HttpClientOnFirstUse;
 import org.cvmagent.image.registry.RegistryClient;
 import org.cvmagent.image.registry.RegistryConfig;
 import org.cvmagent.image.signature.KbsResourceUri;
@@ -72,20 +74,30 @@ public final class ImagePullSetup {
         if (settings.registryAuth().isPresent()) {
             config = config.withCredentials(credentials(settings.registryAuth().get(), resources));
         }
-        RegistryClient registry = client(config, settings);
-        return new ImagePuller(registry, LayerStore.open(store, new NativeFs(), isRoot()),
-                verifier(settings, registry, resources));
+        return withExtraRootCertificates(config, settings, withCas -> {
+            RegistryClient registry = new RegistryClient(withCas);
+            // lookaside signature stores are reached through the same proxy and CAs as registries;
+            // they hold no credentials, so redirects are followed as containers/image does
+            var lookaside = new HttpClientOnFirstUse(withCas, HttpClient.Redirect.NORMAL);
+            return new ImagePuller(registry, LayerStore.open(store, new NativeFs(), isRoot()),
+                    verifier(settings, registry, lookaside, resources));
+        });
     }
 
-    /** The client reads a CA bundle once, when it is made: the init-data's certificates pass through a file. */
-    private static RegistryClient client(RegistryConfig config, ImageSettings settings) throws IOException {
+    private interface WithConfig<T> {
+        T apply(RegistryConfig config) throws IOException;
+    }
+
+    /** HTTP clients read a CA bundle once, when they are made: the init-data's certificates pass through a file. */
+    private static <T> T withExtraRootCertificates(RegistryConfig config, ImageSettings settings, WithConfig<T> make)
+            throws IOException {
         if (settings.extraRootCertificates().isEmpty()) {
-            return new RegistryClient(config);
+            return make.apply(config);
         }
         Path pem = Files.createTempFile("extra-root-certificates", ".pem");
         try {
             Files.writeString(pem, String.join("\n", settings.extraRootCertificates()), StandardCharsets.US_ASCII);
-            return new RegistryClient(config.withCaBundle(pem));
+            return make.apply(config.withCaBundle(pem));
         } finally {
             Files.delete(pem);
         }
@@ -116,14 +128,15 @@ public final class ImagePullSetup {
     }
 
     private static ManifestVerifier verifier(ImageSettings settings, RegistryClient registry,
-                                             ResourceLoader resources) throws IOException {
+                                             Supplier<HttpClient> lookaside, ResourceLoader resources)
+            throws IOException {
         if (settings.policy().isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "no image signature policy (" + ImageSettings.POLICY_PARAMETER
                     + " or cdh.toml image_security_policy_uri): images pulled in the guest are not checked for "
                     + "signatures");
             return (reference, manifest, mediaType, digest) -> { };
         }
-        SignaturePolicyLoader loader = new SignaturePolicyLoader(resources, HttpClient.newHttpClient(),
+        SignaturePolicyLoader loader = new SignaturePolicyLoader(resources, lookaside,
                 SignatureChecks.reader(registry), Duration.ofSeconds(30));
         String location = settings.policy().get();
         String registriesD = settings.registriesD().orElse(null);

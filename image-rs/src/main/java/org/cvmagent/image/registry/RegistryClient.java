@@ -33,9 +33,7 @@ public final class RegistryClient {
     private static final int MAX_TOKEN_RESPONSE = 1 << 20;
 
     private final RegistryConfig config;
-    /** What the HTTP client is built from; building it happens on the first request ({@link #http()}). */
-    private final HttpClient.Builder httpBuilder;
-    private volatile HttpClient http;
+    private final HttpClientOnFirstUse http;
     private final TokenCache tokens;
     private final ObjectMapper json = new ObjectMapper();
     /** Basic-auth headers for registries that asked for Basic, keyed by registry. */
@@ -48,37 +46,8 @@ public final class RegistryClient {
     RegistryClient(RegistryConfig config, Clock clock) throws IOException {
         this.config = config;
         this.tokens = new TokenCache(clock);
-        HttpClient.Builder b = HttpClient.newBuilder()
-                .connectTimeout(config.connectTimeout())
-                // Redirects are followed by hand so credentials never follow them to another host.
-                .followRedirects(HttpClient.Redirect.NEVER);
-        if (config.caBundle().isPresent()) {
-            b.sslContext(TlsContexts.withExtraCas(config.caBundle().get()));
-        }
-        if (config.httpsProxy().isPresent()) {
-            b.proxy(new NoProxySelector(config.httpsProxy().get(), config.noProxy()));
-        }
-        // A bad CA bundle or proxy still fails here; only building the client waits for a request.
-        this.httpBuilder = b;
-    }
-
-    /**
-     * The HTTP client, built on first use: building one initializes TLS (JSSE and the JDK's trust
-     * store, ~300 classes and ~150 certificates parsed), which the agent's start would otherwise pay
-     * for before it serves, for a registry it may never contact (seconds in a TCG guest).
-     */
-    private HttpClient http() {
-        HttpClient client = http;
-        if (client == null) {
-            synchronized (this) {
-                client = http;
-                if (client == null) {
-                    client = httpBuilder.build();
-                    http = client;
-                }
-            }
-        }
-        return client;
+        // redirects are followed by hand so credentials never follow them to another host
+        this.http = new HttpClientOnFirstUse(config, HttpClient.Redirect.NEVER);
     }
 
     public RegistryConfig config() {
@@ -364,7 +333,7 @@ public final class RegistryClient {
         HttpResponse<InputStream> r;
         byte[] tokenBody;
         try {
-            r = http().send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
+            r = http.get().send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = r.body()) {
                 tokenBody = readBounded(in, MAX_TOKEN_RESPONSE, "token response");
             }
@@ -404,7 +373,7 @@ public final class RegistryClient {
             }
             HttpResponse<InputStream> r;
             try {
-                r = http().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+                r = http.get().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted", e);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.util.function.Supplier;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -28,10 +29,10 @@ public final class LookasideSignatureSource implements SignatureSource {
     static final int MAX_SIGNATURE_BYTES = 4 * 1024 * 1024;
 
     private final RegistriesConfig config;
-    private final HttpClient http;
+    private final Supplier<HttpClient> http;
     private final Duration requestTimeout;
 
-    public LookasideSignatureSource(RegistriesConfig config, HttpClient http, Duration requestTimeout) {
+    public LookasideSignatureSource(RegistriesConfig config, Supplier<HttpClient> http, Duration requestTimeout) {
         this.config = Objects.requireNonNull(config);
         this.http = Objects.requireNonNull(http);
         this.requestTimeout = Objects.requireNonNull(requestTimeout);
@@ -96,7 +97,7 @@ public final class LookasideSignatureSource implements SignatureSource {
     private Optional<byte[]> readHttp(URI uri) throws SignatureVerificationException {
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(requestTimeout).GET().build();
         try {
-            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response = http.get().send(request, HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream body = response.body()) {
                 if (response.statusCode() == 404) {
                     return Optional.empty();

@@ -1,6 +1,7 @@
 package org.cvmagent.image.signature;
 
 import java.net.http.HttpClient;
+import java.util.function.Supplier;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -13,11 +14,11 @@ import java.util.Objects;
 public final class SignaturePolicyLoader {
 
     private final ResourceLoader resources;
-    private final HttpClient http;
+    private final Supplier<HttpClient> http;
     private final RegistryReader registry;
     private final Duration requestTimeout;
 
-    public SignaturePolicyLoader(ResourceLoader resources, HttpClient http, RegistryReader registry,
+    public SignaturePolicyLoader(ResourceLoader resources, Supplier<HttpClient> http, RegistryReader registry,
             Duration requestTimeout) {
         this.resources = Objects.requireNonNull(resources);
         this.http = Objects.requireNonNull(http);

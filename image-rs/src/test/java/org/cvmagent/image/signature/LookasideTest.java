@@ -111,7 +111,7 @@ class LookasideTest {
 
     private SignaturePolicyVerifier load(String policyLocation, String registriesLocation, ResourceFetcher kbs)
             throws SignatureVerificationException {
-        return new SignaturePolicyLoader(new ResourceLoader(kbs), http, NO_REGISTRY, Duration.ofSeconds(10))
+        return new SignaturePolicyLoader(new ResourceLoader(kbs), () -> http, NO_REGISTRY, Duration.ofSeconds(10))
                 .load(policyLocation, registriesLocation);
     }
 
