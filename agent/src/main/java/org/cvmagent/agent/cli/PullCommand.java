@@ -20,6 +20,7 @@ import org.cvmagent.image.ProgressEvent;
 import org.cvmagent.image.PullException;
 import org.cvmagent.image.PullOptions;
 import org.cvmagent.image.PulledImage;
+import org.cvmagent.image.signature.KbsResourceUri;
 import org.cvmagent.transport.Transports;
 
 /**
@@ -69,9 +70,9 @@ final class PullCommand {
             String value = args.removeFirst();
             switch (option) {
                 case "--store" -> store = Path.of(value);
-                case "--policy" -> policy = Optional.of(value);
-                case "--registries-d" -> registriesD = Optional.of(value);
-                case "--auth" -> auth = Optional.of(value);
+                case "--policy" -> policy = Optional.of(local(value));
+                case "--registries-d" -> registriesD = Optional.of(local(value));
+                case "--auth" -> auth = Optional.of(local(value));
                 case "--insecure" -> insecure = ImageSettings.hosts(value);
                 case "--cdh-socket" -> cdhSocket = Path.of(value);
                 default -> throw new AgentCtl.UsageException("unknown pull option " + option);
@@ -118,5 +119,11 @@ final class PullCommand {
                 err.println();
             }
         }
+    }
+
+    /** A location as cdh.toml writes it ({@code file:///…}, {@code kbs:///…}) or a path relative to here. */
+    private static String local(String value) {
+        String location = ImageSettings.location(value);
+        return KbsResourceUri.isKbs(location) ? location : Path.of(location).toAbsolutePath().toString();
     }
 }

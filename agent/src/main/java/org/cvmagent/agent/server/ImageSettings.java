@@ -137,7 +137,7 @@ public record ImageSettings(Optional<String> policy, Optional<String> registries
     }
 
     /** CoCo writes local files as {@code file:///path}; our loaders take the absolute path. */
-    private static String location(String value) {
+    public static String location(String value) {
         return value.startsWith("file://") ? value.substring("file://".length()) : value;
     }
 

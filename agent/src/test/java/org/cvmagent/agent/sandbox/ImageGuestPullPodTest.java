@@ -109,6 +109,11 @@ class ImageGuestPullPodTest {
         err.reset();
         assertEquals(1, ctl.run(new String[] {"pull", REGISTRY.host() + "/test/busybox:1", "--store", store}));
         assertTrue(err.toString().contains("failed"), "plain HTTP refused without --insecure: " + err);
+        err.reset();
+        Path reject = Files.writeString(dir.resolve("reject.json"), "{\"default\": [{\"type\": \"reject\"}]}");
+        assertEquals(1, ctl.run(new String[] {"pull", REGISTRY.host() + "/test/busybox:1", "--store", store,
+            "--insecure", REGISTRY.host(), "--policy", reject.toUri().toString()}));
+        assertTrue(err.toString().contains("reject"), "a file:// policy as cdh.toml writes it is read: " + err);
     }
 
     @Test
