@@ -27,13 +27,22 @@ public final class NetworkHandlers {
                     }
                     return network.updateInterface(req.getInterface());
                 })
-                .unary(AgentServiceGrpc.getUpdateRoutesMethod(), (ctx, req) ->
-                        Routes.newBuilder().addAllRoutes(network.updateRoutes(req.getRoutes().getRoutesList())).build())
+                .unary(AgentServiceGrpc.getUpdateRoutesMethod(), (ctx, req) -> {
+                    // as kata: a request without its Routes message is malformed; an empty list is not
+                    if (!req.hasRoutes()) {
+                        throw RpcException.invalidArgument("UpdateRoutesRequest.routes is missing");
+                    }
+                    return Routes.newBuilder().addAllRoutes(network.updateRoutes(req.getRoutes().getRoutesList()))
+                            .build();
+                })
                 .unary(AgentServiceGrpc.getListInterfacesMethod(), (ctx, req) ->
                         Interfaces.newBuilder().addAllInterfaces(network.listInterfaces()).build())
                 .unary(AgentServiceGrpc.getListRoutesMethod(), (ctx, req) ->
                         Routes.newBuilder().addAllRoutes(network.listRoutes()).build())
                 .unary(AgentServiceGrpc.getAddARPNeighborsMethod(), (ctx, req) -> {
+                    if (!req.hasNeighbors()) {
+                        throw RpcException.invalidArgument("AddARPNeighborsRequest.neighbors is missing");
+                    }
                     network.addArpNeighbors(req.getNeighbors().getARPNeighborsList());
                     return Empty.getDefaultInstance();
                 })

@@ -78,6 +78,21 @@ class GuestMethodsPodTest {
     }
 
     @Test
+    void networkRequestsWithoutTheirListAreMalformed() {
+        for (var call : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> fixture.connection.call(AgentServiceGrpc.getUpdateRoutesMethod(),
+                        org.cvmagent.proto.agent.UpdateRoutesRequest.getDefaultInstance(), Duration.ofSeconds(10)),
+                () -> fixture.connection.call(AgentServiceGrpc.getAddARPNeighborsMethod(),
+                        org.cvmagent.proto.agent.AddARPNeighborsRequest.getDefaultInstance(), Duration.ofSeconds(10)),
+                () -> fixture.connection.call(AgentServiceGrpc.getUpdateInterfaceMethod(),
+                        org.cvmagent.proto.agent.UpdateInterfaceRequest.getDefaultInstance(), Duration.ofSeconds(10)))) {
+            RpcException e = assertThrows(RpcException.class, call);
+            assertEquals(Code.INVALID_ARGUMENT, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains("is missing"), e.getMessage());
+        }
+    }
+
+    @Test
     void terminationLogIsReadFromTheContainersMountUnderTheSandbox() throws Exception {
         Path log = Files.writeString(fixture.hostShare.resolve("app-termination-log"), "bye: exit 3\n");
         String guestLog = dir.resolve("kata/shared/containers/app-termination-log").toString();
