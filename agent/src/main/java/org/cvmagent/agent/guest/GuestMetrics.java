@@ -2,6 +2,7 @@ package org.cvmagent.agent.guest;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -78,7 +79,8 @@ public final class GuestMetrics {
             statusItems.sample(leadingNumber(status.get(key)), "item", key.toLowerCase(java.util.Locale.ROOT));
         }
         PrometheusText.Family io = out.gauge("kata_agent_io_stat", "Agent process IO statistics.");
-        keyed(Files.readAllLines(self.resolve("io"))).forEach((k, v) -> io.sample(Long.parseLong(v), "item", k));
+        // /proc/PID/io exists only with CONFIG_TASK_IO_ACCOUNTING
+        keyed(linesIfPresent(self.resolve("io"))).forEach((k, v) -> io.sample(Long.parseLong(v), "item", k));
         PrometheusText.Family procStat = out.gauge("kata_agent_proc_stat", "Agent process statistics.");
         procStat.sample(utime, "item", "utime");
         procStat.sample(stime, "item", "stime");
@@ -101,7 +103,7 @@ public final class GuestMetrics {
         taskCounts.sample(Long.parseLong(tasks[1]), "item", "max");
         cpuTimes(out);
         PrometheusText.Family vmstat = out.gauge("kata_guest_vm_stat", "Guest virtual memory statistics.");
-        for (String line : Files.readAllLines(proc.resolve("vmstat"))) {
+        for (String line : linesIfPresent(proc.resolve("vmstat"))) {
             String[] kv = line.split(" ");
             vmstat.sample(Long.parseLong(kv[1]), "item", kv[0]);
         }
@@ -135,7 +137,7 @@ public final class GuestMetrics {
 
     private void netDevices(PrometheusText out) throws IOException {
         PrometheusText.Family netdev = out.gauge("kata_guest_netdev_stat", "Guest net devices statistics.");
-        List<String> lines = Files.readAllLines(proc.resolve("net/dev"));
+        List<String> lines = linesIfPresent(proc.resolve("net/dev"));
         for (String line : lines.subList(Math.min(2, lines.size()), lines.size())) {
             int colon = line.indexOf(':');
             String name = line.substring(0, colon).strip();
@@ -148,7 +150,7 @@ public final class GuestMetrics {
 
     private void disks(PrometheusText out) throws IOException {
         PrometheusText.Family diskstat = out.gauge("kata_guest_diskstat", "Disks statistics in system.");
-        for (String line : Files.readAllLines(proc.resolve("diskstats"))) {
+        for (String line : linesIfPresent(proc.resolve("diskstats"))) {
             String[] f = line.strip().split("\\s+");
             // major minor name, then the counters; kernels before 4.18 have no discard, before 5.5 no flush fields
             for (int i = 0; i < DISK_ITEMS.size(); i++) {
@@ -193,6 +195,19 @@ public final class GuestMetrics {
             inodes.sample(s.files(), "mount", mountPoint, "device", device, "item", "total");
             inodes.sample(s.files() - s.freeFiles(), "mount", mountPoint, "device", device, "item", "used");
             inodes.sample(s.freeFiles(), "mount", mountPoint, "device", device, "item", "available");
+        }
+    }
+
+    /**
+     * The lines of a /proc file the kernel may be built without: none when absent, so its family
+     * has no samples and the rest of the scrape stands, as kata answers.
+     */
+    private static List<String> linesIfPresent(Path file) throws IOException {
+        try {
+            return Files.readAllLines(file);
+        } catch (NoSuchFileException e) {
+            LOG.log(System.Logger.Level.DEBUG, "no " + file + " in this kernel: its metrics are left out");
+            return List.of();
         }
     }
 

@@ -71,6 +71,14 @@ class GuestMetricsTest {
         assertTrue(samples.containsKey("kata_guest_filesystem_inodes" + fs));
         assertFalse(samples.keySet().stream().anyMatch(k -> k.contains("/bind copy") || k.contains("/ro\"")),
                 "a bind mount of the same device and a read-only file system have no series");
+
+        // a kernel without task I/O accounting or block devices: those families are empty, the rest stands
+        Files.delete(self.resolve("io"));
+        Files.delete(proc.resolve("diskstats"));
+        Map<String, String> lean = samples(new GuestMetrics(proc).scrape());
+        assertFalse(lean.keySet().stream().anyMatch(k -> k.startsWith("kata_agent_io_stat")
+                || k.startsWith("kata_guest_diskstat")), lean.toString());
+        assertEquals("1024000", lean.get("kata_guest_meminfo{item=\"mem_total\"}"));
     }
 
     @Test
