@@ -7,7 +7,6 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
@@ -32,15 +31,14 @@ public final class Downcalls {
     }
 
     /**
-     * A handle for C function {@code name}, of the type the linker gives it. A missing symbol fails
-     * here; the handle itself is linked on its first call ({@link LazyDowncall}: linking costs a
-     * generated class per signature, which the agent's start should not pay for calls it does not make).
+     * C function {@code name}, to be linked with the descriptor and options on its first call
+     * ({@link Downcall}). A missing symbol fails here.
      */
-    public static MethodHandle bind(Linker linker, SymbolLookup lookup, String name,
-                                    FunctionDescriptor descriptor, Linker.Option... options) {
+    public static Downcall bind(Linker linker, SymbolLookup lookup, String name,
+                                FunctionDescriptor descriptor, Linker.Option... options) {
         MemorySegment symbol = lookup.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("C library has no symbol " + name));
-        return LazyDowncall.of(linker, symbol, descriptor, options);
+        return new Downcall(linker, symbol, descriptor, options);
     }
 
     /**

@@ -5,7 +5,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -13,7 +12,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 /** Failed native calls as IOExceptions with the C library's words for the errno. */
 public final class ErrnoText {
 
-    private final MethodHandle strerror;
+    private final Downcall strerror;
 
     public ErrnoText(Linker linker, SymbolLookup lookup) {
         this.strerror = Downcalls.bind(linker, lookup, "strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -22,7 +21,7 @@ public final class ErrnoText {
     /** The C library's description of an errno, e.g. "Connection refused". */
     public String strerror(int errno) {
         try {
-            MemorySegment text = (MemorySegment) strerror.invokeExact(errno);
+            MemorySegment text = (MemorySegment) strerror.handle().invokeExact(errno);
             // strerror returns a NUL-terminated string of unknown length; 1 KiB bounds the scan.
             return text.equals(MemorySegment.NULL) ? "errno " + errno : text.reinterpret(1024).getString(0);
         } catch (Throwable t) {

@@ -11,7 +11,6 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -66,22 +65,22 @@ public final class Libc {
 
     private static final StructLayout CAPTURE = Downcalls.CALL_STATE;
 
-    private final MethodHandle socket;
-    private final MethodHandle bind;
-    private final MethodHandle listen;
-    private final MethodHandle accept4;
-    private final MethodHandle connect;
-    private final MethodHandle getsockname;
-    private final MethodHandle getsockopt;
-    private final MethodHandle shutdown;
-    private final MethodHandle close;
-    private final MethodHandle read;
-    private final MethodHandle write;
-    private final MethodHandle recv;
-    private final MethodHandle send;
-    private final MethodHandle poll;
-    private final MethodHandle eventfd;
-    private final MethodHandle open;
+    private final Downcall socket;
+    private final Downcall bind;
+    private final Downcall listen;
+    private final Downcall accept4;
+    private final Downcall connect;
+    private final Downcall getsockname;
+    private final Downcall getsockopt;
+    private final Downcall shutdown;
+    private final Downcall close;
+    private final Downcall read;
+    private final Downcall write;
+    private final Downcall recv;
+    private final Downcall send;
+    private final Downcall poll;
+    private final Downcall eventfd;
+    private final Downcall open;
     private final ErrnoText errors;
 
     private Libc(Linker linker, SymbolLookup lookup) {
@@ -127,7 +126,7 @@ public final class Libc {
     int socket(int domain, int type, int protocol) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) socket.invokeExact(state, domain, type, protocol), state);
+            return result((int) socket.handle().invokeExact(state, domain, type, protocol), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -136,7 +135,7 @@ public final class Libc {
     int bind(int fd, MemorySegment address) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) bind.invokeExact(state, fd, address, (int) address.byteSize()), state);
+            return result((int) bind.handle().invokeExact(state, fd, address, (int) address.byteSize()), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -145,7 +144,7 @@ public final class Libc {
     int listen(int fd, int backlog) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) listen.invokeExact(state, fd, backlog), state);
+            return result((int) listen.handle().invokeExact(state, fd, backlog), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -156,7 +155,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment length = arena.allocateFrom(JAVA_INT, (int) peer.byteSize());
-            return result((int) accept4.invokeExact(state, fd, peer, length, flags), state);
+            return result((int) accept4.handle().invokeExact(state, fd, peer, length, flags), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -165,7 +164,7 @@ public final class Libc {
     int connect(int fd, MemorySegment address) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) connect.invokeExact(state, fd, address, (int) address.byteSize()), state);
+            return result((int) connect.handle().invokeExact(state, fd, address, (int) address.byteSize()), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -175,7 +174,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment length = arena.allocateFrom(JAVA_INT, (int) address.byteSize());
-            return result((int) getsockname.invokeExact(state, fd, address, length), state);
+            return result((int) getsockname.handle().invokeExact(state, fd, address, length), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -187,7 +186,7 @@ public final class Libc {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment value = arena.allocate(JAVA_INT);
             MemorySegment length = arena.allocateFrom(JAVA_INT, (int) JAVA_INT.byteSize());
-            int r = result((int) getsockopt.invokeExact(state, fd, SOL_SOCKET, SO_ERROR, value, length), state);
+            int r = result((int) getsockopt.handle().invokeExact(state, fd, SOL_SOCKET, SO_ERROR, value, length), state);
             return r < 0 ? r : value.get(JAVA_INT, 0);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -197,7 +196,7 @@ public final class Libc {
     int shutdown(int fd, int how) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) shutdown.invokeExact(state, fd, how), state);
+            return result((int) shutdown.handle().invokeExact(state, fd, how), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -206,7 +205,7 @@ public final class Libc {
     int close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) close.invokeExact(state, fd), state);
+            return result((int) close.handle().invokeExact(state, fd), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -215,7 +214,7 @@ public final class Libc {
     long read(int fd, MemorySegment buffer, long count) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((long) read.invokeExact(state, fd, buffer, count), state);
+            return result((long) read.handle().invokeExact(state, fd, buffer, count), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -224,7 +223,7 @@ public final class Libc {
     long write(int fd, MemorySegment buffer, long count) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((long) write.invokeExact(state, fd, buffer, count), state);
+            return result((long) write.handle().invokeExact(state, fd, buffer, count), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -233,7 +232,7 @@ public final class Libc {
     long recv(int fd, MemorySegment buffer, long count, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((long) recv.invokeExact(state, fd, buffer, count, flags), state);
+            return result((long) recv.handle().invokeExact(state, fd, buffer, count, flags), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -242,7 +241,7 @@ public final class Libc {
     long send(int fd, MemorySegment buffer, long count, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((long) send.invokeExact(state, fd, buffer, count, flags), state);
+            return result((long) send.handle().invokeExact(state, fd, buffer, count, flags), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -252,7 +251,7 @@ public final class Libc {
     int poll(MemorySegment fds, long count, int timeoutMillis) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) poll.invokeExact(state, fds, count, timeoutMillis), state);
+            return result((int) poll.handle().invokeExact(state, fds, count, timeoutMillis), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -261,7 +260,7 @@ public final class Libc {
     int eventfd(int initialValue, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) eventfd.invokeExact(state, initialValue, flags), state);
+            return result((int) eventfd.handle().invokeExact(state, initialValue, flags), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -271,7 +270,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment cPath = arena.allocateFrom(path);
-            return result((int) open.invokeExact(state, cPath, flags, 0), state);
+            return result((int) open.handle().invokeExact(state, cPath, flags, 0), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }

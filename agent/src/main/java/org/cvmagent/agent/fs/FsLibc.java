@@ -1,5 +1,6 @@
 package org.cvmagent.agent.fs;
 
+import org.cvmagent.transport.Downcall;
 import org.cvmagent.transport.Downcalls;
 import org.cvmagent.transport.ErrnoText;
 
@@ -15,7 +16,6 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -80,12 +80,12 @@ final class FsLibc {
     private final long openat2Number;
     private final int oDirectory;
     private final int oNofollow;
-    private final MethodHandle syscall4;
-    private final MethodHandle mkdirat;
-    private final MethodHandle close;
-    private final MethodHandle readlinkat;
-    private final MethodHandle statx;
-    private final MethodHandle pwrite;
+    private final Downcall syscall4;
+    private final Downcall mkdirat;
+    private final Downcall close;
+    private final Downcall readlinkat;
+    private final Downcall statx;
+    private final Downcall pwrite;
     private final ErrnoText errors;
 
     private FsLibc(Linker linker, SymbolLookup lookup, long openat2Number, String arch) {
@@ -147,7 +147,7 @@ final class FsLibc {
             how.set(JAVA_LONG, 0, Integer.toUnsignedLong(flags));
             how.set(JAVA_LONG, 8, Integer.toUnsignedLong(mode));
             how.set(JAVA_LONG, 16, resolve);
-            long r = (long) syscall4.invokeExact(state, openat2Number, (long) dirfd, Downcalls.cString(arena, path), how,
+            long r = (long) syscall4.handle().invokeExact(state, openat2Number, (long) dirfd, Downcalls.cString(arena, path), how,
                     OPEN_HOW.byteSize());
             return r < 0 ? -Downcalls.errno(state) : (int) r;
         } catch (Throwable t) {
@@ -158,7 +158,7 @@ final class FsLibc {
     int mkdirat(int dirfd, String name, int mode) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) mkdirat.invokeExact(state, dirfd, Downcalls.cString(arena, name), mode), state);
+            return result((int) mkdirat.handle().invokeExact(state, dirfd, Downcalls.cString(arena, name), mode), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -167,7 +167,7 @@ final class FsLibc {
     int close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) close.invokeExact(state, fd), state);
+            return result((int) close.handle().invokeExact(state, fd), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -182,7 +182,7 @@ final class FsLibc {
             MemorySegment state = arena.allocate(CAPTURE);
             // struct statx is 256 bytes; stx_mode is the u16 at offset 28.
             MemorySegment buffer = arena.allocate(256, 8);
-            int r = result((int) statx.invokeExact(state, fd, Downcalls.cString(arena, ""), AT_EMPTY_PATH, STATX_TYPE, buffer),
+            int r = result((int) statx.handle().invokeExact(state, fd, Downcalls.cString(arena, ""), AT_EMPTY_PATH, STATX_TYPE, buffer),
                     state);
             return r < 0 ? r : Short.toUnsignedInt(buffer.get(JAVA_SHORT, 28)) & S_IFMT;
         } catch (Throwable t) {
@@ -196,7 +196,7 @@ final class FsLibc {
             MemorySegment state = arena.allocate(CAPTURE);
             // PATH_MAX; a longer target could not be followed by the kernel either.
             MemorySegment buffer = arena.allocate(4096);
-            long n = (long) readlinkat.invokeExact(state, dirfd, Downcalls.cString(arena, name), buffer, buffer.byteSize());
+            long n = (long) readlinkat.handle().invokeExact(state, dirfd, Downcalls.cString(arena, name), buffer, buffer.byteSize());
             if (n < 0) {
                 error[0] = -Downcalls.errno(state);
                 return null;
@@ -214,7 +214,7 @@ final class FsLibc {
     long pwrite(int fd, MemorySegment buffer, long count, long offset) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            long r = (long) pwrite.invokeExact(state, fd, buffer, count, offset);
+            long r = (long) pwrite.handle().invokeExact(state, fd, buffer, count, offset);
             return r < 0 ? -Downcalls.errno(state) : r;
         } catch (Throwable t) {
             throw rethrow(t);

@@ -14,7 +14,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
+import org.cvmagent.transport.Downcall;
 import org.cvmagent.transport.Downcalls;
 import org.cvmagent.transport.ErrnoText;
 
@@ -23,9 +23,9 @@ final class GuestLibc {
     /** struct statfs on 64-bit Linux: ten longs (type, bsize, blocks, bfree, bavail, files, ffree, fsid, namelen, frsize), flags, spare. */
     private static final long STATFS_SIZE = 120;
 
-    private final MethodHandle statfs;
-    private final MethodHandle settimeofday;
-    private final MethodHandle swapon;
+    private final Downcall statfs;
+    private final Downcall settimeofday;
+    private final Downcall swapon;
     private final ErrnoText errors;
 
     private GuestLibc(Linker linker, SymbolLookup lookup) {
@@ -51,7 +51,7 @@ final class GuestLibc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
             MemorySegment buf = arena.allocate(STATFS_SIZE, 8);
-            int r = result((int) statfs.invokeExact(state, cString(arena, path), buf), state);
+            int r = result((int) statfs.handle().invokeExact(state, cString(arena, path), buf), state);
             if (r < 0) {
                 throw failure("statfs " + path, r);
             }
@@ -70,7 +70,7 @@ final class GuestLibc {
             MemorySegment tv = arena.allocate(16, 8);
             tv.set(JAVA_LONG, 0, seconds);
             tv.set(JAVA_LONG, 8, micros);
-            int r = result((int) settimeofday.invokeExact(state, tv, MemorySegment.NULL), state);
+            int r = result((int) settimeofday.handle().invokeExact(state, tv, MemorySegment.NULL), state);
             if (r < 0) {
                 throw failure("settimeofday", r);
             }
@@ -84,7 +84,7 @@ final class GuestLibc {
     void swapon(String path) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            int r = result((int) swapon.invokeExact(state, cString(arena, path), 0), state);
+            int r = result((int) swapon.handle().invokeExact(state, cString(arena, path), 0), state);
             if (r < 0) {
                 throw failure("swapon " + path, r);
             }

@@ -1,5 +1,6 @@
 package org.cvmagent.agent.init;
 
+import org.cvmagent.transport.Downcall;
 import org.cvmagent.transport.Downcalls;
 import org.cvmagent.transport.ErrnoText;
 
@@ -8,7 +9,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.cvmagent.transport.Downcalls.bind;
@@ -23,8 +23,8 @@ final class PowerLibc {
     /** glibc's RB_POWER_OFF (LINUX_REBOOT_CMD_POWER_OFF): halt and remove power. */
     static final int RB_POWER_OFF = 0x4321fedc;
 
-    private final MethodHandle sync;
-    private final MethodHandle reboot;
+    private final Downcall sync;
+    private final Downcall reboot;
     private final ErrnoText errors;
 
     private PowerLibc(Linker linker) {
@@ -40,7 +40,7 @@ final class PowerLibc {
 
     void sync() {
         try {
-            sync.invokeExact();
+            sync.handle().invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -51,7 +51,7 @@ final class PowerLibc {
         int r;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            r = result((int) reboot.invokeExact(state, cmd), state);
+            r = result((int) reboot.handle().invokeExact(state, cmd), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -1,5 +1,6 @@
 package org.cvmagent.agent.process;
 
+import org.cvmagent.transport.Downcall;
 import org.cvmagent.transport.Downcalls;
 import org.cvmagent.transport.ErrnoText;
 
@@ -14,7 +15,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -62,29 +62,29 @@ final class ProcessLibc {
 
     private static final StructLayout CAPTURE = Downcalls.CALL_STATE;
 
-    private final MethodHandle pipe2;
-    private final MethodHandle fcntl;
-    private final MethodHandle close;
-    private final MethodHandle kill;
-    private final MethodHandle waitid;
-    private final MethodHandle waitpid;
-    private final MethodHandle prctl;
-    private final MethodHandle getpid;
+    private final Downcall pipe2;
+    private final Downcall fcntl;
+    private final Downcall close;
+    private final Downcall kill;
+    private final Downcall waitid;
+    private final Downcall waitpid;
+    private final Downcall prctl;
+    private final Downcall getpid;
     private final ErrnoText errors;
-    private final MethodHandle posixSpawn;
-    private final MethodHandle actionsInit;
-    private final MethodHandle actionsDestroy;
-    private final MethodHandle actionsDup2;
-    private final MethodHandle actionsOpen;
-    private final MethodHandle actionsChdir;
-    private final MethodHandle actionsCloseFrom;
-    private final MethodHandle attrInit;
-    private final MethodHandle attrDestroy;
-    private final MethodHandle attrSetFlags;
-    private final MethodHandle attrSetSigMask;
-    private final MethodHandle attrSetSigDefault;
-    private final MethodHandle sigEmptySet;
-    private final MethodHandle sigFillSet;
+    private final Downcall posixSpawn;
+    private final Downcall actionsInit;
+    private final Downcall actionsDestroy;
+    private final Downcall actionsDup2;
+    private final Downcall actionsOpen;
+    private final Downcall actionsChdir;
+    private final Downcall actionsCloseFrom;
+    private final Downcall attrInit;
+    private final Downcall attrDestroy;
+    private final Downcall attrSetFlags;
+    private final Downcall attrSetSigMask;
+    private final Downcall attrSetSigDefault;
+    private final Downcall sigEmptySet;
+    private final Downcall sigFillSet;
 
     private ProcessLibc(Linker linker, SymbolLookup lookup) {
         Linker.Option errno = Linker.Option.captureCallState("errno");
@@ -138,7 +138,7 @@ final class ProcessLibc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment pair = arena.allocate(JAVA_INT, 2);
-            int r = result((int) pipe2.invokeExact(state, pair, flags), state);
+            int r = result((int) pipe2.handle().invokeExact(state, pair, flags), state);
             fds[0] = pair.getAtIndex(JAVA_INT, 0);
             fds[1] = pair.getAtIndex(JAVA_INT, 1);
             return r;
@@ -150,7 +150,7 @@ final class ProcessLibc {
     int fcntl(int fd, int command, int argument) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) fcntl.invokeExact(state, fd, command, argument), state);
+            return result((int) fcntl.handle().invokeExact(state, fd, command, argument), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -159,7 +159,7 @@ final class ProcessLibc {
     int close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) close.invokeExact(state, fd), state);
+            return result((int) close.handle().invokeExact(state, fd), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -168,7 +168,7 @@ final class ProcessLibc {
     int kill(int pid, int signal) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) kill.invokeExact(state, pid, signal), state);
+            return result((int) kill.handle().invokeExact(state, pid, signal), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -178,7 +178,7 @@ final class ProcessLibc {
     int waitid(int idType, int id, MemorySegment info, int options) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) waitid.invokeExact(state, idType, id, info, options), state);
+            return result((int) waitid.handle().invokeExact(state, idType, id, info, options), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -188,7 +188,7 @@ final class ProcessLibc {
     int waitpid(int pid, MemorySegment status, int options) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) waitpid.invokeExact(state, pid, status, options), state);
+            return result((int) waitpid.handle().invokeExact(state, pid, status, options), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -197,7 +197,7 @@ final class ProcessLibc {
     int prctl(int option, long argument) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) prctl.invokeExact(state, option, argument, 0L, 0L, 0L), state);
+            return result((int) prctl.handle().invokeExact(state, option, argument, 0L, 0L, 0L), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -205,7 +205,7 @@ final class ProcessLibc {
 
     int getpid() {
         try {
-            return (int) getpid.invokeExact();
+            return (int) getpid.handle().invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -215,7 +215,7 @@ final class ProcessLibc {
     int posixSpawn(MemorySegment pid, MemorySegment path, MemorySegment actions, MemorySegment attributes,
                    MemorySegment argv, MemorySegment envp) {
         try {
-            return (int) posixSpawn.invokeExact(pid, path, actions, attributes, argv, envp);
+            return (int) posixSpawn.handle().invokeExact(pid, path, actions, attributes, argv, envp);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -231,7 +231,7 @@ final class ProcessLibc {
 
     int fileActionsAddDup2(MemorySegment actions, int fd, int target) {
         try {
-            return (int) actionsDup2.invokeExact(actions, fd, target);
+            return (int) actionsDup2.handle().invokeExact(actions, fd, target);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -239,7 +239,7 @@ final class ProcessLibc {
 
     int fileActionsAddOpen(MemorySegment actions, int target, MemorySegment path, int flags, int mode) {
         try {
-            return (int) actionsOpen.invokeExact(actions, target, path, flags, mode);
+            return (int) actionsOpen.handle().invokeExact(actions, target, path, flags, mode);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -247,7 +247,7 @@ final class ProcessLibc {
 
     int fileActionsAddChdir(MemorySegment actions, MemorySegment path) {
         try {
-            return (int) actionsChdir.invokeExact(actions, path);
+            return (int) actionsChdir.handle().invokeExact(actions, path);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -255,7 +255,7 @@ final class ProcessLibc {
 
     int fileActionsAddCloseFrom(MemorySegment actions, int lowestFd) {
         try {
-            return (int) actionsCloseFrom.invokeExact(actions, lowestFd);
+            return (int) actionsCloseFrom.handle().invokeExact(actions, lowestFd);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -271,7 +271,7 @@ final class ProcessLibc {
 
     int attrSetFlags(MemorySegment attributes, short flags) {
         try {
-            return (int) attrSetFlags.invokeExact(attributes, flags);
+            return (int) attrSetFlags.handle().invokeExact(attributes, flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -300,17 +300,17 @@ final class ProcessLibc {
         }
     }
 
-    private static int invoke(MethodHandle handle, MemorySegment argument) {
+    private static int invoke(Downcall function, MemorySegment argument) {
         try {
-            return (int) handle.invokeExact(argument);
+            return (int) function.handle().invokeExact(argument);
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
-    private static int invoke(MethodHandle handle, MemorySegment first, MemorySegment second) {
+    private static int invoke(Downcall function, MemorySegment first, MemorySegment second) {
         try {
-            return (int) handle.invokeExact(first, second);
+            return (int) function.handle().invokeExact(first, second);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -1,5 +1,6 @@
 package org.cvmagent.agent.storage;
 
+import org.cvmagent.transport.Downcall;
 import org.cvmagent.transport.Downcalls;
 import org.cvmagent.transport.ErrnoText;
 
@@ -13,8 +14,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -86,15 +85,15 @@ final class MountLibc {
     static final int EBUSY = 16;
     static final int EEXIST = 17;
 
-    private final MethodHandle mount;
-    private final MethodHandle umount2;
-    private final MethodHandle unlinkat;
-    private final MethodHandle mkdirat;
-    private final MethodHandle symlinkat;
-    private final MethodHandle chmod;
-    private final MethodHandle chown;
-    private final MethodHandle close;
-    private final MethodHandle syscall5;
+    private final Downcall mount;
+    private final Downcall umount2;
+    private final Downcall unlinkat;
+    private final Downcall mkdirat;
+    private final Downcall symlinkat;
+    private final Downcall chmod;
+    private final Downcall chown;
+    private final Downcall close;
+    private final Downcall syscall5;
     private final ErrnoText errors;
 
     private MountLibc(Linker linker, SymbolLookup lookup) {
@@ -127,7 +126,7 @@ final class MountLibc {
     int mount(String source, String target, String fstype, long flags, String data) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            return result((int) mount.invokeExact(state, Downcalls.cString(arena, source), Downcalls.cString(arena, target),
+            return result((int) mount.handle().invokeExact(state, Downcalls.cString(arena, source), Downcalls.cString(arena, target),
                     Downcalls.cString(arena, fstype), flags, Downcalls.cString(arena, data)), state);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -137,7 +136,7 @@ final class MountLibc {
     int umount2(String target, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            return result((int) umount2.invokeExact(state, Downcalls.cString(arena, target), flags), state);
+            return result((int) umount2.handle().invokeExact(state, Downcalls.cString(arena, target), flags), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -146,7 +145,7 @@ final class MountLibc {
     int unlinkat(int dirfd, String name, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            return result((int) unlinkat.invokeExact(state, dirfd, Downcalls.cString(arena, name), flags), state);
+            return result((int) unlinkat.handle().invokeExact(state, dirfd, Downcalls.cString(arena, name), flags), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -155,7 +154,7 @@ final class MountLibc {
     int mkdirat(int dirfd, String name, int mode) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            return result((int) mkdirat.invokeExact(state, dirfd, Downcalls.cString(arena, name), mode), state);
+            return result((int) mkdirat.handle().invokeExact(state, dirfd, Downcalls.cString(arena, name), mode), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -164,7 +163,7 @@ final class MountLibc {
     int symlinkat(String target, int dirfd, String name) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            return result((int) symlinkat.invokeExact(state, Downcalls.cString(arena, target), dirfd, Downcalls.cString(arena, name)),
+            return result((int) symlinkat.handle().invokeExact(state, Downcalls.cString(arena, target), dirfd, Downcalls.cString(arena, name)),
                     state);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -175,7 +174,7 @@ final class MountLibc {
     int chmod(String path, int mode) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            return result((int) chmod.invokeExact(state, Downcalls.cString(arena, path), mode), state);
+            return result((int) chmod.handle().invokeExact(state, Downcalls.cString(arena, path), mode), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -185,7 +184,7 @@ final class MountLibc {
     int chown(String path, int uid, int gid) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            return result((int) chown.invokeExact(state, Downcalls.cString(arena, path), uid, gid), state);
+            return result((int) chown.handle().invokeExact(state, Downcalls.cString(arena, path), uid, gid), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -194,7 +193,7 @@ final class MountLibc {
     int close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            return result((int) close.invokeExact(state, fd), state);
+            return result((int) close.handle().invokeExact(state, fd), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -291,7 +290,7 @@ final class MountLibc {
     private long syscall(Arena arena, long number, long a1, long a2, long a3, long a4, long a5) {
         try {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            long r = (long) syscall5.invokeExact(state, number, a1, a2, a3, a4, a5);
+            long r = (long) syscall5.handle().invokeExact(state, number, a1, a2, a3, a4, a5);
             return r < 0 ? -Downcalls.errno(state) : r;
         } catch (Throwable t) {
             throw rethrow(t);

@@ -1,5 +1,6 @@
 package org.cvmagent.agent.tty;
 
+import org.cvmagent.transport.Downcall;
 import org.cvmagent.transport.Downcalls;
 import org.cvmagent.transport.ErrnoText;
 
@@ -13,7 +14,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -57,15 +57,15 @@ final class TtyLibc {
     /** The ioctl request numbers; unsigned long in C, and ppc64le's have the top bit of an int set. */
     private final long tiocgwinsz;
     private final long tiocswinsz;
-    private final MethodHandle socket;
-    private final MethodHandle bind;
-    private final MethodHandle listen;
-    private final MethodHandle accept4;
-    private final MethodHandle recvmsg;
-    private final MethodHandle poll;
-    private final MethodHandle fcntl;
-    private final MethodHandle ioctl;
-    private final MethodHandle close;
+    private final Downcall socket;
+    private final Downcall bind;
+    private final Downcall listen;
+    private final Downcall accept4;
+    private final Downcall recvmsg;
+    private final Downcall poll;
+    private final Downcall fcntl;
+    private final Downcall ioctl;
+    private final Downcall close;
     private final ErrnoText errors;
 
     private TtyLibc(Linker linker, SymbolLookup lookup, String arch) {
@@ -114,7 +114,7 @@ final class TtyLibc {
     int socket(int domain, int type, int protocol) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) socket.invokeExact(state, domain, type, protocol), state);
+            return result((int) socket.handle().invokeExact(state, domain, type, protocol), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -123,7 +123,7 @@ final class TtyLibc {
     int bind(int fd, MemorySegment address) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) bind.invokeExact(state, fd, address, (int) address.byteSize()), state);
+            return result((int) bind.handle().invokeExact(state, fd, address, (int) address.byteSize()), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -132,7 +132,7 @@ final class TtyLibc {
     int listen(int fd, int backlog) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) listen.invokeExact(state, fd, backlog), state);
+            return result((int) listen.handle().invokeExact(state, fd, backlog), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -142,7 +142,7 @@ final class TtyLibc {
     int accept4(int fd, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) accept4.invokeExact(state, fd, MemorySegment.NULL, MemorySegment.NULL, flags), state);
+            return result((int) accept4.handle().invokeExact(state, fd, MemorySegment.NULL, MemorySegment.NULL, flags), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -152,7 +152,7 @@ final class TtyLibc {
     long recvmsg(int fd, MemorySegment message, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((long) recvmsg.invokeExact(state, fd, message, flags), state);
+            return result((long) recvmsg.handle().invokeExact(state, fd, message, flags), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -165,7 +165,7 @@ final class TtyLibc {
             MemorySegment pollfd = arena.allocate(8);
             pollfd.set(JAVA_INT, 0, fd);
             pollfd.set(JAVA_SHORT, 4, events);
-            int r = result((int) poll.invokeExact(state, pollfd, 1L, timeoutMillis), state);
+            int r = result((int) poll.handle().invokeExact(state, pollfd, 1L, timeoutMillis), state);
             return r <= 0 ? r : pollfd.get(JAVA_SHORT, 6) & 0xffff;
         } catch (Throwable t) {
             throw rethrow(t);
@@ -175,7 +175,7 @@ final class TtyLibc {
     int fcntl(int fd, int command, int argument) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) fcntl.invokeExact(state, fd, command, argument), state);
+            return result((int) fcntl.handle().invokeExact(state, fd, command, argument), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -185,7 +185,7 @@ final class TtyLibc {
     int ioctl(int fd, long request, MemorySegment argument) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) ioctl.invokeExact(state, fd, request, argument), state);
+            return result((int) ioctl.handle().invokeExact(state, fd, request, argument), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -194,7 +194,7 @@ final class TtyLibc {
     int close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            return result((int) close.invokeExact(state, fd), state);
+            return result((int) close.handle().invokeExact(state, fd), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -10,9 +10,9 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.cvmagent.transport.Downcall;
 import org.cvmagent.transport.Downcalls;
 
 /**
@@ -25,9 +25,9 @@ public final class LinuxDeviceFile implements DeviceIoctl {
     private static final int O_CLOEXEC = 0x80000;
 
     private final Path node;
-    private final MethodHandle open;
-    private final MethodHandle ioctl;
-    private final MethodHandle close;
+    private final Downcall open;
+    private final Downcall ioctl;
+    private final Downcall close;
 
     public LinuxDeviceFile(Path node) {
         this.node = node;
@@ -51,16 +51,16 @@ public final class LinuxDeviceFile implements DeviceIoctl {
     public int ioctl(long request, MemorySegment argument) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Downcalls.CALL_STATE);
-            int fd = Downcalls.result((int) open.invokeExact(state, Downcalls.cString(arena, node.toString()),
+            int fd = Downcalls.result((int) open.handle().invokeExact(state, Downcalls.cString(arena, node.toString()),
                     O_RDWR | O_CLOEXEC, 0), state);
             if (fd < 0) {
                 throw new IOException("cannot open " + node + ": errno " + -fd);
             }
             int result;
             try {
-                result = Downcalls.result((int) ioctl.invokeExact(state, fd, request, argument), state);
+                result = Downcalls.result((int) ioctl.handle().invokeExact(state, fd, request, argument), state);
             } finally {
-                int closed = Downcalls.result((int) close.invokeExact(state, fd), state);
+                int closed = Downcalls.result((int) close.handle().invokeExact(state, fd), state);
                 if (closed < 0) {
                     throw new IOException("cannot close " + node + ": errno " + -closed);
                 }

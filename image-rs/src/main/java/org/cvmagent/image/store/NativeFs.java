@@ -7,9 +7,9 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
+import org.cvmagent.transport.Downcall;
 import org.cvmagent.transport.Downcalls;
 
 /**
@@ -29,14 +29,14 @@ public final class NativeFs {
 
     private final StructLayout captureLayout = Linker.Option.captureStateLayout();
     private final VarHandle errno = captureLayout.varHandle(StructLayout.PathElement.groupElement("errno"));
-    private final MethodHandle mknod;
-    private final MethodHandle chmod;
-    private final MethodHandle utimensat;
-    private final MethodHandle lsetxattr;
-    private final MethodHandle lgetxattr;
-    private final MethodHandle open;
-    private final MethodHandle syncfs;
-    private final MethodHandle close;
+    private final Downcall mknod;
+    private final Downcall chmod;
+    private final Downcall utimensat;
+    private final Downcall lsetxattr;
+    private final Downcall lgetxattr;
+    private final Downcall open;
+    private final Downcall syncfs;
+    private final Downcall close;
 
     public NativeFs() {
         Linker linker = Linker.nativeLinker();
@@ -73,7 +73,7 @@ public final class NativeFs {
     public void mknod(Path path, int mode, long dev) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(captureLayout);
-            int rc = (int) mknod.invokeExact(state, arena.allocateFrom(path.toString()), mode, dev);
+            int rc = (int) mknod.handle().invokeExact(state, arena.allocateFrom(path.toString()), mode, dev);
             check(rc, state, "mknod " + path);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
@@ -89,7 +89,7 @@ public final class NativeFs {
     public void chmod(Path path, int mode) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(captureLayout);
-            int rc = (int) chmod.invokeExact(state, arena.allocateFrom(path.toString()), mode);
+            int rc = (int) chmod.handle().invokeExact(state, arena.allocateFrom(path.toString()), mode);
             check(rc, state, "chmod " + path);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
@@ -111,7 +111,7 @@ public final class NativeFs {
                 times.setAtIndex(ValueLayout.JAVA_LONG, 2L * i, t.getEpochSecond());
                 times.setAtIndex(ValueLayout.JAVA_LONG, 2L * i + 1, t.getNano());
             }
-            int rc = (int) utimensat.invokeExact(state, AT_FDCWD, arena.allocateFrom(path.toString()), times,
+            int rc = (int) utimensat.handle().invokeExact(state, AT_FDCWD, arena.allocateFrom(path.toString()), times,
                     AT_SYMLINK_NOFOLLOW);
             check(rc, state, "utimensat " + path);
         } catch (IOException | RuntimeException | Error e) {
@@ -127,7 +127,7 @@ public final class NativeFs {
             MemorySegment state = arena.allocate(captureLayout);
             MemorySegment v = arena.allocate(Math.max(1, value.length));
             MemorySegment.copy(value, 0, v, ValueLayout.JAVA_BYTE, 0, value.length);
-            int rc = (int) lsetxattr.invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name), v,
+            int rc = (int) lsetxattr.handle().invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name), v,
                     (long) value.length, 0);
             check(rc, state, "lsetxattr " + name + " on " + path);
         } catch (IOException | RuntimeException | Error e) {
@@ -143,7 +143,7 @@ public final class NativeFs {
             MemorySegment state = arena.allocate(captureLayout);
             int cap = 65536;
             MemorySegment buf = arena.allocate(cap);
-            long n = (long) lgetxattr.invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name), buf,
+            long n = (long) lgetxattr.handle().invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name), buf,
                     (long) cap);
             if (n < 0) {
                 int err = (int) errno.get(state, 0L);
@@ -164,13 +164,13 @@ public final class NativeFs {
     public void syncfs(Path dir) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(captureLayout);
-            int fd = (int) open.invokeExact(state, arena.allocateFrom(dir.toString()), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+            int fd = (int) open.handle().invokeExact(state, arena.allocateFrom(dir.toString()), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
             check(fd, state, "open " + dir);
             try {
-                int rc = (int) syncfs.invokeExact(state, fd);
+                int rc = (int) syncfs.handle().invokeExact(state, fd);
                 check(rc, state, "syncfs " + dir);
             } finally {
-                int rc = (int) close.invokeExact(fd);
+                int rc = (int) close.handle().invokeExact(fd);
                 if (rc != 0) {
                     throw new IOException("close of " + dir + " failed");
                 }
