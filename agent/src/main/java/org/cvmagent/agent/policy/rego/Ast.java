@@ -16,10 +16,21 @@ final class Ast {
     record Scalar(Value value, int line) implements Term {
     }
 
-    /** A variable; wildcards `_` get unique names "_$n" at parse time. */
-    record Var(String name, int line) implements Term {
+    /**
+     * A variable; wildcards `_` get unique names "_$n" at parse time. slot is its place in the frame
+     * of the rule or query it occurs in ({@link Slots}): {@link #WILDCARD} for every wildcard, which
+     * is never bound, and UNASSIGNED until the rule is laid out.
+     */
+    record Var(String name, int line, int slot) implements Term {
+        static final int WILDCARD = 0;
+        static final int UNASSIGNED = -1;
+
+        Var(String name, int line) {
+            this(name, line, name.startsWith("_$") ? WILDCARD : UNASSIGNED);
+        }
+
         boolean wildcard() {
-            return name.startsWith("_$");
+            return slot == WILDCARD;
         }
     }
 
@@ -74,7 +85,11 @@ final class Ast {
     record ExprLit(Term expr, boolean negated, List<With> withs, int line) implements Lit {
     }
 
-    record SomeDecl(List<String> vars, int line) implements Lit {
+    /** slots: the frame slot of each of vars, null until the rule is laid out. */
+    record SomeDecl(List<String> vars, int line, int[] slots) implements Lit {
+        SomeDecl(List<String> vars, int line) {
+            this(vars, line, null);
+        }
     }
 
     record SomeIn(Term key, Term value, Term coll, int line) implements Lit {
@@ -89,10 +104,15 @@ final class Ast {
      * One rule definition. path is absolute (package + head). key is the set element or object key
      * of partial rules; value is the head value (true when absent); elseRule chains `else` branches.
      * mergeValues: a head like p[a][b] := v is the partial object p[a] := {b: v} whose values for
-     * the same key merge.
+     * the same key merge. frameSize is the number of variable slots the rule (its else branches
+     * included) needs, set when {@link Slots} lays it out.
      */
     record Rule(List<String> path, Kind kind, List<Term> args, Term key, Term value, List<Lit> body, Rule elseRule,
-            boolean isDefault, Module module, int line, boolean mergeValues) {
+            boolean isDefault, Module module, int line, boolean mergeValues, int frameSize) {
+        Rule(List<String> path, Kind kind, List<Term> args, Term key, Term value, List<Lit> body, Rule elseRule,
+                boolean isDefault, Module module, int line, boolean mergeValues) {
+            this(path, kind, args, key, value, body, elseRule, isDefault, module, line, mergeValues, 0);
+        }
     }
 
     /** A parsed module; imports map an alias to the absolute ref it stands for ("data.x.y", "input.z"). */

@@ -69,7 +69,7 @@ final class Evaluator {
             sel.add(new Ast.Scalar(Value.str(path.get(i)), 0));
         }
         Value[] out = new Value[1];
-        evalData(sel, 0, Env.root(null), (v, e) -> {
+        evalData(sel, 0, Env.query(null, 1, Map.of()), (v, e) -> {
             out[0] = v;
             return false;
         });
@@ -79,8 +79,9 @@ final class Evaluator {
     /** All binding sets of a query body, for the conformance tests that query expressions. */
     List<Env> evalQuery(List<Ast.Lit> body, Ast.Module module) throws RegoException {
         List<Env> out = new ArrayList<>();
-        evalBody(body, 0, Env.root(module), e -> {
-            out.add(e);
+        Slots.Query q = Slots.bodyQuery(body);
+        evalBody(q.body(), 0, Env.query(module, q.frameSize(), q.names()), e -> {
+            out.add(e.snapshot());
             return true;
         });
         return out;
@@ -89,7 +90,8 @@ final class Evaluator {
     /** All values of a term, for expression queries. */
     List<Value> evalValues(Ast.Term t, Ast.Module module) throws RegoException {
         List<Value> out = new ArrayList<>();
-        evalTerm(t, Env.root(module), (v, e) -> {
+        Slots.TermQuery q = Slots.termQuery(t);
+        evalTerm(q.term(), Env.query(module, q.frameSize(), Map.of()), (v, e) -> {
             out.add(v);
             return true;
         });
@@ -151,13 +153,7 @@ final class Evaluator {
     private boolean evalLit(Ast.Lit lit, Env env, BodyK k) throws RegoException {
         st.budget.step();
         return switch (lit) {
-            case Ast.SomeDecl s -> {
-                Env e = env;
-                for (String v : s.vars()) {
-                    e = e.bind(v, Env.UNBOUND);
-                }
-                yield k.accept(e);
-            }
+            case Ast.SomeDecl s -> declareSome(s, env, k);
             case Ast.SomeIn s -> evalTerm(s.coll(), env, (coll, e) -> {
                 if (strict && !(coll instanceof Value.Arr || coll instanceof Value.Obj || coll instanceof Value.SetV)) {
                     throw new RegoException("eval_type_error: `some .. in collection` expects array/set/object, got "
@@ -166,17 +162,32 @@ final class Evaluator {
                 // `some x in xs` and `some k, x in xs` with fresh names bind directly, one Env per name
                 if (s.value() instanceof Ast.Var xv && !xv.wildcard()) {
                     if (s.key() == null) {
-                        return iterate(coll, (key, val) -> k.accept(e.bind(xv.name(), val)));
+                        return iterate(coll, (key, val) -> bound(e, xv.slot(), val, k));
                     }
                     if (s.key() instanceof Ast.Var kv && !kv.wildcard() && !kv.name().equals(xv.name())) {
-                        return iterate(coll, (key, val) -> k.accept(e.bind(kv.name(), key).bind(xv.name(), val)));
+                        return iterate(coll, (key, val) -> {
+                            Value oldKey = e.set(kv.slot(), key);
+                            Value oldVal = e.set(xv.slot(), val);
+                            try {
+                                return k.accept(e);
+                            } finally {
+                                e.reset(xv.slot(), oldVal);
+                                e.reset(kv.slot(), oldKey);
+                            }
+                        });
                     }
                 }
                 return iterate(coll, (key, val) -> {
-                checkArrayPattern(s.value(), val, s.line());
-                Env d = declare(s.value(), declare(s.key(), e));
-                return bindPattern(s.value(), val, d, d2 -> s.key() == null ? k.accept(d2)
-                        : bindPattern(s.key(), key, d2, k));
+                    checkArrayPattern(s.value(), val, s.line());
+                    Value[] saved = e.save();
+                    try {
+                        declare(s.key(), e);
+                        declare(s.value(), e);
+                        return bindPattern(s.value(), val, e, d2 -> s.key() == null ? k.accept(d2)
+                                : bindPattern(s.key(), key, d2, k));
+                    } finally {
+                        e.restore(saved);
+                    }
                 });
             });
             case Ast.Every ev -> evalEvery(ev, env, k);
@@ -204,28 +215,54 @@ final class Evaluator {
                 + items.size() + ", value has " + arr.items().size() + " (line " + line + ")");
     }
 
-    private static Env declare(Ast.Term t, Env env) {
-        if (t == null) {
-            return env;
+    /** Binds a slot for the continuation only: the old value is back once k returns or throws. */
+    private static boolean bound(Env env, int slot, Value v, BodyK k) throws RegoException {
+        Value old = env.set(slot, v);
+        try {
+            return k.accept(env);
+        } finally {
+            env.reset(slot, old);
         }
-        return switch (t) {
-            case Ast.Var v -> v.wildcard() ? env : env.bind(v.name(), Env.UNBOUND);
-            case Ast.ArrayLit a -> {
-                Env e = env;
-                for (Ast.Term i : a.items()) {
-                    e = declare(i, e);
+    }
+
+    private static boolean declareSome(Ast.SomeDecl s, Env env, BodyK k) throws RegoException {
+        Value[] saved = env.save();
+        try {
+            for (int slot : s.slots()) {
+                if (slot != Ast.Var.WILDCARD) {
+                    env.set(slot, Env.UNBOUND);
                 }
-                yield e;
+            }
+            return k.accept(env);
+        } finally {
+            env.restore(saved);
+        }
+    }
+
+    /** Declares the variables of a pattern; the caller saves the frame before and restores it after. */
+    private static void declare(Ast.Term t, Env env) {
+        if (t == null) {
+            return;
+        }
+        switch (t) {
+            case Ast.Var v -> {
+                if (!v.wildcard()) {
+                    env.set(v.slot(), Env.UNBOUND);
+                }
+            }
+            case Ast.ArrayLit a -> {
+                for (Ast.Term i : a.items()) {
+                    declare(i, env);
+                }
             }
             case Ast.ObjectLit o -> {
-                Env e = env;
                 for (Ast.KV kv : o.entries()) {
-                    e = declare(kv.value(), e);
+                    declare(kv.value(), env);
                 }
-                yield e;
             }
-            default -> env;
-        };
+            default -> {
+            }
+        }
     }
 
     private boolean evalEvery(Ast.Every ev, Env env, BodyK k) throws RegoException {
@@ -234,15 +271,21 @@ final class Evaluator {
         evalTerm(ev.domain(), env, (dom, e) -> {
             defined[0] = dom instanceof Value.Arr || dom instanceof Value.Obj || dom instanceof Value.SetV;
             return iterate(dom, (key, val) -> {
-                Env d = declare(ev.value(), declare(ev.key(), e));
                 boolean[] found = {false};
-                bindPattern(ev.value(), val, d, d2 -> {
-                    BodyK body = d3 -> evalBody(ev.body(), 0, d3, d4 -> {
-                        found[0] = true;
-                        return false;
+                Value[] saved = e.save();
+                try {
+                    declare(ev.key(), e);
+                    declare(ev.value(), e);
+                    bindPattern(ev.value(), val, e, d2 -> {
+                        BodyK body = d3 -> evalBody(ev.body(), 0, d3, d4 -> {
+                            found[0] = true;
+                            return false;
+                        });
+                        return ev.key() == null ? body.accept(d2) : bindPattern(ev.key(), key, d2, body);
                     });
-                    return ev.key() == null ? body.accept(d2) : bindPattern(ev.key(), key, d2, body);
-                });
+                } finally {
+                    e.restore(saved);
+                }
                 if (!found[0]) {
                     all[0] = false;
                 }
@@ -375,11 +418,16 @@ final class Evaluator {
         if (t instanceof Ast.Binary b && b.op().equals(":=")) {
             if (b.left() instanceof Ast.Var x && !x.wildcard()) {
                 // `x := expr`: x is fresh, so it binds directly (one Env, not a declaration and a binding)
-                return evalTerm(b.right(), env, (v, e) -> k.accept(e.bind(x.name(), v)));
+                return evalTerm(b.right(), env, (v, e) -> bound(e, x.slot(), v, k));
             }
             return evalTerm(b.right(), env, (v, e) -> {
-                Env d = declare(b.left(), e);
-                return bindPattern(b.left(), v, d, k);
+                Value[] saved = e.save();
+                try {
+                    declare(b.left(), e);
+                    return bindPattern(b.left(), v, e, k);
+                } finally {
+                    e.restore(saved);
+                }
             });
         }
         return evalTerm(t, env, (v, e) -> v.equals(Value.FALSE) || k.accept(e));
@@ -409,7 +457,7 @@ final class Evaluator {
         if (v.wildcard()) {
             return true;
         }
-        Value b = env.lookup(v.name());
+        Value b = env.get(v.slot());
         if (b == Env.UNBOUND) {
             return true;
         }
@@ -499,7 +547,7 @@ final class Evaluator {
                     return k.accept(env);
                 }
                 if (unbound(var, env)) {
-                    return k.accept(env.bind(var.name(), v));
+                    return bound(env, var.slot(), v, k);
                 }
                 return evalTerm(var, env, (x, e) -> !x.equals(v) || k.accept(e));
             }
@@ -652,7 +700,7 @@ final class Evaluator {
 
     private boolean evalVar(Ast.Var v, List<Ast.Term> path, Env env, K k) throws RegoException {
         String name = v.name();
-        Value b = env.lookup(name);
+        Value b = env.get(v.slot());
         if (b != null && b != Env.UNBOUND) {
             return select(b, path, 0, env, k);
         }
@@ -717,7 +765,7 @@ final class Evaluator {
         }
         if (sel instanceof Ast.Var var && !var.wildcard()) {
             // the common x[i] with i bound: one lookup of i, no continuation for its value
-            Value key = env.lookup(var.name());
+            Value key = env.get(var.slot());
             if (key != null && key != Env.UNBOUND) {
                 Value next = lookup(v, key);
                 return next == null || select(next, path, i + 1, env, k);
@@ -894,7 +942,7 @@ final class Evaluator {
             case PARTIAL_SET -> {
                 TreeSet<Value> out = new TreeSet<>();
                 for (Ast.Rule r : node.rules) {
-                    Env root = Env.root(r.module());
+                    Env root = Env.of(r);
                     // a constant element needs one solution of the body (regorus's early return: later
                     // iterations, which might fail with an error, are not run)
                     boolean allSolutions = !constant(r.key());
@@ -908,7 +956,7 @@ final class Evaluator {
             case PARTIAL_OBJECT -> {
                 TreeMap<Value, Value> out = new TreeMap<>();
                 for (Ast.Rule r : node.rules) {
-                    Env root = Env.root(r.module());
+                    Env root = Env.of(r);
                     boolean allSolutions = !(constant(r.key()) && (r.value() == null || constant(r.value())));
                     evalBody(r.body(), 0, root, e -> evalTerm(r.key(), e, (key, e2) -> headValue(r, e2, (v, e3) -> {
                         Value prev = out.get(key);
@@ -933,14 +981,14 @@ final class Evaluator {
                     }
                 }
                 for (Ast.Rule d : node.defaultEntries) {
-                    out.putIfAbsent(single(d.key(), Env.root(d.module())), single(d.value(), Env.root(d.module())));
+                    out.putIfAbsent(single(d.key(), Env.of(d)), single(d.value(), Env.of(d)));
                 }
                 return Optional.of(Values.obj(out));
             }
             default -> {
                 Outputs values = new Outputs();
                 for (Ast.Rule r : node.rules) {
-                    evalChain(r, Env.root(r.module()), values, false);
+                    evalChain(r, Env.of(r), values, false);
                 }
                 if (values.conflict()) {
                     throw new RegoException("eval_conflict_error: complete rules must not produce multiple outputs ("
@@ -948,7 +996,7 @@ final class Evaluator {
                 }
                 if (values.isEmpty()) {
                     if (node.defaultRule != null) {
-                        Value d = single(node.defaultRule.value(), Env.root(node.defaultRule.module()));
+                        Value d = single(node.defaultRule.value(), Env.of(node.defaultRule));
                         return Optional.ofNullable(d);
                     }
                     return Optional.empty();
@@ -1124,17 +1172,15 @@ final class Evaluator {
         try {
             Outputs values = new Outputs();
             for (Ast.Rule r : fn.rules) {
-                Env root = Env.root(r.module());
-                Env direct = plainParams(r.args(), args, root);
-                if (direct != null) {
-                    evalChain(r, direct, values, true);
+                Env root = Env.of(r);
+                if (plainParams(r.args(), args, root)) {
+                    evalChain(r, root, values, true);
                     continue;
                 }
-                Env d = root;
                 for (Ast.Term p : r.args()) {
-                    d = declare(p, d);
+                    declare(p, root);
                 }
-                bindArgs(r.args(), args, 0, d, e -> {
+                bindArgs(r.args(), args, 0, root, e -> {
                     evalChain(r, e, values, true);
                     return true;
                 });
@@ -1145,7 +1191,7 @@ final class Evaluator {
             }
             if (values.isEmpty()) {
                 if (fn.defaultRule != null) {
-                    return single(fn.defaultRule.value(), Env.root(fn.defaultRule.module()));
+                    return single(fn.defaultRule.value(), Env.of(fn.defaultRule));
                 }
                 return null;
             }
@@ -1156,45 +1202,57 @@ final class Evaluator {
     }
 
     /**
-     * The environment of a function body whose parameters are all distinct plain variables (or _):
-     * each binds its argument directly, without a declaration first. Null for any other shape.
+     * Binds the arguments into a fresh frame when the parameters are all distinct plain variables
+     * (or _): each takes its argument directly, without a declaration first. False, with the frame
+     * untouched, for any other shape.
      */
-    private static Env plainParams(List<Ast.Term> params, List<Value> args, Env root) {
-        Env env = root;
+    private static boolean plainParams(List<Ast.Term> params, List<Value> args, Env root) {
         for (int i = 0; i < params.size(); i++) {
             if (!(params.get(i) instanceof Ast.Var v)) {
-                return null;
+                return false;
             }
-            if (v.wildcard()) {
-                continue;
-            }
-            for (int j = 0; j < i; j++) {
-                if (params.get(j) instanceof Ast.Var w && !w.wildcard() && w.name().equals(v.name())) {
-                    return null;
+            for (int j = 0; j < i && !v.wildcard(); j++) {
+                if (params.get(j) instanceof Ast.Var w && w.slot() == v.slot()) {
+                    return false;
                 }
             }
-            env = env.bind(v.name(), args.get(i));
         }
-        return env;
+        for (int i = 0; i < params.size(); i++) {
+            Ast.Var v = (Ast.Var) params.get(i);
+            if (!v.wildcard()) {
+                root.set(v.slot(), args.get(i));
+            }
+        }
+        return true;
     }
 
     private boolean bindArgs(List<Ast.Term> params, List<Value> args, int i, Env env, BodyK k) throws RegoException {
         // plain parameters (nearly all) bind in a loop, without a continuation per argument
+        Value[] saved = null;
         while (i < params.size()) {
             Ast.Term p = params.get(i);
             if (p instanceof Ast.Var var && !var.wildcard() && unbound(var, env)) {
-                env = env.bind(var.name(), args.get(i++));
+                if (saved == null) {
+                    saved = env.save();
+                }
+                env.set(var.slot(), args.get(i++));
             } else if (p instanceof Ast.Var var && var.wildcard()) {
                 i++;
             } else {
                 break;
             }
         }
-        if (i == params.size()) {
-            return k.accept(env);
+        try {
+            if (i == params.size()) {
+                return k.accept(env);
+            }
+            int at = i;
+            return bindPattern(params.get(at), args.get(at), env, e -> bindArgs(params, args, at + 1, e, k));
+        } finally {
+            if (saved != null) {
+                env.restore(saved);
+            }
         }
-        int at = i;
-        return bindPattern(params.get(at), args.get(at), env, e -> bindArgs(params, args, at + 1, e, k));
     }
 
     private boolean evalPrint(Ast.Call c, Env env, K k) throws RegoException {
@@ -1233,7 +1291,7 @@ final class Evaluator {
             return s.value();
         }
         if (t instanceof Ast.Var v && !v.wildcard()) {
-            Value b = env.lookup(v.name());
+            Value b = env.get(v.slot());
             return b == Env.UNBOUND ? null : b;
         }
         return null;

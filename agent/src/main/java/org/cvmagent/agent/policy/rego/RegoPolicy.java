@@ -49,7 +49,7 @@ public final class RegoPolicy {
             Parser.Parsed p = Parser.parseModule(src, "module" + (i++) + ".rego");
             mods.add(p.module());
             for (Ast.Rule r : p.rules()) {
-                tree.add(r);
+                tree.add(Slots.layOut(r));
             }
         }
         tree.seal(mods);

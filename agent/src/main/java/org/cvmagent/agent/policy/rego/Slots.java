@@ -1,0 +1,149 @@
+package org.cvmagent.agent.policy.rego;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Lays out the variables of a rule or query in a frame: every name used in a rule (its else
+ * branches, parameters, head and nested bodies included) gets one slot, so evaluation reads and
+ * binds an array element instead of searching bindings by name. One slot per name keeps the
+ * by-name semantics exactly: bodies nested in a rule (comprehensions, every) see the rule's
+ * variables under the same names, and a name that is a rule or input/data simply has a slot that
+ * stays empty unless the rule declares it locally.
+ */
+final class Slots {
+    /** The slots of one rule chain or query by name; slot 0 is reserved for wildcards. */
+    private final Map<String, Integer> slots = new HashMap<>();
+
+    private Slots() {
+    }
+
+    /** A query body laid out: its rewritten literals, the frame size and the slot of each name. */
+    record Query(List<Ast.Lit> body, int frameSize, Map<String, Integer> names) {
+    }
+
+    /** A term query laid out. */
+    record TermQuery(Ast.Term term, int frameSize) {
+    }
+
+    /** The rule chain (the rule and its else branches) with every variable given its slot. */
+    static Ast.Rule layOut(Ast.Rule r) {
+        Slots s = new Slots();
+        return s.chain(r);
+    }
+
+    static Query bodyQuery(List<Ast.Lit> body) {
+        Slots s = new Slots();
+        List<Ast.Lit> out = s.lits(body);
+        return new Query(out, s.frameSize(), Map.copyOf(s.slots));
+    }
+
+    static TermQuery termQuery(Ast.Term t) {
+        Slots s = new Slots();
+        Ast.Term out = s.term(t);
+        return new TermQuery(out, s.frameSize());
+    }
+
+    private int frameSize() {
+        return slots.size() + 1;
+    }
+
+    private int slot(String name) {
+        if (name.startsWith("_$")) {
+            return Ast.Var.WILDCARD;
+        }
+        return slots.computeIfAbsent(name, n -> slots.size() + 1);
+    }
+
+    /**
+     * The frame size is known only after the whole chain is visited, so the chain is rewritten
+     * twice: once to collect the names, once to record the final size in every branch.
+     */
+    private Ast.Rule chain(Ast.Rule r) {
+        Ast.Rule laidOut = rewrite(r, 0);
+        return rewrite(laidOut, frameSize());
+    }
+
+    private Ast.Rule rewrite(Ast.Rule r, int size) {
+        if (r == null) {
+            return null;
+        }
+        List<Ast.Term> args = terms(r.args());
+        Ast.Term key = r.key() == null ? null : term(r.key());
+        Ast.Term value = r.value() == null ? null : term(r.value());
+        List<Ast.Lit> body = lits(r.body());
+        Ast.Rule rest = rewrite(r.elseRule(), size);
+        return new Ast.Rule(r.path(), r.kind(), args, key, value, body, rest, r.isDefault(), r.module(), r.line(),
+                r.mergeValues(), size);
+    }
+
+    private List<Ast.Term> terms(List<Ast.Term> ts) {
+        List<Ast.Term> out = new ArrayList<>(ts.size());
+        for (Ast.Term t : ts) {
+            out.add(term(t));
+        }
+        return List.copyOf(out);
+    }
+
+    private List<Ast.Lit> lits(List<Ast.Lit> ls) {
+        List<Ast.Lit> out = new ArrayList<>(ls.size());
+        for (Ast.Lit l : ls) {
+            out.add(lit(l));
+        }
+        return List.copyOf(out);
+    }
+
+    private Ast.Term nullable(Ast.Term t) {
+        return t == null ? null : term(t);
+    }
+
+    private Ast.Lit lit(Ast.Lit l) {
+        return switch (l) {
+            case Ast.ExprLit x -> {
+                List<Ast.With> withs = new ArrayList<>(x.withs().size());
+                for (Ast.With w : x.withs()) {
+                    withs.add(new Ast.With(term(w.target()), term(w.value())));
+                }
+                yield new Ast.ExprLit(term(x.expr()), x.negated(), List.copyOf(withs), x.line());
+            }
+            case Ast.SomeDecl s -> {
+                int[] ids = new int[s.vars().size()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = slot(s.vars().get(i));
+                }
+                yield new Ast.SomeDecl(s.vars(), s.line(), ids);
+            }
+            case Ast.SomeIn s -> new Ast.SomeIn(nullable(s.key()), term(s.value()), term(s.coll()), s.line());
+            case Ast.Every e -> new Ast.Every(nullable(e.key()), term(e.value()), term(e.domain()), lits(e.body()),
+                    e.line());
+        };
+    }
+
+    private Ast.Term term(Ast.Term t) {
+        return switch (t) {
+            case Ast.Scalar s -> s;
+            case Ast.Var v -> new Ast.Var(v.name(), v.line(), slot(v.name()));
+            case Ast.Ref r -> new Ast.Ref(term(r.head()), terms(r.path()), r.line());
+            case Ast.ArrayLit a -> new Ast.ArrayLit(terms(a.items()), a.line());
+            case Ast.ObjectLit o -> new Ast.ObjectLit(entries(o.entries()), o.line());
+            case Ast.SetLit s -> new Ast.SetLit(terms(s.items()), s.line());
+            case Ast.ArrayCompr c -> new Ast.ArrayCompr(term(c.head()), lits(c.body()), c.line());
+            case Ast.SetCompr c -> new Ast.SetCompr(term(c.head()), lits(c.body()), c.line());
+            case Ast.ObjectCompr c -> new Ast.ObjectCompr(term(c.key()), term(c.value()), lits(c.body()), c.line());
+            case Ast.Call c -> new Ast.Call(c.name(), terms(c.args()), c.line());
+            case Ast.Binary b -> new Ast.Binary(b.op(), term(b.left()), term(b.right()), b.line());
+            case Ast.Neg n -> new Ast.Neg(term(n.operand()), n.line());
+            case Ast.In in -> new Ast.In(nullable(in.key()), term(in.value()), term(in.coll()), in.line());
+        };
+    }
+
+    private List<Ast.KV> entries(List<Ast.KV> kvs) {
+        List<Ast.KV> out = new ArrayList<>(kvs.size());
+        for (Ast.KV kv : kvs) {
+            out.add(new Ast.KV(term(kv.key()), term(kv.value())));
+        }
+        return List.copyOf(out);
+    }
+}
