@@ -417,7 +417,11 @@ final class Evaluator {
         }
         if (t instanceof Ast.Binary b && b.op().equals(":=")) {
             if (b.left() instanceof Ast.Var x && !x.wildcard()) {
-                // `x := expr`: x is fresh, so it binds directly (one Env, not a declaration and a binding)
+                // `x := expr`: x is fresh, so it binds directly (no declaration first)
+                if (directable(b.right(), env)) {
+                    Value v = direct(b.right(), env);
+                    return v == null || bound(env, x.slot(), v, k);
+                }
                 return evalTerm(b.right(), env, (v, e) -> bound(e, x.slot(), v, k));
             }
             return evalTerm(b.right(), env, (v, e) -> {
@@ -430,7 +434,211 @@ final class Evaluator {
                 }
             });
         }
+        if (directable(t, env)) {
+            Value v = direct(t, env);
+            return v == null || v.equals(Value.FALSE) || k.accept(env);
+        }
         return evalTerm(t, env, (v, e) -> v.equals(Value.FALSE) || k.accept(e));
+    }
+
+    // ---- direct evaluation
+
+    /**
+     * Whether t has at most one value and no variables to bind, so {@link #direct} can compute it
+     * without continuations: constants, bound variables, input, complete rules, references through
+     * those with such keys, calls and operators over such terms, comprehensions. Decided before
+     * anything is evaluated, so a term that is not direct after all never runs twice (a print in a
+     * called function would repeat).
+     */
+    private boolean directable(Ast.Term t, Env env) {
+        return switch (t) {
+            case Ast.Scalar s -> true;
+            case Ast.Var v -> directVar(v, env);
+            case Ast.Ref r -> directable(r.head(), env) && directKeys(r.path(), env);
+            case Ast.Call c -> directCall(c, env);
+            case Ast.Binary b -> !b.op().equals("=") && !b.op().equals(":=") && directable(b.left(), env)
+                    && directable(b.right(), env);
+            case Ast.Neg n -> directable(n.operand(), env);
+            case Ast.In in -> (in.key() == null || directable(in.key(), env)) && directable(in.value(), env)
+                    && directable(in.coll(), env);
+            case Ast.ArrayLit a -> directKeys(a.items(), env);
+            case Ast.SetLit a -> directKeys(a.items(), env);
+            case Ast.ObjectLit o -> directEntries(o.entries(), env);
+            case Ast.ArrayCompr c -> true;
+            case Ast.SetCompr c -> true;
+            case Ast.ObjectCompr c -> true;
+        };
+    }
+
+    private boolean directKeys(List<Ast.Term> ts, Env env) {
+        for (int i = 0; i < ts.size(); i++) {
+            if (!directable(ts.get(i), env)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean directEntries(List<Ast.KV> kvs, Env env) {
+        for (int i = 0; i < kvs.size(); i++) {
+            if (!directable(kvs.get(i).key(), env) || !directable(kvs.get(i).value(), env)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A bound local, input, or a complete rule of the module (what evalVar would find first). */
+    private boolean directVar(Ast.Var v, Env env) {
+        if (v.wildcard()) {
+            return false;
+        }
+        Value b = env.get(v.slot());
+        if (b != null) {
+            return b != Env.UNBOUND;
+        }
+        return v.name().equals("input") || directRule(v.name(), env) != null;
+    }
+
+    /** The complete (non-function) rule a name refers to when evalVar would evaluate it as such, else null. */
+    private RuleTree.Node directRule(String name, Env env) {
+        Ast.Module m = env.module();
+        if (m == null || name.equals("data")) {
+            return null;
+        }
+        RuleTree.Node node = tree.local(m, name);
+        if (node == null || !node.hasRules() || node.kind == Ast.Kind.FUNCTION || st.isMasked(node.path)) {
+            return null;
+        }
+        return node;
+    }
+
+    private boolean directCall(Ast.Call c, Env env) {
+        if (c.name().equals("print")) {
+            // print has exactly one value, true, whatever its arguments give
+            return true;
+        }
+        if (!st.mocks.isEmpty() || !directKeys(c.args(), env)) {
+            return false;
+        }
+        RuleTree.Node fn = resolveFunction(c.name(), env);
+        if (fn != null) {
+            return c.args().size() == arity(fn);
+        }
+        if (c.name().equals("walk")) {
+            return false;
+        }
+        Builtins.Builtin b = builtins.get(c.name());
+        return b != null && (b.arity() < 0 || b.arity() == c.args().size());
+    }
+
+    /**
+     * The value of a term {@link #directable} accepted, or null when undefined. Evaluates in the
+     * order evalTerm does and stops where it would (an undefined operand leaves the rest unevaluated).
+     */
+    private Value direct(Ast.Term t, Env env) throws RegoException {
+        return switch (t) {
+            case Ast.Scalar s -> s.value();
+            case Ast.Var v -> directVarValue(v, env);
+            case Ast.Ref r -> {
+                Value v = r.head() instanceof Ast.Var hv ? directVarValue(hv, env) : direct(r.head(), env);
+                List<Ast.Term> path = r.path();
+                for (int i = 0; i < path.size() && v != null; i++) {
+                    Value key = direct(path.get(i), env);
+                    v = key == null ? null : lookup(v, key);
+                }
+                yield v;
+            }
+            case Ast.Call c -> directCallValue(c, env);
+            case Ast.Binary b -> {
+                Value l = direct(b.left(), env);
+                Value r = l == null ? null : direct(b.right(), env);
+                yield r == null ? null : binaryOp(b.op(), l, r);
+            }
+            case Ast.Neg n -> {
+                Value v = direct(n.operand(), env);
+                yield v == null ? null : binaryOp("-", Value.num(0), v);
+            }
+            case Ast.In in -> {
+                Value coll = direct(in.coll(), env);
+                if (coll == null) {
+                    yield null;
+                }
+                if (in.key() == null) {
+                    Value v = direct(in.value(), env);
+                    yield v == null ? null : Value.bool(Operators.member(v, coll));
+                }
+                Value key = direct(in.key(), env);
+                Value v = key == null ? null : direct(in.value(), env);
+                if (v == null) {
+                    yield null;
+                }
+                Value at = lookup(coll, key);
+                yield Value.bool(at != null && at.equals(v) && !(coll instanceof Value.SetV));
+            }
+            case Ast.ArrayLit a -> {
+                Value[] vals = directArgs(a.items(), env);
+                yield vals == null ? null : Values.arr(java.util.Arrays.asList(vals));
+            }
+            case Ast.SetLit a -> {
+                Value[] vals = directArgs(a.items(), env);
+                yield vals == null ? null : Values.set(new TreeSet<>(java.util.Arrays.asList(vals)));
+            }
+            case Ast.ObjectLit o -> {
+                TreeMap<Value, Value> m = new TreeMap<>();
+                for (Ast.KV kv : o.entries()) {
+                    Value key = direct(kv.key(), env);
+                    Value val = key == null ? null : direct(kv.value(), env);
+                    if (val == null) {
+                        yield null;
+                    }
+                    m.put(key, val);
+                }
+                yield Values.obj(m);
+            }
+            case Ast.ArrayCompr c -> single(c, env);
+            case Ast.SetCompr c -> single(c, env);
+            case Ast.ObjectCompr c -> single(c, env);
+        };
+    }
+
+    private Value directVarValue(Ast.Var v, Env env) throws RegoException {
+        Value b = env.get(v.slot());
+        if (b != null) {
+            return b;
+        }
+        if (v.name().equals("input")) {
+            return st.input;
+        }
+        return ruleValue(directRule(v.name(), env)).orElse(null);
+    }
+
+    /** The arguments' values in order, or null at the first undefined one. */
+    private Value[] directArgs(List<Ast.Term> ts, Env env) throws RegoException {
+        Value[] vals = new Value[ts.size()];
+        for (int i = 0; i < vals.length; i++) {
+            vals[i] = direct(ts.get(i), env);
+            if (vals[i] == null) {
+                return null;
+            }
+        }
+        return vals;
+    }
+
+    private Value directCallValue(Ast.Call c, Env env) throws RegoException {
+        if (c.name().equals("print")) {
+            print(c, env);
+            return Value.TRUE;
+        }
+        Value[] vals = directArgs(c.args(), env);
+        if (vals == null) {
+            return null;
+        }
+        RuleTree.Node fn = resolveFunction(c.name(), env);
+        if (fn != null) {
+            return callFunction(fn, java.util.Arrays.asList(vals));
+        }
+        return builtin(builtins.get(c.name()), java.util.Arrays.asList(vals));
     }
 
     // ---- unification
@@ -520,10 +728,23 @@ final class Evaluator {
             if (isPattern(b, env)) {
                 throw new UnsafeVarError("var " + describe(a) + " is unsafe: both sides of = are unbound");
             }
+            if (directable(b, env)) {
+                Value v = direct(b, env);
+                return v == null || bindPattern(a, v, env, k);
+            }
             return evalTerm(b, env, (v, e) -> bindPattern(a, v, e, k));
         }
         if (isPattern(b, env)) {
+            if (directable(a, env)) {
+                Value v = direct(a, env);
+                return v == null || bindPattern(b, v, env, k);
+            }
             return evalTerm(a, env, (v, e) -> bindPattern(b, v, e, k));
+        }
+        if (directable(a, env) && directable(b, env)) {
+            Value va = direct(a, env);
+            Value vb = va == null ? null : direct(b, env);
+            return vb == null || !va.equals(vb) || k.accept(env);
         }
         return evalTerm(a, env, (va, e) -> evalTerm(b, e, (vb, e2) -> !va.equals(vb) || k.accept(e2)));
     }
@@ -1256,6 +1477,12 @@ final class Evaluator {
     }
 
     private boolean evalPrint(Ast.Call c, Env env, K k) throws RegoException {
+        print(c, env);
+        return k.accept(Value.TRUE, env);
+    }
+
+    /** Adds one print() line; an argument with no value or several prints them all, or <undefined>. */
+    private void print(Ast.Call c, Env env) throws RegoException {
         int n = c.args().size();
         Value[] values = new Value[n];
         @SuppressWarnings("unchecked")
@@ -1282,7 +1509,6 @@ final class Evaluator {
             }
         }
         st.prints.add(values, others);
-        return k.accept(Value.TRUE, env);
     }
 
     /** The value of a constant or of a bound local variable, without a continuation; else null. */
