@@ -16,17 +16,21 @@ final class Ast {
     record Scalar(Value value, int line) implements Term {
     }
 
+    /** What a variable's name refers to when no local binding shadows it, in evalVar's order. */
+    enum Global { INPUT, DATA, RULE, IMPORT, NONE }
+
     /**
-     * A variable; wildcards `_` get unique names "_$n" at parse time. slot is its place in the frame
-     * of the rule or query it occurs in ({@link Slots}): {@link #WILDCARD} for every wildcard, which
-     * is never bound, and UNASSIGNED until the rule is laid out.
+     * A variable; wildcards `_` get unique names "_$n" at parse time. When a rule is laid out
+     * ({@link Slots}), slot becomes its place in the rule's frame ({@link #WILDCARD} for every
+     * wildcard, which is never bound) and global what the name means otherwise, with rule the rule
+     * or package node of a RULE; until then slot is UNASSIGNED and global null.
      */
-    record Var(String name, int line, int slot) implements Term {
+    record Var(String name, int line, int slot, Global global, RuleTree.Node rule) implements Term {
         static final int WILDCARD = 0;
         static final int UNASSIGNED = -1;
 
         Var(String name, int line) {
-            this(name, line, name.startsWith("_$") ? WILDCARD : UNASSIGNED);
+            this(name, line, name.startsWith("_$") ? WILDCARD : UNASSIGNED, null, null);
         }
 
         boolean wildcard() {
@@ -59,8 +63,15 @@ final class Ast {
     record ObjectCompr(Term key, Term value, List<Lit> body, int line) implements Term {
     }
 
-    /** A call of a builtin or a user function; name is dotted ("regex.match", "data.lib.f"). */
-    record Call(String name, List<Term> args, int line) implements Term {
+    /**
+     * A call of a builtin or a user function; name is dotted ("regex.match", "data.lib.f"). Laying
+     * out the rule resolves fn, the user function the name refers to in the rule's module, and
+     * builtin, the builtin of that name (null when none).
+     */
+    record Call(String name, List<Term> args, int line, RuleTree.Node fn, Builtins.Builtin builtin) implements Term {
+        Call(String name, List<Term> args, int line) {
+            this(name, args, line, null, null);
+        }
     }
 
     /** op is one of = := == != < <= > >= + - * / % | & */
@@ -105,13 +116,14 @@ final class Ast {
      * of partial rules; value is the head value (true when absent); elseRule chains `else` branches.
      * mergeValues: a head like p[a][b] := v is the partial object p[a] := {b: v} whose values for
      * the same key merge. frameSize is the number of variable slots the rule (its else branches
-     * included) needs, set when {@link Slots} lays it out.
+     * included) needs, and plainParams whether its parameters are distinct plain variables (or _),
+     * which take their arguments without unification; both set when {@link Slots} lays it out.
      */
     record Rule(List<String> path, Kind kind, List<Term> args, Term key, Term value, List<Lit> body, Rule elseRule,
-            boolean isDefault, Module module, int line, boolean mergeValues, int frameSize) {
+            boolean isDefault, Module module, int line, boolean mergeValues, int frameSize, boolean plainParams) {
         Rule(List<String> path, Kind kind, List<Term> args, Term key, Term value, List<Lit> body, Rule elseRule,
                 boolean isDefault, Module module, int line, boolean mergeValues) {
-            this(path, kind, args, key, value, body, elseRule, isDefault, module, line, mergeValues, 0);
+            this(path, kind, args, key, value, body, elseRule, isDefault, module, line, mergeValues, 0, false);
         }
     }
 

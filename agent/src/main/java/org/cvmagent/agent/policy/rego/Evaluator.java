@@ -79,7 +79,7 @@ final class Evaluator {
     /** All binding sets of a query body, for the conformance tests that query expressions. */
     List<Env> evalQuery(List<Ast.Lit> body, Ast.Module module) throws RegoException {
         List<Env> out = new ArrayList<>();
-        Slots.Query q = Slots.bodyQuery(body);
+        Slots.Query q = Slots.bodyQuery(body, tree, builtins, module);
         evalBody(q.body(), 0, Env.query(module, q.frameSize(), q.names()), e -> {
             out.add(e.snapshot());
             return true;
@@ -90,7 +90,7 @@ final class Evaluator {
     /** All values of a term, for expression queries. */
     List<Value> evalValues(Ast.Term t, Ast.Module module) throws RegoException {
         List<Value> out = new ArrayList<>();
-        Slots.TermQuery q = Slots.termQuery(t);
+        Slots.TermQuery q = Slots.termQuery(t, tree, builtins, module);
         evalTerm(q.term(), Env.query(module, q.frameSize(), Map.of()), (v, e) -> {
             out.add(v);
             return true;
@@ -497,17 +497,14 @@ final class Evaluator {
         if (b != null) {
             return b != Env.UNBOUND;
         }
-        return v.name().equals("input") || directRule(v.name(), env) != null;
+        return v.global() == Ast.Global.INPUT || directRule(v) != null;
     }
 
-    /** The complete (non-function) rule a name refers to when evalVar would evaluate it as such, else null. */
-    private RuleTree.Node directRule(String name, Env env) {
-        Ast.Module m = env.module();
-        if (m == null || name.equals("data")) {
-            return null;
-        }
-        RuleTree.Node node = tree.local(m, name);
-        if (node == null || !node.hasRules() || node.kind == Ast.Kind.FUNCTION || st.isMasked(node.path)) {
+    /** The complete (non-function) rule a variable names when evalVar would evaluate it as such, else null. */
+    private RuleTree.Node directRule(Ast.Var v) {
+        RuleTree.Node node = v.rule();
+        if (v.global() != Ast.Global.RULE || !node.hasRules() || node.kind == Ast.Kind.FUNCTION
+                || st.isMasked(node.path)) {
             return null;
         }
         return node;
@@ -521,14 +518,14 @@ final class Evaluator {
         if (!st.mocks.isEmpty() || !directKeys(c.args(), env)) {
             return false;
         }
-        RuleTree.Node fn = resolveFunction(c.name(), env);
+        RuleTree.Node fn = c.fn();
         if (fn != null) {
             return c.args().size() == arity(fn);
         }
         if (c.name().equals("walk")) {
             return false;
         }
-        Builtins.Builtin b = builtins.get(c.name());
+        Builtins.Builtin b = c.builtin();
         return b != null && (b.arity() < 0 || b.arity() == c.args().size());
     }
 
@@ -607,10 +604,10 @@ final class Evaluator {
         if (b != null) {
             return b;
         }
-        if (v.name().equals("input")) {
+        if (v.global() == Ast.Global.INPUT) {
             return st.input;
         }
-        return ruleValue(directRule(v.name(), env)).orElse(null);
+        return ruleValue(v.rule()).orElse(null);
     }
 
     /** The arguments' values in order, or null at the first undefined one. */
@@ -634,28 +631,14 @@ final class Evaluator {
         if (vals == null) {
             return null;
         }
-        RuleTree.Node fn = resolveFunction(c.name(), env);
+        RuleTree.Node fn = c.fn();
         if (fn != null) {
             return callFunction(fn, java.util.Arrays.asList(vals));
         }
-        return builtin(builtins.get(c.name()), java.util.Arrays.asList(vals));
+        return builtin(c.builtin(), java.util.Arrays.asList(vals));
     }
 
     // ---- unification
-
-    private boolean isLocalName(String name, Env env) {
-        if (name.equals("input") || name.equals("data")) {
-            return false;
-        }
-        Ast.Module m = env.module();
-        if (m == null) {
-            return true;
-        }
-        if (m.imports().containsKey(name)) {
-            return false;
-        }
-        return tree.local(m, name) == null;
-    }
 
     /** Whether t is a variable with no value yet, which a unification may bind. */
     private boolean unbound(Ast.Term t, Env env) {
@@ -669,7 +652,7 @@ final class Evaluator {
         if (b == Env.UNBOUND) {
             return true;
         }
-        return b == null && isLocalName(v.name(), env);
+        return b == null && v.global() == Ast.Global.NONE;
     }
 
     private boolean isPattern(Ast.Term t, Env env) {
@@ -926,26 +909,20 @@ final class Evaluator {
             return select(b, path, 0, env, k);
         }
         if (b == null && !v.wildcard()) {
-            switch (name) {
-                case "input" -> {
+            switch (v.global()) {
+                case INPUT -> {
                     return st.input == null || select(st.input, path, 0, env, k);
                 }
-                case "data" -> {
+                case DATA -> {
                     return evalData(path, 0, env, k);
                 }
-                default -> {
+                case RULE -> {
+                    return walk(v.rule(), baseAt(v.rule().path), path, 0, env, k);
                 }
-            }
-            Ast.Module m = env.module();
-            if (m != null) {
-                // a rule of the package takes precedence over an import alias of the same name (regorus)
-                RuleTree.Node local = tree.local(m, name);
-                if (local != null) {
-                    return walk(local, baseAt(local.path), path, 0, env, k);
+                case IMPORT -> {
+                    return evalAbsolute(env.module().imports().get(name), path, env, k);
                 }
-                List<String> alias = m.imports().get(name);
-                if (alias != null) {
-                    return evalAbsolute(alias, path, env, k);
+                case NONE -> {
                 }
             }
         }
@@ -1282,7 +1259,7 @@ final class Evaluator {
         if (c.name().equals("print")) {
             return evalPrint(c, env, k);
         }
-        RuleTree.Node fn = resolveFunction(c.name(), env);
+        RuleTree.Node fn = c.fn();
         Builtins.Builtin mocked = null;
         if (!st.mocks.isEmpty()) {
             Object mock = st.mocks.get(fn != null ? fn : c.name());
@@ -1304,7 +1281,7 @@ final class Evaluator {
             return evalWalk(c, env, k);
         }
         if (fn == null) {
-            Builtins.Builtin b = mocked != null ? mocked : builtins.get(c.name());
+            Builtins.Builtin b = mocked != null ? mocked : c.builtin();
             if (b == null) {
                 throw new RegoException("rego_type_error: undefined function " + c.name() + " (line " + c.line() + ")");
             }
@@ -1394,7 +1371,13 @@ final class Evaluator {
             Outputs values = new Outputs();
             for (Ast.Rule r : fn.rules) {
                 Env root = Env.of(r);
-                if (plainParams(r.args(), args, root)) {
+                if (r.plainParams()) {
+                    for (int i = 0; i < args.size(); i++) {
+                        Ast.Var v = (Ast.Var) r.args().get(i);
+                        if (!v.wildcard()) {
+                            root.set(v.slot(), args.get(i));
+                        }
+                    }
                     evalChain(r, root, values, true);
                     continue;
                 }
@@ -1420,31 +1403,6 @@ final class Evaluator {
         } finally {
             st.budget.exit();
         }
-    }
-
-    /**
-     * Binds the arguments into a fresh frame when the parameters are all distinct plain variables
-     * (or _): each takes its argument directly, without a declaration first. False, with the frame
-     * untouched, for any other shape.
-     */
-    private static boolean plainParams(List<Ast.Term> params, List<Value> args, Env root) {
-        for (int i = 0; i < params.size(); i++) {
-            if (!(params.get(i) instanceof Ast.Var v)) {
-                return false;
-            }
-            for (int j = 0; j < i && !v.wildcard(); j++) {
-                if (params.get(j) instanceof Ast.Var w && w.slot() == v.slot()) {
-                    return false;
-                }
-            }
-        }
-        for (int i = 0; i < params.size(); i++) {
-            Ast.Var v = (Ast.Var) params.get(i);
-            if (!v.wildcard()) {
-                root.set(v.slot(), args.get(i));
-            }
-        }
-        return true;
     }
 
     private boolean bindArgs(List<Ast.Term> params, List<Value> args, int i, Env env, BodyK k) throws RegoException {

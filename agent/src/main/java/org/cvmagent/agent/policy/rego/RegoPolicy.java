@@ -49,11 +49,13 @@ public final class RegoPolicy {
             Parser.Parsed p = Parser.parseModule(src, "module" + (i++) + ".rego");
             mods.add(p.module());
             for (Ast.Rule r : p.rules()) {
-                tree.add(Slots.layOut(r));
+                tree.add(r);
             }
         }
         tree.seal(mods);
-        return new RegoPolicy(tree, new Builtins(), List.copyOf(mods));
+        Builtins builtins = new Builtins();
+        tree.layOut(r -> Slots.layOut(r, tree, builtins));
+        return new RegoPolicy(tree, builtins, List.copyOf(mods));
     }
 
     /** Evaluates the rule or document at path ("data.pkg.rule") with input and base data. */

@@ -16,8 +16,15 @@ import java.util.Map;
 final class Slots {
     /** The slots of one rule chain or query by name; slot 0 is reserved for wildcards. */
     private final Map<String, Integer> slots = new HashMap<>();
+    private final RuleTree tree;
+    private final Builtins builtins;
+    /** The module whose names the rule or query uses; null for a query without modules. */
+    private final Ast.Module module;
 
-    private Slots() {
+    private Slots(RuleTree tree, Builtins builtins, Ast.Module module) {
+        this.tree = tree;
+        this.builtins = builtins;
+        this.module = module;
     }
 
     /** A query body laid out: its rewritten literals, the frame size and the slot of each name. */
@@ -28,20 +35,22 @@ final class Slots {
     record TermQuery(Ast.Term term, int frameSize) {
     }
 
-    /** The rule chain (the rule and its else branches) with every variable given its slot. */
-    static Ast.Rule layOut(Ast.Rule r) {
-        Slots s = new Slots();
-        return s.chain(r);
+    /**
+     * The rule chain (the rule and its else branches) with every variable given its slot and
+     * meaning, and every call its target. The tree must hold all rules (sealed).
+     */
+    static Ast.Rule layOut(Ast.Rule r, RuleTree tree, Builtins builtins) {
+        return new Slots(tree, builtins, r.module()).chain(r);
     }
 
-    static Query bodyQuery(List<Ast.Lit> body) {
-        Slots s = new Slots();
+    static Query bodyQuery(List<Ast.Lit> body, RuleTree tree, Builtins builtins, Ast.Module module) {
+        Slots s = new Slots(tree, builtins, module);
         List<Ast.Lit> out = s.lits(body);
         return new Query(out, s.frameSize(), Map.copyOf(s.slots));
     }
 
-    static TermQuery termQuery(Ast.Term t) {
-        Slots s = new Slots();
+    static TermQuery termQuery(Ast.Term t, RuleTree tree, Builtins builtins, Ast.Module module) {
+        Slots s = new Slots(tree, builtins, module);
         Ast.Term out = s.term(t);
         return new TermQuery(out, s.frameSize());
     }
@@ -76,7 +85,42 @@ final class Slots {
         List<Ast.Lit> body = lits(r.body());
         Ast.Rule rest = rewrite(r.elseRule(), size);
         return new Ast.Rule(r.path(), r.kind(), args, key, value, body, rest, r.isDefault(), r.module(), r.line(),
-                r.mergeValues(), size);
+                r.mergeValues(), size, plainParams(args));
+    }
+
+    private static boolean plainParams(List<Ast.Term> params) {
+        for (int i = 0; i < params.size(); i++) {
+            if (!(params.get(i) instanceof Ast.Var v)) {
+                return false;
+            }
+            for (int j = 0; j < i && !v.wildcard(); j++) {
+                if (params.get(j) instanceof Ast.Var w && w.slot() == v.slot()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private Ast.Var var(Ast.Var v) {
+        String name = v.name();
+        int slot = slot(name);
+        if (name.equals("input")) {
+            return new Ast.Var(name, v.line(), slot, Ast.Global.INPUT, null);
+        }
+        if (name.equals("data")) {
+            return new Ast.Var(name, v.line(), slot, Ast.Global.DATA, null);
+        }
+        if (module == null) {
+            return new Ast.Var(name, v.line(), slot, Ast.Global.NONE, null);
+        }
+        // a rule of the package takes precedence over an import alias of the same name (regorus)
+        RuleTree.Node rule = tree.local(module, name);
+        if (rule != null) {
+            return new Ast.Var(name, v.line(), slot, Ast.Global.RULE, rule);
+        }
+        Ast.Global g = module.imports().containsKey(name) ? Ast.Global.IMPORT : Ast.Global.NONE;
+        return new Ast.Var(name, v.line(), slot, g, null);
     }
 
     private List<Ast.Term> terms(List<Ast.Term> ts) {
@@ -124,7 +168,7 @@ final class Slots {
     private Ast.Term term(Ast.Term t) {
         return switch (t) {
             case Ast.Scalar s -> s;
-            case Ast.Var v -> new Ast.Var(v.name(), v.line(), slot(v.name()));
+            case Ast.Var v -> var(v);
             case Ast.Ref r -> new Ast.Ref(term(r.head()), terms(r.path()), r.line());
             case Ast.ArrayLit a -> new Ast.ArrayLit(terms(a.items()), a.line());
             case Ast.ObjectLit o -> new Ast.ObjectLit(entries(o.entries()), o.line());
@@ -132,7 +176,8 @@ final class Slots {
             case Ast.ArrayCompr c -> new Ast.ArrayCompr(term(c.head()), lits(c.body()), c.line());
             case Ast.SetCompr c -> new Ast.SetCompr(term(c.head()), lits(c.body()), c.line());
             case Ast.ObjectCompr c -> new Ast.ObjectCompr(term(c.key()), term(c.value()), lits(c.body()), c.line());
-            case Ast.Call c -> new Ast.Call(c.name(), terms(c.args()), c.line());
+            case Ast.Call c -> new Ast.Call(c.name(), terms(c.args()), c.line(),
+                    module == null ? null : tree.function(module, c.name()), builtins.get(c.name()));
             case Ast.Binary b -> new Ast.Binary(b.op(), term(b.left()), term(b.right()), b.line());
             case Ast.Neg n -> new Ast.Neg(term(n.operand()), n.line());
             case Ast.In in -> new Ast.In(nullable(in.key()), term(in.value()), term(in.coll()), in.line());
