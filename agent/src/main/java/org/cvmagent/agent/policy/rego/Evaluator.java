@@ -109,25 +109,150 @@ final class Evaluator {
      * literal runs after it. We evaluate in written order and, when a literal fails for an unbound
      * variable before it produced anything, move it to the end and go on; {@code deferrals} counts
      * the literals already tried at position i, so a body that cannot be ordered still ends with the error.
+     *
+     * <p>Literals with at most one solution (tests, prints, `x := expr` of a single value, negations,
+     * every) run in a loop without a continuation each; the bindings they make are undone when the
+     * body returns. Only a literal that may have several solutions continues through {@link RestOfBody}.
      */
     private boolean evalBody(List<Ast.Lit> body, int i, Env env, BodyK k, int deferrals) throws RegoException {
-        if (i == body.size()) {
-            return k.accept(env);
-        }
-        RestOfBody rest = new RestOfBody(body, i + 1, k);
+        Value[] beforeBindings = null;
         try {
-            return evalLit(body.get(i), env, rest);
-        } catch (UnsafeVarError err) {
-            int remaining = body.size() - i;
-            // each literal from i on gets one try at position i; when all failed the body cannot be ordered
-            if (rest.produced || deferrals >= remaining - 1) {
-                throw err;
+            while (i < body.size()) {
+                Ast.Lit lit = body.get(i);
+                int outcome;
+                try {
+                    Ast.Var target = inlineTarget(lit, env);
+                    if (target != null) {
+                        st.budget.step();
+                        Value v = direct(inlineSource(lit, target), env);
+                        if (v == null) {
+                            return true;
+                        }
+                        if (beforeBindings == null) {
+                            beforeBindings = env.save();
+                        }
+                        env.set(target.slot(), v);
+                        outcome = HOLDS;
+                    } else {
+                        outcome = inlineTest(lit, env);
+                    }
+                } catch (UnsafeVarError err) {
+                    if (!canDefer(body, i, deferrals)) {
+                        throw err;
+                    }
+                    outcome = DEFER;
+                }
+                if (outcome == GENERAL) {
+                    RestOfBody rest = new RestOfBody(body, i + 1, k);
+                    try {
+                        return evalLit(lit, env, rest);
+                    } catch (UnsafeVarError err) {
+                        if (rest.produced || !canDefer(body, i, deferrals)) {
+                            throw err;
+                        }
+                        outcome = DEFER;
+                    }
+                }
+                if (outcome == FAILED) {
+                    return true;
+                }
+                if (outcome == DEFER) {
+                    List<Ast.Lit> reordered = new ArrayList<>(body.subList(0, i));
+                    reordered.addAll(body.subList(i + 1, body.size()));
+                    reordered.add(body.get(i));
+                    body = reordered;
+                    deferrals++;
+                } else {
+                    i++;
+                    deferrals = 0;
+                }
             }
-            List<Ast.Lit> reordered = new ArrayList<>(body.subList(0, i));
-            reordered.addAll(body.subList(i + 1, body.size()));
-            reordered.add(body.get(i));
-            return evalBody(reordered, i, env, k, deferrals + 1);
+            return k.accept(env);
+        } finally {
+            if (beforeBindings != null) {
+                env.restore(beforeBindings);
+            }
         }
+    }
+
+    /** Each literal from i on gets one try at position i; when all failed the body cannot be ordered. */
+    private static boolean canDefer(List<Ast.Lit> body, int i, int deferrals) {
+        return deferrals < body.size() - i - 1;
+    }
+
+    private static final int GENERAL = 0;
+    private static final int FAILED = 1;
+    private static final int HOLDS = 2;
+    private static final int DEFER = 3;
+
+    /**
+     * The variable a literal binds to one value when it is `x := expr` or `x = expr` (either side)
+     * with x not yet bound and expr direct; null otherwise. Unification would bind the same way.
+     */
+    private Ast.Var inlineTarget(Ast.Lit lit, Env env) throws RegoException {
+        if (!(lit instanceof Ast.ExprLit x) || x.negated() || !x.withs().isEmpty()
+                || !(x.expr() instanceof Ast.Binary b) || !b.unifies()) {
+            return null;
+        }
+        if (b.op().length() == 2) {
+            return b.left() instanceof Ast.Var v && !v.wildcard() && directable(b.right(), env) ? v : null;
+        }
+        if (b.left() instanceof Ast.Var v && !v.wildcard() && unbound(v, env) && !isPattern(b.right(), env)
+                && directable(b.right(), env)) {
+            return v;
+        }
+        if (b.right() instanceof Ast.Var v && !v.wildcard() && unbound(v, env) && !isPattern(b.left(), env)
+                && directable(b.left(), env)) {
+            return v;
+        }
+        return null;
+    }
+
+    /** The other side of the literal whose {@link #inlineTarget} is target: the term whose value it takes. */
+    private static Ast.Term inlineSource(Ast.Lit lit, Ast.Var target) {
+        Ast.Binary b = (Ast.Binary) ((Ast.ExprLit) lit).expr();
+        return b.left() == target ? b.right() : b.left();
+    }
+
+    /**
+     * Runs a literal that binds nothing and has at most one solution (a test with a direct value,
+     * a negation, every) and answers FAILED or HOLDS; GENERAL, with nothing evaluated, for others.
+     */
+    private int inlineTest(Ast.Lit lit, Env env) throws RegoException {
+        if (lit instanceof Ast.ExprLit x && x.withs().isEmpty()) {
+            Ast.Term t = x.expr();
+            if (x.negated()) {
+                st.budget.step();
+                boolean[] found = {false};
+                evalPositive(t, env, e -> {
+                    found[0] = true;
+                    return false;
+                });
+                return found[0] ? FAILED : HOLDS;
+            }
+            if (t instanceof Ast.Binary b && b.unifies()) {
+                if (!b.op().equals("=") || isPattern(b.left(), env) || isPattern(b.right(), env)
+                        || !directable(b.left(), env) || !directable(b.right(), env)) {
+                    return GENERAL;
+                }
+                st.budget.step();
+                checkShapes(b.left(), b.right());
+                Value va = direct(b.left(), env);
+                Value vb = va == null ? null : direct(b.right(), env);
+                return vb == null || !va.equals(vb) ? FAILED : HOLDS;
+            }
+            if (directable(t, env)) {
+                st.budget.step();
+                Value v = direct(t, env);
+                return v == null || v.equals(Value.FALSE) ? FAILED : HOLDS;
+            }
+            return GENERAL;
+        }
+        if (lit instanceof Ast.Every ev) {
+            st.budget.step();
+            return everyHolds(ev, env) ? HOLDS : FAILED;
+        }
+        return GENERAL;
     }
 
     /** The continuation after one literal; records whether the literal produced a solution at all. */
@@ -276,6 +401,10 @@ final class Evaluator {
     }
 
     private boolean evalEvery(Ast.Every ev, Env env, BodyK k) throws RegoException {
+        return !everyHolds(ev, env) || k.accept(env);
+    }
+
+    private boolean everyHolds(Ast.Every ev, Env env) throws RegoException {
         boolean[] all = {true};
         boolean[] defined = {false};
         evalTerm(ev.domain(), env, (dom, e) -> {
@@ -302,10 +431,7 @@ final class Evaluator {
                 return found[0];
             });
         });
-        if (!defined[0] || !all[0]) {
-            return true;
-        }
-        return k.accept(env);
+        return defined[0] && all[0];
     }
 
     private boolean evalWith(Ast.ExprLit x, Env env, BodyK k) throws RegoException {
