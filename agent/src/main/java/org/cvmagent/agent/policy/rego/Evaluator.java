@@ -116,6 +116,7 @@ final class Evaluator {
      */
     private boolean evalBody(List<Ast.Lit> body, int i, Env env, BodyK k, int deferrals) throws RegoException {
         Value[] beforeBindings = null;
+        long freshBindings = 0;
         try {
             while (i < body.size()) {
                 Ast.Lit lit = body.get(i);
@@ -128,10 +129,14 @@ final class Evaluator {
                         if (v == null) {
                             return true;
                         }
-                        if (beforeBindings == null) {
+                        // a fresh slot is just emptied again; others need the frame as it was
+                        int slot = target.slot();
+                        if (slot < 64 && env.get(slot) == null) {
+                            freshBindings |= 1L << slot;
+                        } else if (beforeBindings == null) {
                             beforeBindings = env.save();
                         }
-                        env.set(target.slot(), v);
+                        env.set(slot, v);
                         outcome = HOLDS;
                     } else {
                         outcome = inlineTest(lit, env);
@@ -171,6 +176,9 @@ final class Evaluator {
         } finally {
             if (beforeBindings != null) {
                 env.restore(beforeBindings);
+            }
+            for (long m = freshBindings; m != 0; m &= m - 1) {
+                env.reset(Long.numberOfTrailingZeros(m), null);
             }
         }
     }
@@ -1402,18 +1410,49 @@ final class Evaluator {
     /** Evaluates a rule and its else branches from env, adding the values it produces. */
     private void evalChain(Ast.Rule r, Env env, Outputs values, boolean allSolutions) throws RegoException {
         for (Ast.Rule b = r; b != null; b = b.elseRule()) {
-            boolean[] any = {false};
-            Ast.Rule branch = b;
-            // Like regorus (whose outputs kata's tests record, prints included), a complete rule's body
-            // stops at its first solution; a function body runs through all of them.
-            evalBody(b.body(), 0, env, e -> headValue(branch, e, (v, e2) -> {
-                any[0] = true;
-                values.add(v);
-                return allSolutions;
-            }));
-            if (any[0]) {
+            BranchOutputs out = new BranchOutputs(b, values, allSolutions);
+            evalBody(b.body(), 0, env, out);
+            if (out.any) {
                 return;
             }
+        }
+    }
+
+    /**
+     * Adds the head value of each solution of one rule branch. Like regorus (whose outputs kata's
+     * tests record, prints included), a complete rule's body stops at its first solution; a function
+     * body runs through all of them.
+     */
+    private final class BranchOutputs implements BodyK, K {
+        private final Ast.Rule branch;
+        private final Outputs values;
+        private final boolean allSolutions;
+        boolean any;
+
+        BranchOutputs(Ast.Rule branch, Outputs values, boolean allSolutions) {
+            this.branch = branch;
+            this.values = values;
+            this.allSolutions = allSolutions;
+        }
+
+        @Override
+        public boolean accept(Env env) throws RegoException {
+            Ast.Term head = branch.value();
+            if (head == null) {
+                return accept(Value.TRUE, env);
+            }
+            if (directable(head, env)) {
+                Value v = direct(head, env);
+                return v == null || accept(v, env);
+            }
+            return evalTerm(head, env, this);
+        }
+
+        @Override
+        public boolean accept(Value v, Env env) {
+            any = true;
+            values.add(v);
+            return allSolutions;
         }
     }
 
@@ -1611,16 +1650,22 @@ final class Evaluator {
         List<Value>[] others = null;
         for (int i = 0; i < n; i++) {
             Ast.Term a = c.args().get(i);
-            Value direct = groundValue(a, env);
-            if (direct != null) {
-                values[i] = direct;
-                continue;
+            List<Value> vals;
+            if (directable(a, env)) {
+                Value v = direct(a, env);
+                if (v != null) {
+                    values[i] = v;
+                    continue;
+                }
+                vals = List.of();
+            } else {
+                List<Value> all = new ArrayList<>(1);
+                evalTerm(a, env, (v, e) -> {
+                    all.add(v);
+                    return true;
+                });
+                vals = all;
             }
-            List<Value> vals = new ArrayList<>(1);
-            evalTerm(a, env, (v, e) -> {
-                vals.add(v);
-                return true;
-            });
             if (vals.size() == 1) {
                 values[i] = vals.get(0);
             } else {
