@@ -97,7 +97,19 @@ final class Ast {
     record With(Term target, Term value) {
     }
 
-    record ExprLit(Term expr, boolean negated, List<With> withs, int line) implements Lit {
+    /** direct: set when the rule is laid out, which variables direct evaluation of expr needs bound. */
+    record ExprLit(Term expr, boolean negated, List<With> withs, int line, DirectNeeds direct) implements Lit {
+        ExprLit(Term expr, boolean negated, List<With> withs, int line) {
+            this(expr, negated, withs, line, null);
+        }
+    }
+
+    /**
+     * For an expression literal: the variables that must have values for a term to be evaluated
+     * directly (without continuations), or null where its shape never allows that; whole is the
+     * expression, left and right the sides of a unification or assignment.
+     */
+    record DirectNeeds(Var[] whole, Var[] left, Var[] right) {
     }
 
     /** slots: the frame slot of each of vars, null until the rule is laid out. */

@@ -202,18 +202,40 @@ final class Evaluator {
                 || !(x.expr() instanceof Ast.Binary b) || !b.unifies()) {
             return null;
         }
+        Ast.DirectNeeds needs = x.direct();
         if (b.op().length() == 2) {
-            return b.left() instanceof Ast.Var v && !v.wildcard() && directable(b.right(), env) ? v : null;
+            return b.left() instanceof Ast.Var v && !v.wildcard() && directable(b.right(), needs == null ? null : needs.right(), needs, env) ? v
+                    : null;
         }
         if (b.left() instanceof Ast.Var v && !v.wildcard() && unbound(v, env) && !isPattern(b.right(), env)
-                && directable(b.right(), env)) {
+                && directable(b.right(), needs == null ? null : needs.right(), needs, env)) {
             return v;
         }
         if (b.right() instanceof Ast.Var v && !v.wildcard() && unbound(v, env) && !isPattern(b.left(), env)
-                && directable(b.left(), env)) {
+                && directable(b.left(), needs == null ? null : needs.left(), needs, env)) {
             return v;
         }
         return null;
+    }
+
+    /**
+     * {@link #directable(Ast.Term, Env)} answered from vars, the variables the literal's layout
+     * (laidOut, null before layout) found the term needs. Mocked functions change which calls are
+     * direct, so under `with` of a function this asks the term itself.
+     */
+    private boolean directable(Ast.Term t, Ast.Var[] vars, Ast.DirectNeeds laidOut, Env env) {
+        if (laidOut == null || !st.mocks.isEmpty()) {
+            return directable(t, env);
+        }
+        if (vars == null) {
+            return false;
+        }
+        for (Ast.Var v : vars) {
+            if (!directVar(v, env)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The other side of the literal whose {@link #inlineTarget} is target: the term whose value it takes. */
@@ -240,7 +262,8 @@ final class Evaluator {
             }
             if (t instanceof Ast.Binary b && b.unifies()) {
                 if (!b.op().equals("=") || isPattern(b.left(), env) || isPattern(b.right(), env)
-                        || !directable(b.left(), env) || !directable(b.right(), env)) {
+                        || !directable(b.left(), x.direct() == null ? null : x.direct().left(), x.direct(), env)
+                        || !directable(b.right(), x.direct() == null ? null : x.direct().right(), x.direct(), env)) {
                     return GENERAL;
                 }
                 st.budget.step();
@@ -249,7 +272,7 @@ final class Evaluator {
                 Value vb = va == null ? null : direct(b.right(), env);
                 return vb == null || !va.equals(vb) ? FAILED : HOLDS;
             }
-            if (directable(t, env)) {
+            if (directable(t, x.direct() == null ? null : x.direct().whole(), x.direct(), env)) {
                 st.budget.step();
                 Value v = direct(t, env);
                 return v == null || v.equals(Value.FALSE) ? FAILED : HOLDS;

@@ -150,7 +150,11 @@ final class Slots {
                 for (Ast.With w : x.withs()) {
                     withs.add(new Ast.With(term(w.target()), term(w.value())));
                 }
-                yield new Ast.ExprLit(term(x.expr()), x.negated(), List.copyOf(withs), x.line());
+                Ast.Term expr = term(x.expr());
+                Ast.DirectNeeds needs = expr instanceof Ast.Binary b
+                        ? new Ast.DirectNeeds(needs(expr), needs(b.left()), needs(b.right()))
+                        : new Ast.DirectNeeds(needs(expr), null, null);
+                yield new Ast.ExprLit(expr, x.negated(), List.copyOf(withs), x.line(), needs);
             }
             case Ast.SomeDecl s -> {
                 int[] ids = new int[s.vars().size()];
@@ -182,6 +186,70 @@ final class Slots {
             case Ast.Neg n -> new Ast.Neg(term(n.operand()), n.line());
             case Ast.In in -> new Ast.In(nullable(in.key()), term(in.value()), term(in.coll()), in.line());
         };
+    }
+
+    /**
+     * The variables whose values a term needs to be evaluated directly (Evaluator#directable), or
+     * null when its shape rules that out whatever is bound: a wildcard, a unification inside, a
+     * call of walk, of an unknown function or with the wrong number of arguments.
+     */
+    private static Ast.Var[] needs(Ast.Term t) {
+        List<Ast.Var> out = new ArrayList<>();
+        return directShape(t, out) ? out.toArray(new Ast.Var[0]) : null;
+    }
+
+    private static boolean directShape(Ast.Term t, List<Ast.Var> out) {
+        return switch (t) {
+            case Ast.Scalar s -> true;
+            case Ast.Var v -> {
+                out.add(v);
+                yield !v.wildcard();
+            }
+            case Ast.Ref r -> directShape(r.head(), out) && allDirect(r.path(), out);
+            case Ast.Call c -> {
+                if (c.name().equals("print")) {
+                    yield true;
+                }
+                if (c.fn() != null) {
+                    yield c.args().size() == arity(c.fn()) && allDirect(c.args(), out);
+                }
+                if (c.name().equals("walk") || c.builtin() == null) {
+                    yield false;
+                }
+                int arity = c.builtin().arity();
+                yield (arity < 0 || arity == c.args().size()) && allDirect(c.args(), out);
+            }
+            case Ast.Binary b -> !b.unifies() && directShape(b.left(), out) && directShape(b.right(), out);
+            case Ast.Neg n -> directShape(n.operand(), out);
+            case Ast.In in -> (in.key() == null || directShape(in.key(), out)) && directShape(in.value(), out)
+                    && directShape(in.coll(), out);
+            case Ast.ArrayLit a -> allDirect(a.items(), out);
+            case Ast.SetLit a -> allDirect(a.items(), out);
+            case Ast.ObjectLit o -> {
+                for (Ast.KV kv : o.entries()) {
+                    if (!directShape(kv.key(), out) || !directShape(kv.value(), out)) {
+                        yield false;
+                    }
+                }
+                yield true;
+            }
+            case Ast.ArrayCompr c -> true;
+            case Ast.SetCompr c -> true;
+            case Ast.ObjectCompr c -> true;
+        };
+    }
+
+    private static boolean allDirect(List<Ast.Term> ts, List<Ast.Var> out) {
+        for (Ast.Term t : ts) {
+            if (!directShape(t, out)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int arity(RuleTree.Node fn) {
+        return fn.rules.isEmpty() ? fn.defaultRule.args().size() : fn.rules.get(0).args().size();
     }
 
     private List<Ast.KV> entries(List<Ast.KV> kvs) {
