@@ -202,31 +202,36 @@ final class Evaluator {
                 || !(x.expr() instanceof Ast.Binary b) || !b.unifies()) {
             return null;
         }
-        Ast.DirectNeeds needs = x.direct();
         if (b.op().length() == 2) {
-            return b.left() instanceof Ast.Var v && !v.wildcard() && directable(b.right(), needs == null ? null : needs.right(), needs, env) ? v
-                    : null;
+            return b.left() instanceof Ast.Var v && !v.wildcard() && directable(x, Side.RIGHT, env) ? v : null;
         }
         if (b.left() instanceof Ast.Var v && !v.wildcard() && unbound(v, env) && !isPattern(b.right(), env)
-                && directable(b.right(), needs == null ? null : needs.right(), needs, env)) {
+                && directable(x, Side.RIGHT, env)) {
             return v;
         }
         if (b.right() instanceof Ast.Var v && !v.wildcard() && unbound(v, env) && !isPattern(b.left(), env)
-                && directable(b.left(), needs == null ? null : needs.left(), needs, env)) {
+                && directable(x, Side.LEFT, env)) {
             return v;
         }
         return null;
     }
 
+    /** A part of an expression literal: the whole expression, or a side of its operator. */
+    private enum Side { WHOLE, LEFT, RIGHT }
+
     /**
-     * {@link #directable(Ast.Term, Env)} answered from vars, the variables the literal's layout
-     * (laidOut, null before layout) found the term needs. Mocked functions change which calls are
-     * direct, so under `with` of a function this asks the term itself.
+     * {@link #directable(Ast.Term, Env)} for a part of an expression literal, answered from the
+     * variables the literal's layout found that part needs. Mocked functions change which calls are
+     * direct, so under `with` of a function this asks the term itself, as it does before layout.
      */
-    private boolean directable(Ast.Term t, Ast.Var[] vars, Ast.DirectNeeds laidOut, Env env) {
-        if (laidOut == null || !st.mocks.isEmpty()) {
+    private boolean directable(Ast.ExprLit x, Side side, Env env) {
+        Ast.Term t = side == Side.WHOLE ? x.expr() : side == Side.LEFT ? ((Ast.Binary) x.expr()).left()
+                : ((Ast.Binary) x.expr()).right();
+        Ast.DirectNeeds needs = x.direct();
+        if (needs == null || !st.mocks.isEmpty()) {
             return directable(t, env);
         }
+        Ast.Var[] vars = side == Side.WHOLE ? needs.whole() : side == Side.LEFT ? needs.left() : needs.right();
         if (vars == null) {
             return false;
         }
@@ -262,8 +267,7 @@ final class Evaluator {
             }
             if (t instanceof Ast.Binary b && b.unifies()) {
                 if (!b.op().equals("=") || isPattern(b.left(), env) || isPattern(b.right(), env)
-                        || !directable(b.left(), x.direct() == null ? null : x.direct().left(), x.direct(), env)
-                        || !directable(b.right(), x.direct() == null ? null : x.direct().right(), x.direct(), env)) {
+                        || !directable(x, Side.LEFT, env) || !directable(x, Side.RIGHT, env)) {
                     return GENERAL;
                 }
                 st.budget.step();
@@ -272,7 +276,7 @@ final class Evaluator {
                 Value vb = va == null ? null : direct(b.right(), env);
                 return vb == null || !va.equals(vb) ? FAILED : HOLDS;
             }
-            if (directable(t, x.direct() == null ? null : x.direct().whole(), x.direct(), env)) {
+            if (directable(x, Side.WHOLE, env)) {
                 st.budget.step();
                 Value v = direct(t, env);
                 return v == null || v.equals(Value.FALSE) ? FAILED : HOLDS;
