@@ -162,10 +162,7 @@ final class Evaluator {
                     return true;
                 }
                 if (outcome == DEFER) {
-                    List<Ast.Lit> reordered = new ArrayList<>(body.subList(0, i));
-                    reordered.addAll(body.subList(i + 1, body.size()));
-                    reordered.add(body.get(i));
-                    body = reordered;
+                    body = deferred(body, i);
                     deferrals++;
                 } else {
                     i++;
@@ -181,6 +178,14 @@ final class Evaluator {
                 env.reset(Long.numberOfTrailingZeros(m), null);
             }
         }
+    }
+
+    /** The body with literal i moved to the end. */
+    private static List<Ast.Lit> deferred(List<Ast.Lit> body, int i) {
+        List<Ast.Lit> reordered = new ArrayList<>(body.subList(0, i));
+        reordered.addAll(body.subList(i + 1, body.size()));
+        reordered.add(body.get(i));
+        return reordered;
     }
 
     /** Each literal from i on gets one try at position i; when all failed the body cannot be ordered. */
@@ -258,12 +263,7 @@ final class Evaluator {
             Ast.Term t = x.expr();
             if (x.negated()) {
                 st.budget.step();
-                boolean[] found = {false};
-                evalPositive(t, env, e -> {
-                    found[0] = true;
-                    return false;
-                });
-                return found[0] ? FAILED : HOLDS;
+                return hasSolution(t, env) ? FAILED : HOLDS;
             }
             if (t instanceof Ast.Binary b && b.unifies()) {
                 if (!b.op().equals("=") || isPattern(b.left(), env) || isPattern(b.right(), env)
@@ -288,6 +288,15 @@ final class Evaluator {
             return everyHolds(ev, env) ? HOLDS : FAILED;
         }
         return GENERAL;
+    }
+
+    private boolean hasSolution(Ast.Term t, Env env) throws RegoException {
+        boolean[] found = {false};
+        evalPositive(t, env, e -> {
+            found[0] = true;
+            return false;
+        });
+        return found[0];
     }
 
     /** The continuation after one literal; records whether the literal produced a solution at all. */
@@ -738,6 +747,11 @@ final class Evaluator {
             Value r = l == null ? null : direct(b.right(), env);
             return r == null ? null : binaryOp(b.op(), l, r);
         }
+        return directRare(t, env);
+    }
+
+    /** The rarer terms of {@link #direct}, apart so that its common cases stay small enough to inline. */
+    private Value directRare(Ast.Term t, Env env) throws RegoException {
         return switch (t) {
             case Ast.Neg n -> {
                 Value v = direct(n.operand(), env);
