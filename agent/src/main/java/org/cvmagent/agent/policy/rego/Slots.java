@@ -67,12 +67,17 @@ final class Slots {
     }
 
     /**
-     * The frame size is known only after the whole chain is visited, so the chain is rewritten
-     * twice: once to collect the names, once to record the final size in every branch.
+     * The frame size is known only after the whole chain is visited, so the laid-out branches are
+     * rebuilt once more to record it.
      */
     private Ast.Rule chain(Ast.Rule r) {
-        Ast.Rule laidOut = rewrite(r, 0);
-        return rewrite(laidOut, frameSize());
+        return sized(rewrite(r, 0), frameSize());
+    }
+
+    private static Ast.Rule sized(Ast.Rule r, int size) {
+        return r == null ? null : new Ast.Rule(r.path(), r.kind(), r.args(), r.key(), r.value(), r.body(),
+                sized(r.elseRule(), size), r.isDefault(), r.module(), r.line(), r.mergeValues(), size,
+                r.plainParams());
     }
 
     private Ast.Rule rewrite(Ast.Rule r, int size) {
