@@ -78,7 +78,7 @@ final class Ast {
     record Binary(String op, Term left, Term right, int line) implements Term {
         /** Whether this is a unification or assignment (= or :=) rather than an operator with a value. */
         boolean unifies() {
-            return op.length() <= 2 && op.charAt(op.length() - 1) == '=' && (op.length() == 1 || op.charAt(0) == ':');
+            return op.equals("=") || op.equals(":=");
         }
     }
 
