@@ -336,42 +336,71 @@ final class Evaluator {
     }
 
     private boolean evalSomeIn(Ast.SomeIn s, Env env, BodyK k) throws RegoException {
-        return evalTerm(s.coll(), env, (coll, e) -> {
-                if (strict && !(coll instanceof Value.Arr || coll instanceof Value.Obj || coll instanceof Value.SetV)) {
-                    throw new RegoException("eval_type_error: `some .. in collection` expects array/set/object, got "
-                            + Values.typeName(coll) + " (line " + s.line() + ")");
-                }
-                // `some x in xs` and `some k, x in xs` with fresh names bind directly, one Env per name
-                if (s.value() instanceof Ast.Var xv && !xv.wildcard()) {
-                    if (s.key() == null) {
-                        return iterate(coll, (key, val) -> bound(e, xv.slot(), val, k));
-                    }
-                    if (s.key() instanceof Ast.Var kv && !kv.wildcard() && !kv.name().equals(xv.name())) {
-                        return iterate(coll, (key, val) -> {
-                            Value oldKey = e.set(kv.slot(), key);
-                            Value oldVal = e.set(xv.slot(), val);
-                            try {
-                                return k.accept(e);
-                            } finally {
-                                e.reset(xv.slot(), oldVal);
-                                e.reset(kv.slot(), oldKey);
-                            }
-                        });
-                    }
-                }
+        if (directable(s.coll(), env)) {
+            Value coll = direct(s.coll(), env);
+            return coll == null || someIn(s, coll, env, k);
+        }
+        return evalTerm(s.coll(), env, (coll, e) -> someIn(s, coll, e, k));
+    }
+
+    private boolean someIn(Ast.SomeIn s, Value coll, Env e, BodyK k) throws RegoException {
+        if (strict && !(coll instanceof Value.Arr || coll instanceof Value.Obj || coll instanceof Value.SetV)) {
+            throw new RegoException("eval_type_error: `some .. in collection` expects array/set/object, got "
+                    + Values.typeName(coll) + " (line " + s.line() + ")");
+        }
+        // `some x in xs` and `some k, x in xs` with fresh names bind their slots directly
+        if (s.value() instanceof Ast.Var xv && !xv.wildcard()) {
+            if (s.key() == null && coll instanceof Value.Arr arr) {
+                return eachItem(arr.items(), xv.slot(), e, k);
+            }
+            if (s.key() == null) {
+                return iterate(coll, (key, val) -> bound(e, xv.slot(), val, k));
+            }
+            if (s.key() instanceof Ast.Var kv && !kv.wildcard() && !kv.name().equals(xv.name())) {
                 return iterate(coll, (key, val) -> {
-                    checkArrayPattern(s.value(), val, s.line());
-                    Value[] saved = e.save();
+                    Value oldKey = e.set(kv.slot(), key);
+                    Value oldVal = e.set(xv.slot(), val);
                     try {
-                        declare(s.key(), e);
-                        declare(s.value(), e);
-                        return bindPattern(s.value(), val, e, d2 -> s.key() == null ? k.accept(d2)
-                                : bindPattern(s.key(), key, d2, k));
+                        return k.accept(e);
                     } finally {
-                        e.restore(saved);
+                        e.reset(xv.slot(), oldVal);
+                        e.reset(kv.slot(), oldKey);
                     }
                 });
-            });
+            }
+        }
+        return iterate(coll, (key, val) -> {
+            checkArrayPattern(s.value(), val, s.line());
+            Value[] saved = e.save();
+            try {
+                declare(s.key(), e);
+                declare(s.value(), e);
+                return bindPattern(s.value(), val, e, d2 -> s.key() == null ? k.accept(d2)
+                        : bindPattern(s.key(), key, d2, k));
+            } finally {
+                e.restore(saved);
+            }
+        });
+    }
+
+    /**
+     * `some x in array` with x fresh: x takes each item in turn, without a continuation per item;
+     * no code runs between one item's solutions and the next binding, so x is reset once at the end.
+     */
+    private boolean eachItem(List<Value> items, int slot, Env env, BodyK k) throws RegoException {
+        Value old = env.get(slot);
+        try {
+            for (int i = 0; i < items.size(); i++) {
+                st.budget.step();
+                env.set(slot, items.get(i));
+                if (!k.accept(env)) {
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            env.reset(slot, old);
+        }
     }
 
     /**
