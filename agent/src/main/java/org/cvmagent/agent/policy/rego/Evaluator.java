@@ -473,11 +473,53 @@ final class Evaluator {
         }
     }
 
+    /**
+     * `every x in xs` and `every k, x in xs` with plain variables over a single-valued domain: the
+     * variables take each entry in turn (a declaration followed by a binding, as for any pattern,
+     * comes to the same) until the body fails for one.
+     */
+    private boolean everyItemHolds(Ast.Every ev, Ast.Var value, Ast.Var key, Value dom, Env env)
+            throws RegoException {
+        if (!(dom instanceof Value.Arr || dom instanceof Value.Obj || dom instanceof Value.SetV)) {
+            return false;
+        }
+        Value oldValue = env.get(value.slot());
+        Value oldKey = key == null ? null : env.get(key.slot());
+        try {
+            return iterate(dom, (k, v) -> {
+                if (key != null) {
+                    env.set(key.slot(), k);
+                }
+                env.set(value.slot(), v);
+                return hasSolution(ev.body(), env);
+            });
+        } finally {
+            env.reset(value.slot(), oldValue);
+            if (key != null) {
+                env.reset(key.slot(), oldKey);
+            }
+        }
+    }
+
+    private boolean hasSolution(List<Ast.Lit> body, Env env) throws RegoException {
+        boolean[] found = {false};
+        evalBody(body, 0, env, e -> {
+            found[0] = true;
+            return false;
+        });
+        return found[0];
+    }
+
     private boolean evalEvery(Ast.Every ev, Env env, BodyK k) throws RegoException {
         return !everyHolds(ev, env) || k.accept(env);
     }
 
     private boolean everyHolds(Ast.Every ev, Env env) throws RegoException {
+        if (ev.value() instanceof Ast.Var xv && !xv.wildcard() && (ev.key() == null
+                || ev.key() instanceof Ast.Var kv && !kv.wildcard() && kv.slot() != xv.slot())
+                && directable(ev.domain(), env)) {
+            return everyItemHolds(ev, xv, (Ast.Var) ev.key(), direct(ev.domain(), env), env);
+        }
         boolean[] all = {true};
         boolean[] defined = {false};
         evalTerm(ev.domain(), env, (dom, e) -> {

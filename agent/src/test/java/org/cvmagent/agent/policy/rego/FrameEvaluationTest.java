@@ -68,4 +68,21 @@ class FrameEvaluationTest {
         // 1 fails every (2 <= 1 is false), 10 fails the negation
         assertEquals(Optional.of(json("[5]")), eval(m, "data.p.ok"));
     }
+
+    @Test
+    void everyBindsItsVariablesPerEntryAndRestoresThem() throws Exception {
+        String m = "package p\nimport rego.v1\n"
+                + "shadow if { x := 5; every x in [1, 2] { x < 3 }; x == 5 }\n"
+                + "entries if { every k, v in {\"a\": 1, \"b\": 2} { count(k) == 1; v > 0 } }\n"
+                + "fails if { every k, v in {\"a\": 1, \"b\": -2} { v > 0 } }\n"
+                + "empty if { every x in [] { false } }\n"
+                + "undefined if { every x in input.missing { true } }\n"
+                + "scalar if { every x in \"abc\" { true } }\n";
+        assertEquals(Optional.of(json("true")), eval(m, "data.p.shadow"));
+        assertEquals(Optional.of(json("true")), eval(m, "data.p.entries"));
+        assertEquals(Optional.empty(), eval(m, "data.p.fails"));
+        assertEquals(Optional.of(json("true")), eval(m, "data.p.empty"));
+        assertEquals(Optional.empty(), eval(m, "data.p.undefined"));
+        assertEquals(Optional.empty(), eval(m, "data.p.scalar"));
+    }
 }
