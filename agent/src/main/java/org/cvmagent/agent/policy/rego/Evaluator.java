@@ -193,6 +193,8 @@ final class Evaluator {
         return deferrals < body.size() - i - 1;
     }
 
+    private static final Value[] NO_ARGS = {};
+
     private static final int GENERAL = 0;
     private static final int FAILED = 1;
     private static final int HOLDS = 2;
@@ -906,7 +908,7 @@ final class Evaluator {
         }
         RuleTree.Node fn = c.fn();
         if (fn != null) {
-            return callFunction(fn, java.util.Arrays.asList(vals));
+            return callFunction(fn, vals);
         }
         return builtin(c.builtin(), java.util.Arrays.asList(vals));
     }
@@ -1334,7 +1336,7 @@ final class Evaluator {
                 if (arity(node) != 0) {
                     return true;
                 }
-                Value v = callFunction(node, List.of());
+                Value v = callFunction(node, NO_ARGS);
                 return v == null || select(v, path, i, env, k);
             }
             Optional<Value> v = ruleValue(node);
@@ -1382,7 +1384,7 @@ final class Evaluator {
         }
         if (node.hasRules()) {
             if (node.kind == Ast.Kind.FUNCTION) {
-                return arity(node) == 0 ? callFunction(node, List.of()) : null;
+                return arity(node) == 0 ? callFunction(node, NO_ARGS) : null;
             }
             return ruleValue(node).orElse(null);
         }
@@ -1681,16 +1683,21 @@ final class Evaluator {
     }
 
     private Value callFunction(RuleTree.Node fn, List<Value> args) throws RegoException {
+        return callFunction(fn, args.toArray(new Value[0]));
+    }
+
+    private Value callFunction(RuleTree.Node fn, Value[] args) throws RegoException {
         st.budget.enter();
         try {
             Outputs values = new Outputs();
             for (Ast.Rule r : fn.rules) {
                 Env root = Env.of(r);
                 if (r.plainParams()) {
-                    for (int i = 0; i < args.size(); i++) {
-                        Ast.Var v = (Ast.Var) r.args().get(i);
+                    List<Ast.Term> params = r.args();
+                    for (int i = 0; i < args.length; i++) {
+                        Ast.Var v = (Ast.Var) params.get(i);
                         if (!v.wildcard()) {
-                            root.set(v.slot(), args.get(i));
+                            root.set(v.slot(), args[i]);
                         }
                     }
                     evalChain(r, root, values, true);
@@ -1699,7 +1706,7 @@ final class Evaluator {
                 for (Ast.Term p : r.args()) {
                     declare(p, root);
                 }
-                bindArgs(r.args(), args, 0, root, e -> {
+                bindArgs(r.args(), java.util.Arrays.asList(args), 0, root, e -> {
                     evalChain(r, e, values, true);
                     return true;
                 });
