@@ -21,7 +21,7 @@ final class Ast {
 
     /**
      * A variable; wildcards `_` get unique names "_$n" at parse time. When a rule is laid out
-     * ({@link Slots}), slot becomes its place in the rule's frame ({@link #WILDCARD} for every
+     * ({@link Layout}), slot becomes its place in the rule's frame ({@link #WILDCARD} for every
      * wildcard, which is never bound) and global what the name means otherwise, with rule the rule
      * or package node of a RULE; until then slot is UNASSIGNED and global null.
      */
@@ -133,7 +133,7 @@ final class Ast {
      * mergeValues: a head like p[a][b] := v is the partial object p[a] := {b: v} whose values for
      * the same key merge. frameSize is the number of variable slots the rule (its else branches
      * included) needs, and plainParams whether its parameters are distinct plain variables (or _),
-     * which take their arguments without unification; both set when {@link Slots} lays it out.
+     * which take their arguments without unification; both set when {@link Layout} lays it out.
      */
     record Rule(List<String> path, Kind kind, List<Term> args, Term key, Term value, List<Lit> body, Rule elseRule,
             boolean isDefault, Module module, int line, boolean mergeValues, int frameSize, boolean plainParams) {

@@ -3,7 +3,7 @@ package org.cvmagent.agent.policy.rego;
 import java.util.Map;
 
 /**
- * The variables of one rule evaluation (or query) as a frame of slots laid out by {@link Slots}.
+ * The variables of one rule evaluation (or query) as a frame of slots laid out by {@link Layout}.
  * Evaluation binds a slot, runs the continuation and puts the old value back when the
  * continuation returns (or throws), so at any point the frame holds exactly the bindings of the
  * search path being explored, as a persistent binding list would, without allocating per binding.

@@ -79,7 +79,7 @@ final class Evaluator {
     /** All binding sets of a query body, for the conformance tests that query expressions. */
     List<Env> evalQuery(List<Ast.Lit> body, Ast.Module module) throws RegoException {
         List<Env> out = new ArrayList<>();
-        Slots.Query q = Slots.bodyQuery(body, tree, builtins, module);
+        Layout.Query q = Layout.bodyQuery(body, tree, builtins, module);
         evalBody(q.body(), 0, Env.query(module, q.frameSize(), q.names()), e -> {
             out.add(e.snapshot());
             return true;
@@ -90,7 +90,7 @@ final class Evaluator {
     /** All values of a term, for expression queries. */
     List<Value> evalValues(Ast.Term t, Ast.Module module) throws RegoException {
         List<Value> out = new ArrayList<>();
-        Slots.TermQuery q = Slots.termQuery(t, tree, builtins, module);
+        Layout.TermQuery q = Layout.termQuery(t, tree, builtins, module);
         evalTerm(q.term(), Env.query(module, q.frameSize(), Map.of()), (v, e) -> {
             out.add(v);
             return true;

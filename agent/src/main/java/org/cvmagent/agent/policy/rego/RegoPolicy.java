@@ -54,7 +54,7 @@ public final class RegoPolicy {
         }
         tree.seal(mods);
         Builtins builtins = new Builtins();
-        tree.layOut(r -> Slots.layOut(r, tree, builtins));
+        tree.layOut(r -> Layout.layOut(r, tree, builtins));
         return new RegoPolicy(tree, builtins, List.copyOf(mods));
     }
 

@@ -6,14 +6,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Lays out the variables of a rule or query in a frame: every name used in a rule (its else
- * branches, parameters, head and nested bodies included) gets one slot, so evaluation reads and
- * binds an array element instead of searching bindings by name. One slot per name keeps the
- * by-name semantics exactly: bodies nested in a rule (comprehensions, every) see the rule's
- * variables under the same names, and a name that is a rule or input/data simply has a slot that
- * stays empty unless the rule declares it locally.
+ * The compile step between parsing and evaluation: rewrites a rule (or query) so that evaluation
+ * finds everything it would otherwise look up by name on every query.
+ *
+ * <p>Every variable name used in a rule (its else branches, parameters, head and nested bodies
+ * included) gets one slot of the rule's frame, so evaluation reads and binds an array element
+ * instead of searching bindings by name. One slot per name keeps the by-name semantics exactly:
+ * bodies nested in a rule (comprehensions, every) see the rule's variables under the same names,
+ * and a name that is a rule or input/data simply has a slot that stays empty unless the rule
+ * declares it locally. Each variable also records what its name means when unbound (input, data,
+ * a rule node, an import), each call its user function and builtin, and each expression literal
+ * which variables its terms need bound to be evaluated directly.
  */
-final class Slots {
+final class Layout {
     /** The slots of one rule chain or query by name; slot 0 is reserved for wildcards. */
     private final Map<String, Integer> slots = new HashMap<>();
     private final RuleTree tree;
@@ -21,7 +26,7 @@ final class Slots {
     /** The module whose names the rule or query uses; null for a query without modules. */
     private final Ast.Module module;
 
-    private Slots(RuleTree tree, Builtins builtins, Ast.Module module) {
+    private Layout(RuleTree tree, Builtins builtins, Ast.Module module) {
         this.tree = tree;
         this.builtins = builtins;
         this.module = module;
@@ -40,17 +45,17 @@ final class Slots {
      * meaning, and every call its target. The tree must hold all rules (sealed).
      */
     static Ast.Rule layOut(Ast.Rule r, RuleTree tree, Builtins builtins) {
-        return new Slots(tree, builtins, r.module()).chain(r);
+        return new Layout(tree, builtins, r.module()).chain(r);
     }
 
     static Query bodyQuery(List<Ast.Lit> body, RuleTree tree, Builtins builtins, Ast.Module module) {
-        Slots s = new Slots(tree, builtins, module);
+        Layout s = new Layout(tree, builtins, module);
         List<Ast.Lit> out = s.lits(body);
         return new Query(out, s.frameSize(), Map.copyOf(s.slots));
     }
 
     static TermQuery termQuery(Ast.Term t, RuleTree tree, Builtins builtins, Ast.Module module) {
-        Slots s = new Slots(tree, builtins, module);
+        Layout s = new Layout(tree, builtins, module);
         Ast.Term out = s.term(t);
         return new TermQuery(out, s.frameSize());
     }
@@ -71,7 +76,7 @@ final class Slots {
      * rebuilt once more to record it.
      */
     private Ast.Rule chain(Ast.Rule r) {
-        return sized(rewrite(r, 0), frameSize());
+        return sized(rewrite(r), frameSize());
     }
 
     private static Ast.Rule sized(Ast.Rule r, int size) {
@@ -80,7 +85,7 @@ final class Slots {
                 r.plainParams());
     }
 
-    private Ast.Rule rewrite(Ast.Rule r, int size) {
+    private Ast.Rule rewrite(Ast.Rule r) {
         if (r == null) {
             return null;
         }
@@ -88,9 +93,9 @@ final class Slots {
         Ast.Term key = r.key() == null ? null : term(r.key());
         Ast.Term value = r.value() == null ? null : term(r.value());
         List<Ast.Lit> body = lits(r.body());
-        Ast.Rule rest = rewrite(r.elseRule(), size);
+        Ast.Rule rest = rewrite(r.elseRule());
         return new Ast.Rule(r.path(), r.kind(), args, key, value, body, rest, r.isDefault(), r.module(), r.line(),
-                r.mergeValues(), size, plainParams(args));
+                r.mergeValues(), 0, plainParams(args));
     }
 
     private static boolean plainParams(List<Ast.Term> params) {
