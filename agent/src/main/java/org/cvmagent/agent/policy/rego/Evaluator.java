@@ -69,7 +69,7 @@ final class Evaluator {
             sel.add(new Ast.Scalar(Value.str(path.get(i)), 0));
         }
         Value[] out = new Value[1];
-        evalData(sel, 0, Env.root(null), (v, e) -> {
+        evalData(sel, 0, Env.query(null, 1, Map.of()), (v, e) -> {
             out[0] = v;
             return false;
         });
@@ -79,8 +79,9 @@ final class Evaluator {
     /** All binding sets of a query body, for the conformance tests that query expressions. */
     List<Env> evalQuery(List<Ast.Lit> body, Ast.Module module) throws RegoException {
         List<Env> out = new ArrayList<>();
-        evalBody(body, 0, Env.root(module), e -> {
-            out.add(e);
+        Layout.Query q = Layout.bodyQuery(body, tree, builtins, module);
+        evalBody(q.body(), 0, Env.query(module, q.frameSize(), q.names()), e -> {
+            out.add(e.snapshot());
             return true;
         });
         return out;
@@ -89,7 +90,8 @@ final class Evaluator {
     /** All values of a term, for expression queries. */
     List<Value> evalValues(Ast.Term t, Ast.Module module) throws RegoException {
         List<Value> out = new ArrayList<>();
-        evalTerm(t, Env.root(module), (v, e) -> {
+        Layout.TermQuery q = Layout.termQuery(t, tree, builtins, module);
+        evalTerm(q.term(), Env.query(module, q.frameSize(), Map.of()), (v, e) -> {
             out.add(v);
             return true;
         });
@@ -107,25 +109,196 @@ final class Evaluator {
      * literal runs after it. We evaluate in written order and, when a literal fails for an unbound
      * variable before it produced anything, move it to the end and go on; {@code deferrals} counts
      * the literals already tried at position i, so a body that cannot be ordered still ends with the error.
+     *
+     * <p>Literals with at most one solution (tests, prints, `x := expr` of a single value, negations,
+     * every) run in a loop without a continuation each; the bindings they make are undone when the
+     * body returns. Only a literal that may have several solutions continues through {@link RestOfBody}.
      */
     private boolean evalBody(List<Ast.Lit> body, int i, Env env, BodyK k, int deferrals) throws RegoException {
-        if (i == body.size()) {
-            return k.accept(env);
-        }
-        RestOfBody rest = new RestOfBody(body, i + 1, k);
+        Value[] beforeBindings = null;
+        long freshBindings = 0;
         try {
-            return evalLit(body.get(i), env, rest);
-        } catch (UnsafeVarError err) {
-            int remaining = body.size() - i;
-            // each literal from i on gets one try at position i; when all failed the body cannot be ordered
-            if (rest.produced || deferrals >= remaining - 1) {
-                throw err;
+            while (i < body.size()) {
+                Ast.Lit lit = body.get(i);
+                int outcome;
+                try {
+                    Ast.Var target = inlineTarget(lit, env);
+                    if (target != null) {
+                        st.budget.step();
+                        Value v = direct(inlineSource(lit, target), env);
+                        if (v == null) {
+                            return true;
+                        }
+                        // a fresh slot is just emptied again; others need the frame as it was
+                        int slot = target.slot();
+                        if (slot < 64 && env.get(slot) == null) {
+                            freshBindings |= 1L << slot;
+                        } else if (beforeBindings == null) {
+                            beforeBindings = env.save();
+                        }
+                        env.set(slot, v);
+                        outcome = HOLDS;
+                    } else {
+                        outcome = inlineTest(lit, env);
+                    }
+                } catch (UnsafeVarError err) {
+                    if (!canDefer(body, i, deferrals)) {
+                        throw err;
+                    }
+                    outcome = DEFER;
+                }
+                if (outcome == GENERAL) {
+                    RestOfBody rest = new RestOfBody(body, i + 1, k);
+                    try {
+                        return evalLit(lit, env, rest);
+                    } catch (UnsafeVarError err) {
+                        if (rest.produced || !canDefer(body, i, deferrals)) {
+                            throw err;
+                        }
+                        outcome = DEFER;
+                    }
+                }
+                if (outcome == FAILED) {
+                    return true;
+                }
+                if (outcome == DEFER) {
+                    body = deferred(body, i);
+                    deferrals++;
+                } else {
+                    i++;
+                    deferrals = 0;
+                }
             }
-            List<Ast.Lit> reordered = new ArrayList<>(body.subList(0, i));
-            reordered.addAll(body.subList(i + 1, body.size()));
-            reordered.add(body.get(i));
-            return evalBody(reordered, i, env, k, deferrals + 1);
+            return k.accept(env);
+        } finally {
+            if (beforeBindings != null) {
+                env.restore(beforeBindings);
+            }
+            for (long m = freshBindings; m != 0; m &= m - 1) {
+                env.reset(Long.numberOfTrailingZeros(m), null);
+            }
         }
+    }
+
+    /** The body with literal i moved to the end. */
+    private static List<Ast.Lit> deferred(List<Ast.Lit> body, int i) {
+        List<Ast.Lit> reordered = new ArrayList<>(body.subList(0, i));
+        reordered.addAll(body.subList(i + 1, body.size()));
+        reordered.add(body.get(i));
+        return reordered;
+    }
+
+    /** Each literal from i on gets one try at position i; when all failed the body cannot be ordered. */
+    private static boolean canDefer(List<Ast.Lit> body, int i, int deferrals) {
+        return deferrals < body.size() - i - 1;
+    }
+
+    private static final Value[] NO_ARGS = {};
+
+    private static final int GENERAL = 0;
+    private static final int FAILED = 1;
+    private static final int HOLDS = 2;
+    private static final int DEFER = 3;
+
+    /**
+     * The variable a literal binds to one value when it is `x := expr` or `x = expr` (either side)
+     * with x not yet bound and expr direct; null otherwise. Unification would bind the same way.
+     */
+    private Ast.Var inlineTarget(Ast.Lit lit, Env env) throws RegoException {
+        if (!(lit instanceof Ast.ExprLit x) || x.negated() || !x.withs().isEmpty()
+                || !(x.expr() instanceof Ast.Binary b) || !b.unifies()) {
+            return null;
+        }
+        if (b.op().length() == 2) {
+            return b.left() instanceof Ast.Var v && !v.wildcard() && directable(x, Side.RIGHT, env) ? v : null;
+        }
+        if (b.left() instanceof Ast.Var v && !v.wildcard() && unbound(v, env) && !isPattern(b.right(), env)
+                && directable(x, Side.RIGHT, env)) {
+            return v;
+        }
+        if (b.right() instanceof Ast.Var v && !v.wildcard() && unbound(v, env) && !isPattern(b.left(), env)
+                && directable(x, Side.LEFT, env)) {
+            return v;
+        }
+        return null;
+    }
+
+    /** A part of an expression literal: the whole expression, or a side of its operator. */
+    private enum Side { WHOLE, LEFT, RIGHT }
+
+    /**
+     * {@link #directable(Ast.Term, Env)} for a part of an expression literal, answered from the
+     * variables the literal's layout found that part needs. Mocked functions change which calls are
+     * direct, so under `with` of a function this asks the term itself, as it does before layout.
+     */
+    private boolean directable(Ast.ExprLit x, Side side, Env env) {
+        Ast.Term t = side == Side.WHOLE ? x.expr() : side == Side.LEFT ? ((Ast.Binary) x.expr()).left()
+                : ((Ast.Binary) x.expr()).right();
+        Ast.DirectNeeds needs = x.direct();
+        if (needs == null || !st.mocks.isEmpty()) {
+            return directable(t, env);
+        }
+        Ast.Var[] vars = side == Side.WHOLE ? needs.whole() : side == Side.LEFT ? needs.left() : needs.right();
+        if (vars == null) {
+            return false;
+        }
+        for (Ast.Var v : vars) {
+            if (!directVar(v, env)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The other side of the literal whose {@link #inlineTarget} is target: the term whose value it takes. */
+    private static Ast.Term inlineSource(Ast.Lit lit, Ast.Var target) {
+        Ast.Binary b = (Ast.Binary) ((Ast.ExprLit) lit).expr();
+        return b.left() == target ? b.right() : b.left();
+    }
+
+    /**
+     * Runs a literal that binds nothing and has at most one solution (a test with a direct value,
+     * a negation, every) and answers FAILED or HOLDS; GENERAL, with nothing evaluated, for others.
+     */
+    private int inlineTest(Ast.Lit lit, Env env) throws RegoException {
+        if (lit instanceof Ast.ExprLit x && x.withs().isEmpty()) {
+            Ast.Term t = x.expr();
+            if (x.negated()) {
+                st.budget.step();
+                return hasSolution(t, env) ? FAILED : HOLDS;
+            }
+            if (t instanceof Ast.Binary b && b.unifies()) {
+                if (!b.op().equals("=") || isPattern(b.left(), env) || isPattern(b.right(), env)
+                        || !directable(x, Side.LEFT, env) || !directable(x, Side.RIGHT, env)) {
+                    return GENERAL;
+                }
+                st.budget.step();
+                checkShapes(b.left(), b.right());
+                Value va = direct(b.left(), env);
+                Value vb = va == null ? null : direct(b.right(), env);
+                return vb == null || !va.equals(vb) ? FAILED : HOLDS;
+            }
+            if (directable(x, Side.WHOLE, env)) {
+                st.budget.step();
+                Value v = direct(t, env);
+                return v == null || v.equals(Value.FALSE) ? FAILED : HOLDS;
+            }
+            return GENERAL;
+        }
+        if (lit instanceof Ast.Every ev) {
+            st.budget.step();
+            return everyHolds(ev, env) ? HOLDS : FAILED;
+        }
+        return GENERAL;
+    }
+
+    private boolean hasSolution(Ast.Term t, Env env) throws RegoException {
+        boolean[] found = {false};
+        evalPositive(t, env, e -> {
+            found[0] = true;
+            return false;
+        });
+        return found[0];
     }
 
     /** The continuation after one literal; records whether the literal produced a solution at all. */
@@ -150,38 +323,86 @@ final class Evaluator {
 
     private boolean evalLit(Ast.Lit lit, Env env, BodyK k) throws RegoException {
         st.budget.step();
-        return switch (lit) {
-            case Ast.SomeDecl s -> {
-                Env e = env;
-                for (String v : s.vars()) {
-                    e = e.bind(v, Env.UNBOUND);
-                }
-                yield k.accept(e);
+        // instanceof tests in order of frequency: a pattern switch dispatches through a bootstrap
+        // method, which profiles showed on this, the hottest path
+        if (lit instanceof Ast.ExprLit x) {
+            return x.withs().isEmpty() ? evalExprLit(x, env, k) : evalWith(x, env, k);
+        }
+        if (lit instanceof Ast.SomeIn s) {
+            return evalSomeIn(s, env, k);
+        }
+        if (lit instanceof Ast.Every ev) {
+            return evalEvery(ev, env, k);
+        }
+        return declareSome((Ast.SomeDecl) lit, env, k);
+    }
+
+    private boolean evalSomeIn(Ast.SomeIn s, Env env, BodyK k) throws RegoException {
+        if (directable(s.coll(), env)) {
+            Value coll = direct(s.coll(), env);
+            return coll == null || someIn(s, coll, env, k);
+        }
+        return evalTerm(s.coll(), env, (coll, e) -> someIn(s, coll, e, k));
+    }
+
+    private boolean someIn(Ast.SomeIn s, Value coll, Env e, BodyK k) throws RegoException {
+        if (strict && !(coll instanceof Value.Arr || coll instanceof Value.Obj || coll instanceof Value.SetV)) {
+            throw new RegoException("eval_type_error: `some .. in collection` expects array/set/object, got "
+                    + Values.typeName(coll) + " (line " + s.line() + ")");
+        }
+        // `some x in xs` and `some k, x in xs` with fresh names bind their slots directly
+        if (s.value() instanceof Ast.Var xv && !xv.wildcard()) {
+            if (s.key() == null && coll instanceof Value.Arr arr) {
+                return eachItem(arr.items(), xv.slot(), e, k);
             }
-            case Ast.SomeIn s -> evalTerm(s.coll(), env, (coll, e) -> {
-                if (strict && !(coll instanceof Value.Arr || coll instanceof Value.Obj || coll instanceof Value.SetV)) {
-                    throw new RegoException("eval_type_error: `some .. in collection` expects array/set/object, got "
-                            + Values.typeName(coll) + " (line " + s.line() + ")");
-                }
-                // `some x in xs` and `some k, x in xs` with fresh names bind directly, one Env per name
-                if (s.value() instanceof Ast.Var xv && !xv.wildcard()) {
-                    if (s.key() == null) {
-                        return iterate(coll, (key, val) -> k.accept(e.bind(xv.name(), val)));
-                    }
-                    if (s.key() instanceof Ast.Var kv && !kv.wildcard() && !kv.name().equals(xv.name())) {
-                        return iterate(coll, (key, val) -> k.accept(e.bind(kv.name(), key).bind(xv.name(), val)));
-                    }
-                }
+            if (s.key() == null) {
+                return iterate(coll, (key, val) -> bound(e, xv.slot(), val, k));
+            }
+            if (s.key() instanceof Ast.Var kv && !kv.wildcard() && !kv.name().equals(xv.name())) {
                 return iterate(coll, (key, val) -> {
-                checkArrayPattern(s.value(), val, s.line());
-                Env d = declare(s.value(), declare(s.key(), e));
-                return bindPattern(s.value(), val, d, d2 -> s.key() == null ? k.accept(d2)
-                        : bindPattern(s.key(), key, d2, k));
+                    Value oldKey = e.set(kv.slot(), key);
+                    Value oldVal = e.set(xv.slot(), val);
+                    try {
+                        return k.accept(e);
+                    } finally {
+                        e.reset(xv.slot(), oldVal);
+                        e.reset(kv.slot(), oldKey);
+                    }
                 });
-            });
-            case Ast.Every ev -> evalEvery(ev, env, k);
-            case Ast.ExprLit x -> x.withs().isEmpty() ? evalExprLit(x, env, k) : evalWith(x, env, k);
-        };
+            }
+        }
+        return iterate(coll, (key, val) -> {
+            checkArrayPattern(s.value(), val, s.line());
+            Value[] saved = e.save();
+            try {
+                declare(s.key(), e);
+                declare(s.value(), e);
+                return bindPattern(s.value(), val, e, d2 -> s.key() == null ? k.accept(d2)
+                        : bindPattern(s.key(), key, d2, k));
+            } finally {
+                e.restore(saved);
+            }
+        });
+    }
+
+    /**
+     * `some x in array` with x fresh: x takes each item in turn, without a continuation per item;
+     * no code runs between one item's solutions and the next binding, so x is reset once at the end.
+     */
+    private boolean eachItem(List<Value> items, int slot, Env env, BodyK k) throws RegoException {
+        Value old = env.get(slot);
+        try {
+            for (int i = 0; i < items.size(); i++) {
+                st.budget.step();
+                env.set(slot, items.get(i));
+                if (!k.accept(env)) {
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            env.reset(slot, old);
+        }
     }
 
     /**
@@ -204,55 +425,130 @@ final class Evaluator {
                 + items.size() + ", value has " + arr.items().size() + " (line " + line + ")");
     }
 
-    private static Env declare(Ast.Term t, Env env) {
-        if (t == null) {
-            return env;
+    /** Binds a slot for the continuation only: the old value is back once k returns or throws. */
+    private static boolean bound(Env env, int slot, Value v, BodyK k) throws RegoException {
+        Value old = env.set(slot, v);
+        try {
+            return k.accept(env);
+        } finally {
+            env.reset(slot, old);
         }
-        return switch (t) {
-            case Ast.Var v -> v.wildcard() ? env : env.bind(v.name(), Env.UNBOUND);
-            case Ast.ArrayLit a -> {
-                Env e = env;
-                for (Ast.Term i : a.items()) {
-                    e = declare(i, e);
+    }
+
+    private static boolean declareSome(Ast.SomeDecl s, Env env, BodyK k) throws RegoException {
+        Value[] saved = env.save();
+        try {
+            for (int slot : s.slots()) {
+                if (slot != Ast.Var.WILDCARD) {
+                    env.set(slot, Env.UNBOUND);
                 }
-                yield e;
+            }
+            return k.accept(env);
+        } finally {
+            env.restore(saved);
+        }
+    }
+
+    /** Declares the variables of a pattern; the caller saves the frame before and restores it after. */
+    private static void declare(Ast.Term t, Env env) {
+        if (t == null) {
+            return;
+        }
+        switch (t) {
+            case Ast.Var v -> {
+                if (!v.wildcard()) {
+                    env.set(v.slot(), Env.UNBOUND);
+                }
+            }
+            case Ast.ArrayLit a -> {
+                for (Ast.Term i : a.items()) {
+                    declare(i, env);
+                }
             }
             case Ast.ObjectLit o -> {
-                Env e = env;
                 for (Ast.KV kv : o.entries()) {
-                    e = declare(kv.value(), e);
+                    declare(kv.value(), env);
                 }
-                yield e;
             }
-            default -> env;
-        };
+            default -> {
+            }
+        }
+    }
+
+    /**
+     * `every x in xs` and `every k, x in xs` with plain variables over a single-valued domain: the
+     * variables take each entry in turn (a declaration followed by a binding, as for any pattern,
+     * comes to the same) until the body fails for one.
+     */
+    private boolean everyItemHolds(Ast.Every ev, Ast.Var value, Ast.Var key, Value dom, Env env)
+            throws RegoException {
+        if (!(dom instanceof Value.Arr || dom instanceof Value.Obj || dom instanceof Value.SetV)) {
+            return false;
+        }
+        Value oldValue = env.get(value.slot());
+        Value oldKey = key == null ? null : env.get(key.slot());
+        try {
+            return iterate(dom, (k, v) -> {
+                if (key != null) {
+                    env.set(key.slot(), k);
+                }
+                env.set(value.slot(), v);
+                return hasSolution(ev.body(), env);
+            });
+        } finally {
+            env.reset(value.slot(), oldValue);
+            if (key != null) {
+                env.reset(key.slot(), oldKey);
+            }
+        }
+    }
+
+    private boolean hasSolution(List<Ast.Lit> body, Env env) throws RegoException {
+        boolean[] found = {false};
+        evalBody(body, 0, env, e -> {
+            found[0] = true;
+            return false;
+        });
+        return found[0];
     }
 
     private boolean evalEvery(Ast.Every ev, Env env, BodyK k) throws RegoException {
+        return !everyHolds(ev, env) || k.accept(env);
+    }
+
+    private boolean everyHolds(Ast.Every ev, Env env) throws RegoException {
+        if (ev.value() instanceof Ast.Var xv && !xv.wildcard() && (ev.key() == null
+                || ev.key() instanceof Ast.Var kv && !kv.wildcard() && kv.slot() != xv.slot())
+                && directable(ev.domain(), env)) {
+            return everyItemHolds(ev, xv, (Ast.Var) ev.key(), direct(ev.domain(), env), env);
+        }
         boolean[] all = {true};
         boolean[] defined = {false};
         evalTerm(ev.domain(), env, (dom, e) -> {
             defined[0] = dom instanceof Value.Arr || dom instanceof Value.Obj || dom instanceof Value.SetV;
             return iterate(dom, (key, val) -> {
-                Env d = declare(ev.value(), declare(ev.key(), e));
                 boolean[] found = {false};
-                bindPattern(ev.value(), val, d, d2 -> {
-                    BodyK body = d3 -> evalBody(ev.body(), 0, d3, d4 -> {
-                        found[0] = true;
-                        return false;
+                Value[] saved = e.save();
+                try {
+                    declare(ev.key(), e);
+                    declare(ev.value(), e);
+                    bindPattern(ev.value(), val, e, d2 -> {
+                        BodyK body = d3 -> evalBody(ev.body(), 0, d3, d4 -> {
+                            found[0] = true;
+                            return false;
+                        });
+                        return ev.key() == null ? body.accept(d2) : bindPattern(ev.key(), key, d2, body);
                     });
-                    return ev.key() == null ? body.accept(d2) : bindPattern(ev.key(), key, d2, body);
-                });
+                } finally {
+                    e.restore(saved);
+                }
                 if (!found[0]) {
                     all[0] = false;
                 }
                 return found[0];
             });
         });
-        if (!defined[0] || !all[0]) {
-            return true;
-        }
-        return k.accept(env);
+        return defined[0] && all[0];
     }
 
     private boolean evalWith(Ast.ExprLit x, Env env, BodyK k) throws RegoException {
@@ -374,32 +670,250 @@ final class Evaluator {
         }
         if (t instanceof Ast.Binary b && b.op().equals(":=")) {
             if (b.left() instanceof Ast.Var x && !x.wildcard()) {
-                // `x := expr`: x is fresh, so it binds directly (one Env, not a declaration and a binding)
-                return evalTerm(b.right(), env, (v, e) -> k.accept(e.bind(x.name(), v)));
+                // `x := expr`: x is fresh, so it binds directly (no declaration first)
+                if (directable(b.right(), env)) {
+                    Value v = direct(b.right(), env);
+                    return v == null || bound(env, x.slot(), v, k);
+                }
+                return evalTerm(b.right(), env, (v, e) -> bound(e, x.slot(), v, k));
             }
             return evalTerm(b.right(), env, (v, e) -> {
-                Env d = declare(b.left(), e);
-                return bindPattern(b.left(), v, d, k);
+                Value[] saved = e.save();
+                try {
+                    declare(b.left(), e);
+                    return bindPattern(b.left(), v, e, k);
+                } finally {
+                    e.restore(saved);
+                }
             });
+        }
+        if (directable(t, env)) {
+            Value v = direct(t, env);
+            return v == null || v.equals(Value.FALSE) || k.accept(env);
         }
         return evalTerm(t, env, (v, e) -> v.equals(Value.FALSE) || k.accept(e));
     }
 
-    // ---- unification
+    // ---- direct evaluation
 
-    private boolean isLocalName(String name, Env env) {
-        if (name.equals("input") || name.equals("data")) {
-            return false;
-        }
-        Ast.Module m = env.module();
-        if (m == null) {
+    /**
+     * Whether t has at most one value and no variables to bind, so {@link #direct} can compute it
+     * without continuations: constants, bound variables, input, complete rules, references through
+     * those with such keys, calls and operators over such terms, comprehensions. Decided before
+     * anything is evaluated, so a term that is not direct after all never runs twice (a print in a
+     * called function would repeat).
+     */
+    private boolean directable(Ast.Term t, Env env) {
+        if (t instanceof Ast.Scalar) {
             return true;
         }
-        if (m.imports().containsKey(name)) {
+        if (t instanceof Ast.Var v) {
+            return directVar(v, env);
+        }
+        if (t instanceof Ast.Ref r) {
+            return directable(r.head(), env) && directKeys(r.path(), env);
+        }
+        if (t instanceof Ast.Call c) {
+            return directCall(c, env);
+        }
+        if (t instanceof Ast.Binary b) {
+            return !b.unifies() && directable(b.left(), env) && directable(b.right(), env);
+        }
+        return switch (t) {
+            case Ast.Neg n -> directable(n.operand(), env);
+            case Ast.In in -> (in.key() == null || directable(in.key(), env)) && directable(in.value(), env)
+                    && directable(in.coll(), env);
+            case Ast.ArrayLit a -> directKeys(a.items(), env);
+            case Ast.SetLit a -> directKeys(a.items(), env);
+            case Ast.ObjectLit o -> directEntries(o.entries(), env);
+            case Ast.ArrayCompr c -> true;
+            case Ast.SetCompr c -> true;
+            case Ast.ObjectCompr c -> true;
+            default -> throw new IllegalStateException("term " + t);
+        };
+    }
+
+    private boolean directKeys(List<Ast.Term> ts, Env env) {
+        for (int i = 0; i < ts.size(); i++) {
+            if (!directable(ts.get(i), env)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean directEntries(List<Ast.KV> kvs, Env env) {
+        for (int i = 0; i < kvs.size(); i++) {
+            if (!directable(kvs.get(i).key(), env) || !directable(kvs.get(i).value(), env)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A bound local, input, or a complete rule of the module (what evalVar would find first). */
+    private boolean directVar(Ast.Var v, Env env) {
+        if (v.wildcard()) {
             return false;
         }
-        return tree.local(m, name) == null;
+        Value b = env.get(v.slot());
+        if (b != null) {
+            return b != Env.UNBOUND;
+        }
+        return v.global() == Ast.Global.INPUT || directRule(v) != null;
     }
+
+    /** The complete (non-function) rule a variable names when evalVar would evaluate it as such, else null. */
+    private RuleTree.Node directRule(Ast.Var v) {
+        RuleTree.Node node = v.rule();
+        if (v.global() != Ast.Global.RULE || !node.hasRules() || node.kind == Ast.Kind.FUNCTION
+                || st.isMasked(node.path)) {
+            return null;
+        }
+        return node;
+    }
+
+    private boolean directCall(Ast.Call c, Env env) {
+        if (c.name().equals("print")) {
+            // print has exactly one value, true, whatever its arguments give
+            return true;
+        }
+        if (!st.mocks.isEmpty() || !directKeys(c.args(), env)) {
+            return false;
+        }
+        RuleTree.Node fn = c.fn();
+        if (fn != null) {
+            return c.args().size() == arity(fn);
+        }
+        if (c.name().equals("walk")) {
+            return false;
+        }
+        Builtins.Builtin b = c.builtin();
+        return b != null && (b.arity() < 0 || b.arity() == c.args().size());
+    }
+
+    /**
+     * The value of a term {@link #directable} accepted, or null when undefined. Evaluates in the
+     * order evalTerm does and stops where it would (an undefined operand leaves the rest unevaluated).
+     */
+    private Value direct(Ast.Term t, Env env) throws RegoException {
+        if (t instanceof Ast.Scalar s) {
+            return s.value();
+        }
+        if (t instanceof Ast.Var v) {
+            return directVarValue(v, env);
+        }
+        if (t instanceof Ast.Ref r) {
+            Value v = r.head() instanceof Ast.Var hv ? directVarValue(hv, env) : direct(r.head(), env);
+            List<Ast.Term> path = r.path();
+            for (int i = 0; i < path.size() && v != null; i++) {
+                Value key = direct(path.get(i), env);
+                v = key == null ? null : lookup(v, key);
+            }
+            return v;
+        }
+        if (t instanceof Ast.Call c) {
+            return directCallValue(c, env);
+        }
+        if (t instanceof Ast.Binary b) {
+            Value l = direct(b.left(), env);
+            Value r = l == null ? null : direct(b.right(), env);
+            return r == null ? null : binaryOp(b.op(), l, r);
+        }
+        return directRare(t, env);
+    }
+
+    /** The rarer terms of {@link #direct}, apart so that its common cases stay small enough to inline. */
+    private Value directRare(Ast.Term t, Env env) throws RegoException {
+        return switch (t) {
+            case Ast.Neg n -> {
+                Value v = direct(n.operand(), env);
+                yield v == null ? null : binaryOp("-", Value.num(0), v);
+            }
+            case Ast.In in -> {
+                Value coll = direct(in.coll(), env);
+                if (coll == null) {
+                    yield null;
+                }
+                if (in.key() == null) {
+                    Value v = direct(in.value(), env);
+                    yield v == null ? null : Value.bool(Operators.member(v, coll));
+                }
+                Value key = direct(in.key(), env);
+                Value v = key == null ? null : direct(in.value(), env);
+                if (v == null) {
+                    yield null;
+                }
+                Value at = lookup(coll, key);
+                yield Value.bool(at != null && at.equals(v) && !(coll instanceof Value.SetV));
+            }
+            case Ast.ArrayLit a -> {
+                Value[] vals = directArgs(a.items(), env);
+                yield vals == null ? null : Values.arr(java.util.Arrays.asList(vals));
+            }
+            case Ast.SetLit a -> {
+                Value[] vals = directArgs(a.items(), env);
+                yield vals == null ? null : Values.set(new TreeSet<>(java.util.Arrays.asList(vals)));
+            }
+            case Ast.ObjectLit o -> {
+                TreeMap<Value, Value> m = new TreeMap<>();
+                for (Ast.KV kv : o.entries()) {
+                    Value key = direct(kv.key(), env);
+                    Value val = key == null ? null : direct(kv.value(), env);
+                    if (val == null) {
+                        yield null;
+                    }
+                    m.put(key, val);
+                }
+                yield Values.obj(m);
+            }
+            case Ast.ArrayCompr c -> single(c, env);
+            case Ast.SetCompr c -> single(c, env);
+            case Ast.ObjectCompr c -> single(c, env);
+            default -> throw new IllegalStateException("term " + t);
+        };
+    }
+
+    private Value directVarValue(Ast.Var v, Env env) throws RegoException {
+        Value b = env.get(v.slot());
+        if (b != null) {
+            return b;
+        }
+        if (v.global() == Ast.Global.INPUT) {
+            return st.input;
+        }
+        return ruleValue(v.rule()).orElse(null);
+    }
+
+    /** The arguments' values in order, or null at the first undefined one. */
+    private Value[] directArgs(List<Ast.Term> ts, Env env) throws RegoException {
+        Value[] vals = new Value[ts.size()];
+        for (int i = 0; i < vals.length; i++) {
+            vals[i] = direct(ts.get(i), env);
+            if (vals[i] == null) {
+                return null;
+            }
+        }
+        return vals;
+    }
+
+    private Value directCallValue(Ast.Call c, Env env) throws RegoException {
+        if (c.name().equals("print")) {
+            print(c, env);
+            return Value.TRUE;
+        }
+        Value[] vals = directArgs(c.args(), env);
+        if (vals == null) {
+            return null;
+        }
+        RuleTree.Node fn = c.fn();
+        if (fn != null) {
+            return callFunction(fn, vals);
+        }
+        return builtin(c.builtin(), java.util.Arrays.asList(vals));
+    }
+
+    // ---- unification
 
     /** Whether t is a variable with no value yet, which a unification may bind. */
     private boolean unbound(Ast.Term t, Env env) {
@@ -409,11 +923,11 @@ final class Evaluator {
         if (v.wildcard()) {
             return true;
         }
-        Value b = env.lookup(v.name());
+        Value b = env.get(v.slot());
         if (b == Env.UNBOUND) {
             return true;
         }
-        return b == null && isLocalName(v.name(), env);
+        return b == null && v.global() == Ast.Global.NONE;
     }
 
     private boolean isPattern(Ast.Term t, Env env) {
@@ -472,10 +986,23 @@ final class Evaluator {
             if (isPattern(b, env)) {
                 throw new UnsafeVarError("var " + describe(a) + " is unsafe: both sides of = are unbound");
             }
+            if (directable(b, env)) {
+                Value v = direct(b, env);
+                return v == null || bindPattern(a, v, env, k);
+            }
             return evalTerm(b, env, (v, e) -> bindPattern(a, v, e, k));
         }
         if (isPattern(b, env)) {
+            if (directable(a, env)) {
+                Value v = direct(a, env);
+                return v == null || bindPattern(b, v, env, k);
+            }
             return evalTerm(a, env, (v, e) -> bindPattern(b, v, e, k));
+        }
+        if (directable(a, env) && directable(b, env)) {
+            Value va = direct(a, env);
+            Value vb = va == null ? null : direct(b, env);
+            return vb == null || !va.equals(vb) || k.accept(env);
         }
         return evalTerm(a, env, (va, e) -> evalTerm(b, e, (vb, e2) -> !va.equals(vb) || k.accept(e2)));
     }
@@ -499,7 +1026,7 @@ final class Evaluator {
                     return k.accept(env);
                 }
                 if (unbound(var, env)) {
-                    return k.accept(env.bind(var.name(), v));
+                    return bound(env, var.slot(), v, k);
                 }
                 return evalTerm(var, env, (x, e) -> !x.equals(v) || k.accept(e));
             }
@@ -551,11 +1078,20 @@ final class Evaluator {
     }
 
     boolean evalTerm(Ast.Term t, Env env, K k) throws RegoException {
-        return switch (t) {
-            case Ast.Scalar s -> k.accept(s.value(), env);
-            case Ast.Var v -> evalVar(v, List.of(), env, k);
-            case Ast.Ref r -> r.head() instanceof Ast.Var v ? evalVar(v, r.path(), env, k)
+        if (t instanceof Ast.Scalar s) {
+            return k.accept(s.value(), env);
+        }
+        if (t instanceof Ast.Var v) {
+            return evalVar(v, List.of(), env, k);
+        }
+        if (t instanceof Ast.Ref r) {
+            return r.head() instanceof Ast.Var v ? evalVar(v, r.path(), env, k)
                     : evalTerm(r.head(), env, (hv, e) -> select(hv, r.path(), 0, e, k));
+        }
+        if (t instanceof Ast.Call c) {
+            return evalCall(c, env, k);
+        }
+        return switch (t) {
             case Ast.ArrayLit a -> evalList(a.items(), env,
                     (vals, e) -> k.accept(Values.arr(vals), e));
             case Ast.SetLit s -> evalList(s.items(), env,
@@ -592,13 +1128,13 @@ final class Evaluator {
                 })));
                 yield k.accept(Values.obj(out), env);
             }
-            case Ast.Call c -> evalCall(c, env, k);
             case Ast.Binary b -> evalBinary(b, env, k);
             case Ast.Neg n -> evalTerm(n.operand(), env, (v, e) -> {
                 Value r = binaryOp("-", Value.num(0), v);
                 return r == null || k.accept(r, e);
             });
             case Ast.In in -> evalIn(in, env, k);
+            default -> throw new IllegalStateException("term " + t);
         };
     }
 
@@ -652,31 +1188,25 @@ final class Evaluator {
 
     private boolean evalVar(Ast.Var v, List<Ast.Term> path, Env env, K k) throws RegoException {
         String name = v.name();
-        Value b = env.lookup(name);
+        Value b = env.get(v.slot());
         if (b != null && b != Env.UNBOUND) {
             return select(b, path, 0, env, k);
         }
         if (b == null && !v.wildcard()) {
-            switch (name) {
-                case "input" -> {
+            switch (v.global()) {
+                case INPUT -> {
                     return st.input == null || select(st.input, path, 0, env, k);
                 }
-                case "data" -> {
+                case DATA -> {
                     return evalData(path, 0, env, k);
                 }
-                default -> {
+                case RULE -> {
+                    return walk(v.rule(), baseAt(v.rule().path), path, 0, env, k);
                 }
-            }
-            Ast.Module m = env.module();
-            if (m != null) {
-                // a rule of the package takes precedence over an import alias of the same name (regorus)
-                RuleTree.Node local = tree.local(m, name);
-                if (local != null) {
-                    return walk(local, baseAt(local.path), path, 0, env, k);
+                case IMPORT -> {
+                    return evalAbsolute(env.module().imports().get(name), path, env, k);
                 }
-                List<String> alias = m.imports().get(name);
-                if (alias != null) {
-                    return evalAbsolute(alias, path, env, k);
+                case NONE -> {
                 }
             }
         }
@@ -717,7 +1247,7 @@ final class Evaluator {
         }
         if (sel instanceof Ast.Var var && !var.wildcard()) {
             // the common x[i] with i bound: one lookup of i, no continuation for its value
-            Value key = env.lookup(var.name());
+            Value key = env.get(var.slot());
             if (key != null && key != Env.UNBOUND) {
                 Value next = lookup(v, key);
                 return next == null || select(next, path, i + 1, env, k);
@@ -733,8 +1263,10 @@ final class Evaluator {
     }
 
     static Value lookup(Value v, Value key) {
+        if (v instanceof Value.Obj o) {
+            return o.map().get(key);
+        }
         return switch (v) {
-            case Value.Obj o -> o.map().get(key);
             case Value.Arr a -> {
                 if (key instanceof Value.Num n && Values.isInteger(n.value())) {
                     BigDecimal d = n.value();
@@ -804,7 +1336,7 @@ final class Evaluator {
                 if (arity(node) != 0) {
                     return true;
                 }
-                Value v = callFunction(node, List.of());
+                Value v = callFunction(node, NO_ARGS);
                 return v == null || select(v, path, i, env, k);
             }
             Optional<Value> v = ruleValue(node);
@@ -852,7 +1384,7 @@ final class Evaluator {
         }
         if (node.hasRules()) {
             if (node.kind == Ast.Kind.FUNCTION) {
-                return arity(node) == 0 ? callFunction(node, List.of()) : null;
+                return arity(node) == 0 ? callFunction(node, NO_ARGS) : null;
             }
             return ruleValue(node).orElse(null);
         }
@@ -894,7 +1426,7 @@ final class Evaluator {
             case PARTIAL_SET -> {
                 TreeSet<Value> out = new TreeSet<>();
                 for (Ast.Rule r : node.rules) {
-                    Env root = Env.root(r.module());
+                    Env root = Env.of(r);
                     // a constant element needs one solution of the body (regorus's early return: later
                     // iterations, which might fail with an error, are not run)
                     boolean allSolutions = !constant(r.key());
@@ -908,7 +1440,7 @@ final class Evaluator {
             case PARTIAL_OBJECT -> {
                 TreeMap<Value, Value> out = new TreeMap<>();
                 for (Ast.Rule r : node.rules) {
-                    Env root = Env.root(r.module());
+                    Env root = Env.of(r);
                     boolean allSolutions = !(constant(r.key()) && (r.value() == null || constant(r.value())));
                     evalBody(r.body(), 0, root, e -> evalTerm(r.key(), e, (key, e2) -> headValue(r, e2, (v, e3) -> {
                         Value prev = out.get(key);
@@ -933,14 +1465,14 @@ final class Evaluator {
                     }
                 }
                 for (Ast.Rule d : node.defaultEntries) {
-                    out.putIfAbsent(single(d.key(), Env.root(d.module())), single(d.value(), Env.root(d.module())));
+                    out.putIfAbsent(single(d.key(), Env.of(d)), single(d.value(), Env.of(d)));
                 }
                 return Optional.of(Values.obj(out));
             }
             default -> {
                 Outputs values = new Outputs();
                 for (Ast.Rule r : node.rules) {
-                    evalChain(r, Env.root(r.module()), values, false);
+                    evalChain(r, Env.of(r), values, false);
                 }
                 if (values.conflict()) {
                     throw new RegoException("eval_conflict_error: complete rules must not produce multiple outputs ("
@@ -948,7 +1480,7 @@ final class Evaluator {
                 }
                 if (values.isEmpty()) {
                     if (node.defaultRule != null) {
-                        Value d = single(node.defaultRule.value(), Env.root(node.defaultRule.module()));
+                        Value d = single(node.defaultRule.value(), Env.of(node.defaultRule));
                         return Optional.ofNullable(d);
                     }
                     return Optional.empty();
@@ -992,18 +1524,49 @@ final class Evaluator {
     /** Evaluates a rule and its else branches from env, adding the values it produces. */
     private void evalChain(Ast.Rule r, Env env, Outputs values, boolean allSolutions) throws RegoException {
         for (Ast.Rule b = r; b != null; b = b.elseRule()) {
-            boolean[] any = {false};
-            Ast.Rule branch = b;
-            // Like regorus (whose outputs kata's tests record, prints included), a complete rule's body
-            // stops at its first solution; a function body runs through all of them.
-            evalBody(b.body(), 0, env, e -> headValue(branch, e, (v, e2) -> {
-                any[0] = true;
-                values.add(v);
-                return allSolutions;
-            }));
-            if (any[0]) {
+            BranchOutputs out = new BranchOutputs(b, values, allSolutions);
+            evalBody(b.body(), 0, env, out);
+            if (out.any) {
                 return;
             }
+        }
+    }
+
+    /**
+     * Adds the head value of each solution of one rule branch. Like regorus (whose outputs kata's
+     * tests record, prints included), a complete rule's body stops at its first solution; a function
+     * body runs through all of them.
+     */
+    private final class BranchOutputs implements BodyK, K {
+        private final Ast.Rule branch;
+        private final Outputs values;
+        private final boolean allSolutions;
+        boolean any;
+
+        BranchOutputs(Ast.Rule branch, Outputs values, boolean allSolutions) {
+            this.branch = branch;
+            this.values = values;
+            this.allSolutions = allSolutions;
+        }
+
+        @Override
+        public boolean accept(Env env) throws RegoException {
+            Ast.Term head = branch.value();
+            if (head == null) {
+                return accept(Value.TRUE, env);
+            }
+            if (directable(head, env)) {
+                Value v = direct(head, env);
+                return v == null || accept(v, env);
+            }
+            return evalTerm(head, env, this);
+        }
+
+        @Override
+        public boolean accept(Value v, Env env) {
+            any = true;
+            values.add(v);
+            return allSolutions;
         }
     }
 
@@ -1013,7 +1576,7 @@ final class Evaluator {
         if (c.name().equals("print")) {
             return evalPrint(c, env, k);
         }
-        RuleTree.Node fn = resolveFunction(c.name(), env);
+        RuleTree.Node fn = c.fn();
         Builtins.Builtin mocked = null;
         if (!st.mocks.isEmpty()) {
             Object mock = st.mocks.get(fn != null ? fn : c.name());
@@ -1035,7 +1598,7 @@ final class Evaluator {
             return evalWalk(c, env, k);
         }
         if (fn == null) {
-            Builtins.Builtin b = mocked != null ? mocked : builtins.get(c.name());
+            Builtins.Builtin b = mocked != null ? mocked : c.builtin();
             if (b == null) {
                 throw new RegoException("rego_type_error: undefined function " + c.name() + " (line " + c.line() + ")");
             }
@@ -1120,21 +1683,30 @@ final class Evaluator {
     }
 
     private Value callFunction(RuleTree.Node fn, List<Value> args) throws RegoException {
+        return callFunction(fn, args.toArray(new Value[0]));
+    }
+
+    private Value callFunction(RuleTree.Node fn, Value[] args) throws RegoException {
         st.budget.enter();
         try {
             Outputs values = new Outputs();
             for (Ast.Rule r : fn.rules) {
-                Env root = Env.root(r.module());
-                Env direct = plainParams(r.args(), args, root);
-                if (direct != null) {
-                    evalChain(r, direct, values, true);
+                Env root = Env.of(r);
+                if (r.plainParams()) {
+                    List<Ast.Term> params = r.args();
+                    for (int i = 0; i < args.length; i++) {
+                        Ast.Var v = (Ast.Var) params.get(i);
+                        if (!v.wildcard()) {
+                            root.set(v.slot(), args[i]);
+                        }
+                    }
+                    evalChain(r, root, values, true);
                     continue;
                 }
-                Env d = root;
                 for (Ast.Term p : r.args()) {
-                    d = declare(p, d);
+                    declare(p, root);
                 }
-                bindArgs(r.args(), args, 0, d, e -> {
+                bindArgs(r.args(), java.util.Arrays.asList(args), 0, root, e -> {
                     evalChain(r, e, values, true);
                     return true;
                 });
@@ -1145,7 +1717,7 @@ final class Evaluator {
             }
             if (values.isEmpty()) {
                 if (fn.defaultRule != null) {
-                    return single(fn.defaultRule.value(), Env.root(fn.defaultRule.module()));
+                    return single(fn.defaultRule.value(), Env.of(fn.defaultRule));
                 }
                 return null;
             }
@@ -1155,65 +1727,64 @@ final class Evaluator {
         }
     }
 
-    /**
-     * The environment of a function body whose parameters are all distinct plain variables (or _):
-     * each binds its argument directly, without a declaration first. Null for any other shape.
-     */
-    private static Env plainParams(List<Ast.Term> params, List<Value> args, Env root) {
-        Env env = root;
-        for (int i = 0; i < params.size(); i++) {
-            if (!(params.get(i) instanceof Ast.Var v)) {
-                return null;
-            }
-            if (v.wildcard()) {
-                continue;
-            }
-            for (int j = 0; j < i; j++) {
-                if (params.get(j) instanceof Ast.Var w && !w.wildcard() && w.name().equals(v.name())) {
-                    return null;
-                }
-            }
-            env = env.bind(v.name(), args.get(i));
-        }
-        return env;
-    }
-
     private boolean bindArgs(List<Ast.Term> params, List<Value> args, int i, Env env, BodyK k) throws RegoException {
         // plain parameters (nearly all) bind in a loop, without a continuation per argument
+        Value[] saved = null;
         while (i < params.size()) {
             Ast.Term p = params.get(i);
             if (p instanceof Ast.Var var && !var.wildcard() && unbound(var, env)) {
-                env = env.bind(var.name(), args.get(i++));
+                if (saved == null) {
+                    saved = env.save();
+                }
+                env.set(var.slot(), args.get(i++));
             } else if (p instanceof Ast.Var var && var.wildcard()) {
                 i++;
             } else {
                 break;
             }
         }
-        if (i == params.size()) {
-            return k.accept(env);
+        try {
+            if (i == params.size()) {
+                return k.accept(env);
+            }
+            int at = i;
+            return bindPattern(params.get(at), args.get(at), env, e -> bindArgs(params, args, at + 1, e, k));
+        } finally {
+            if (saved != null) {
+                env.restore(saved);
+            }
         }
-        int at = i;
-        return bindPattern(params.get(at), args.get(at), env, e -> bindArgs(params, args, at + 1, e, k));
     }
 
     private boolean evalPrint(Ast.Call c, Env env, K k) throws RegoException {
+        print(c, env);
+        return k.accept(Value.TRUE, env);
+    }
+
+    /** Adds one print() line; an argument with no value or several prints them all, or <undefined>. */
+    private void print(Ast.Call c, Env env) throws RegoException {
         int n = c.args().size();
         Value[] values = new Value[n];
         @SuppressWarnings("unchecked")
         List<Value>[] others = null;
         for (int i = 0; i < n; i++) {
             Ast.Term a = c.args().get(i);
-            Value direct = groundValue(a, env);
-            if (direct != null) {
-                values[i] = direct;
-                continue;
+            List<Value> vals;
+            if (directable(a, env)) {
+                Value v = direct(a, env);
+                if (v != null) {
+                    values[i] = v;
+                    continue;
+                }
+                vals = List.of();
+            } else {
+                List<Value> all = new ArrayList<>(1);
+                evalTerm(a, env, (v, e) -> {
+                    all.add(v);
+                    return true;
+                });
+                vals = all;
             }
-            List<Value> vals = new ArrayList<>(1);
-            evalTerm(a, env, (v, e) -> {
-                vals.add(v);
-                return true;
-            });
             if (vals.size() == 1) {
                 values[i] = vals.get(0);
             } else {
@@ -1224,7 +1795,6 @@ final class Evaluator {
             }
         }
         st.prints.add(values, others);
-        return k.accept(Value.TRUE, env);
     }
 
     /** The value of a constant or of a bound local variable, without a continuation; else null. */
@@ -1233,7 +1803,7 @@ final class Evaluator {
             return s.value();
         }
         if (t instanceof Ast.Var v && !v.wildcard()) {
-            Value b = env.lookup(v.name());
+            Value b = env.get(v.slot());
             return b == Env.UNBOUND ? null : b;
         }
         return null;

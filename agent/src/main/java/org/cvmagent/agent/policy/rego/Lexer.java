@@ -11,8 +11,18 @@ final class Lexer {
     private final String src;
     private final String file;
     private int pos;
+    /**
+     * Names and strings, each interned once: the policy's document keys and selectors then are the
+     * very strings Jackson interns for the input's field names, so key lookups end at an identity
+     * check; the map keeps the (costlier) interning to one call per distinct text.
+     */
+    private final java.util.Map<String, String> texts = new java.util.HashMap<>();
     private int line = 1;
     private int col = 1;
+
+    private String interned(String text) {
+        return texts.computeIfAbsent(text, String::intern);
+    }
 
     Lexer(String src, String file) {
         this.src = src;
@@ -35,11 +45,11 @@ final class Lexer {
                 while (pos < src.length() && (Character.isLetterOrDigit(src.charAt(pos)) || src.charAt(pos) == '_')) {
                     advance();
                 }
-                out.add(new Token(Token.Kind.IDENT, src.substring(start, pos), tl, tc, nl));
+                out.add(new Token(Token.Kind.IDENT, interned(src.substring(start, pos)), tl, tc, nl));
             } else if (Character.isDigit(c)) {
                 out.add(new Token(Token.Kind.NUMBER, number(), tl, tc, nl));
             } else if (c == '"') {
-                out.add(new Token(Token.Kind.STRING, string(tl, tc), tl, tc, nl));
+                out.add(new Token(Token.Kind.STRING, interned(string(tl, tc)), tl, tc, nl));
             } else if (c == '`') {
                 advance();
                 int start = pos;

@@ -10,11 +10,21 @@ import java.util.List;
  * formatted when first read.
  */
 final class PrintLog extends AbstractList<String> {
-    /** Per line, per argument: its one value, or null where {@link #texts} holds the text. */
-    private final List<Value[]> args = new ArrayList<>();
-    /** Per line: null when every argument had one value, else the text of those that had none or several. */
-    private final List<String[]> texts = new ArrayList<>();
-    private final List<String> formatted = new ArrayList<>();
+    /** One print() line; formatted when first read (under the log's lock). */
+    private static final class Line {
+        /** Per argument: its one value, or null where {@link #texts} holds the text. */
+        final Value[] values;
+        /** Null when every argument had one value, else the text of those that had none or several. */
+        final String[] texts;
+        String formatted;
+
+        Line(Value[] values, String[] texts) {
+            this.values = values;
+            this.texts = texts;
+        }
+    }
+
+    private final List<Line> lines = new ArrayList<>();
 
     /**
      * Adds one print() line. values[i] is argument i's value when it had exactly one; otherwise
@@ -34,32 +44,27 @@ final class PrintLog extends AbstractList<String> {
                 }
             }
         }
-        args.add(values);
-        texts.add(text);
-        formatted.add(null);
+        lines.add(new Line(values, text));
     }
 
     @Override
     public synchronized String get(int index) {
-        String s = formatted.get(index);
-        if (s == null) {
+        Line line = lines.get(index);
+        if (line.formatted == null) {
             StringBuilder sb = new StringBuilder();
-            Value[] flat = args.get(index);
-            String[] text = texts.get(index);
-            for (int i = 0; i < flat.length; i++) {
+            for (int i = 0; i < line.values.length; i++) {
                 if (i > 0) {
                     sb.append(' ');
                 }
-                sb.append(flat[i] != null ? Values.toDisplay(flat[i]) : text[i]);
+                sb.append(line.values[i] != null ? Values.toDisplay(line.values[i]) : line.texts[i]);
             }
-            s = sb.toString();
-            formatted.set(index, s);
+            line.formatted = sb.toString();
         }
-        return s;
+        return line.formatted;
     }
 
     @Override
     public synchronized int size() {
-        return formatted.size();
+        return lines.size();
     }
 }

@@ -53,7 +53,9 @@ public final class RegoPolicy {
             }
         }
         tree.seal(mods);
-        return new RegoPolicy(tree, new Builtins(), List.copyOf(mods));
+        Builtins builtins = new Builtins();
+        tree.layOut(r -> Layout.layOut(r, tree, builtins));
+        return new RegoPolicy(tree, builtins, List.copyOf(mods));
     }
 
     /** Evaluates the rule or document at path ("data.pkg.rule") with input and base data. */

@@ -121,6 +121,20 @@ final class RuleTree {
         return last.names().get(name);
     }
 
+    /** Replaces every rule by its compiled form; runs once, after seal and before any query. */
+    void layOut(java.util.function.UnaryOperator<Ast.Rule> compile) {
+        layOut(root, compile);
+    }
+
+    private static void layOut(Node n, java.util.function.UnaryOperator<Ast.Rule> compile) {
+        n.rules.replaceAll(compile);
+        n.defaultEntries.replaceAll(compile);
+        if (n.defaultRule != null) {
+            n.defaultRule = compile.apply(n.defaultRule);
+        }
+        n.children.values().forEach(c -> layOut(c, compile));
+    }
+
     void add(Ast.Rule r) throws RegoException {
         Node n = root;
         for (int i = 1; i < r.path().size(); i++) {

@@ -23,29 +23,42 @@ final class Values {
     private Values() {
     }
 
+    /**
+     * The input and data of every query pass through here: one switch on the node type, with
+     * each kind in a method of its own, keeps the recursion small for the JIT.
+     */
     static Value fromJson(JsonNode n) {
-        if (n == null || n.isNull() || n.isMissingNode()) {
+        if (n == null) {
             return Value.NULL;
         }
-        if (n.isBoolean()) {
-            return Value.bool(n.booleanValue());
+        return switch (n.getNodeType()) {
+            case OBJECT -> objectFromJson(n);
+            case STRING -> new Value.Str(n.textValue());
+            case ARRAY -> arrayFromJson(n);
+            case NUMBER -> numberFromJson(n);
+            case BOOLEAN -> Value.bool(n.booleanValue());
+            case NULL, MISSING -> Value.NULL;
+            // binary and POJO nodes have no fields: an empty object, as before
+            default -> objectFromJson(n);
+        };
+    }
+
+    private static Value numberFromJson(JsonNode n) {
+        if (n.isIntegralNumber() && n.canConvertToLong()) {
+            return Value.num(n.longValue());
         }
-        if (n.isNumber()) {
-            if (n.isIntegralNumber() && n.canConvertToLong()) {
-                return Value.num(n.longValue());
-            }
-            return new Value.Num(n.isIntegralNumber() ? new BigDecimal(n.bigIntegerValue()) : n.decimalValue());
+        return new Value.Num(n.isIntegralNumber() ? new BigDecimal(n.bigIntegerValue()) : n.decimalValue());
+    }
+
+    private static Value arrayFromJson(JsonNode n) {
+        List<Value> items = new ArrayList<>(n.size());
+        for (JsonNode e : n) {
+            items.add(fromJson(e));
         }
-        if (n.isTextual()) {
-            return new Value.Str(n.textValue());
-        }
-        if (n.isArray()) {
-            List<Value> items = new ArrayList<>(n.size());
-            for (JsonNode e : n) {
-                items.add(fromJson(e));
-            }
-            return arr(items);
-        }
+        return arr(items);
+    }
+
+    private static Value objectFromJson(JsonNode n) {
         TreeMap<Value, Value> m = new IndexedMap();
         for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
