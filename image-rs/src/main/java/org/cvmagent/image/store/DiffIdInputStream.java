@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import org.cvmagent.image.registry.Digest;
+import org.cvmagent.image.registry.SkipByReading;
 
 /**
  * Hashes a layer's uncompressed tar stream as it is read: the result is the layer's diff_id,
@@ -45,17 +46,7 @@ final class DiffIdInputStream extends FilterInputStream {
 
     @Override
     public long skip(long n) throws IOException {
-        // skipped bytes must be hashed too
-        byte[] buffer = new byte[(int) Math.min(n, 8192)];
-        long skipped = 0;
-        while (skipped < n) {
-            int r = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
-            if (r < 0) {
-                break;
-            }
-            skipped += r;
-        }
-        return skipped;
+        return SkipByReading.skip(this, n);
     }
 
     @Override
