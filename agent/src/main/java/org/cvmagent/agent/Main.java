@@ -2,8 +2,18 @@ package org.cvmagent.agent;
 
 import org.cvmagent.agent.config.AgentConfig;
 import org.cvmagent.agent.config.ConfigException;
-import org.cvmagent.agent.policy.InitData;
-import org.cvmagent.agent.policy.PolicySource;
+import org.cvmagent.agent.config.ImageFile;
+import org.cvmagent.agent.config.StartConfig;
+import org.cvmagent.agent.initdata.InitDataCheck;
+import org.cvmagent.agent.initdata.InitDataDevice;
+import org.cvmagent.agent.initdata.InitDataFiles;
+import org.cvmagent.agent.initdata.InitDataRejectedException;
+import org.cvmagent.agent.initdata.InitDataSources;
+import org.cvmagent.agent.initdata.MeasuredInitData;
+import org.cvmagent.agent.tee.DetectedTee;
+import org.cvmagent.agent.tee.TeeProbe;
+import org.cvmagent.attestation.tsm.KernelConfigfsTsm;
+import org.cvmagent.attestation.tsm.TsmReport;
 import org.cvmagent.agent.config.ConfigLoader;
 import org.cvmagent.agent.config.KernelCmdline;
 import org.cvmagent.agent.init.PowerOff;
@@ -44,6 +54,8 @@ public final class Main {
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
     /** Where the CoCo guest components' sockets go instead of /run/confidential-containers (tests, demos). */
     private static final String GUEST_COMPONENTS_DIR = "CVM_AGENT_GUEST_COMPONENTS_DIR";
+    /** CoCo's switch for the sample TEE, honoured in development mode only. */
+    private static final String SAMPLE_ATTESTER_ENVIRONMENT = "AA_SAMPLE_ATTESTER_TEST";
 
     private Main() {
     }
@@ -89,8 +101,8 @@ public final class Main {
                         + "' (expected --config FILE, --cmdline FILE, --version)");
             }
         }
-        String cmdline = readCmdline(cmdlineFile);
-        AgentConfig config = new ConfigLoader(System.getenv()).load(configFile, cmdline);
+        StartConfig start = new ConfigLoader(System.getenv()).loadForStart(configFile, readCmdline(cmdlineFile));
+        AgentConfig config = start.agent();
         Optional<LogSink> sink = JsonLoggerFinder.installedSink();
         sink.ifPresent(s -> {
             s.setThreshold(config.logLevel());
@@ -99,18 +111,21 @@ public final class Main {
         if (config.debugConsole()) {
             LOG.log(System.Logger.Level.WARNING, "agent.debug_console is set, but this agent ships no debug console");
         }
+        Trusted trusted = trustedInputs(start);
         PolicyEngine policy = AgentServices.policyEngine(config.policyFile(), RegoCompilers.installed(),
-                KernelCmdline.parse(cmdline), System.getenv());
-        Path guestComponentsDir = Optional.ofNullable(System.getenv(GUEST_COMPONENTS_DIR)).map(Path::of)
-                .orElse(GuestComponentsLauncher.DEFAULT_RUN_DIR);
+                trusted.initData(), start.mode());
         ImageSettings images;
         try {
-            images = ImageSettings.from(KernelCmdline.parse(cmdline), PolicySource.initDataText(
-                    KernelCmdline.parse(cmdline), System.getenv()).map(t -> InitData.parse(t).data().get("cdh.toml")));
+            images = ImageSettings.from(start.confidential() ? KernelCmdline.parse("") : start.host().cmdline(),
+                    trusted.initData().flatMap(d -> d.entry("cdh.toml")), start.confidential()
+                            ? Optional.of(new ImageFile(Path.of("/"))) : Optional.empty());
         } catch (IllegalArgumentException e) {
             throw new ConfigException("image settings: " + e.getMessage(), e);
         }
-        ContainerHost containers = ContainerHost.start(config.runtime(), initDaemon, images, guestComponentsDir);
+        if (start.confidential()) {
+            new ImageFile(Path.of("/")).check(config.runtime().ociRuntime(), true, "oci_runtime");
+        }
+        ContainerHost containers = ContainerHost.start(config.runtime(), initDaemon, images, trusted.guestComponentsDir());
         CountDownLatch stop = new CountDownLatch(1);
         // As the guest's init, DestroySandbox ends the agent and with it the VM (kata's init mode);
         // as a service the agent keeps serving until it is told to stop.
@@ -126,8 +141,8 @@ public final class Main {
         }
         Optional<GuestComponentsServer> guestComponents;
         try {
-            guestComponents = new GuestComponentsLauncher(KernelCmdline.parse(cmdline), System.getenv()).launch(
-                    guestComponentsDir, Optional.empty(), new Transports());
+            guestComponents = new GuestComponentsLauncher(start.host().cmdline(), trusted.initData(), trusted.tee())
+                    .launch(trusted.guestComponentsDir(), Optional.empty(), new Transports());
         } catch (IllegalArgumentException | IOException e) {
             server.shutdown(Duration.ZERO);
             containers.close();
@@ -136,7 +151,8 @@ public final class Main {
         TerminationSignals.onTermination(stop::countDown);
         LOG.log(System.Logger.Level.INFO, "cvm-agent " + AgentVersion.fromBuild().agentVersion() + " serving ttrpc on "
                 + config.serverAddr() + config.grpcServerAddr().map(g -> " and grpc on " + g).orElse("")
-                + (initDaemon ? " as the guest's init" : "") + "; " + footprint());
+                + (initDaemon ? " as the guest's init" : "") + "; " + start.mode().name().toLowerCase(java.util.Locale.ROOT)
+                + (start.testImage() ? " test image" : "") + " mode; " + footprint());
         stop.await();
         LOG.log(System.Logger.Level.INFO, "stopping: draining calls in flight");
         server.shutdown(SHUTDOWN_GRACE);
@@ -144,6 +160,43 @@ public final class Main {
         containers.close();
         LOG.log(System.Logger.Level.INFO, "agent stopped; " + footprint());
         return 0;
+    }
+
+    /**
+     * The TEE, and init-data once checked against it; where init-data is written out. In
+     * confidential mode the guest components' directory is CoCo's, never one the host names.
+     *
+     * @throws ConfigException the guest must not serve (init-data malformed or not the TEE's, no TEE
+     *                         in a confidential image)
+     */
+    private static Trusted trustedInputs(StartConfig start) throws ConfigException, IOException {
+        Path guestComponentsDir = start.confidential() ? GuestComponentsLauncher.DEFAULT_RUN_DIR
+                : Optional.ofNullable(start.host().environment().get(GUEST_COMPONENTS_DIR)).map(Path::of)
+                .orElse(GuestComponentsLauncher.DEFAULT_RUN_DIR);
+        boolean sampleAllowed = start.confidential() ? start.testImage()
+                : start.host().environment().containsKey(SAMPLE_ATTESTER_ENVIRONMENT);
+        Optional<DetectedTee> tee = new TeeProbe(new TsmReport(new KernelConfigfsTsm(KernelConfigfsTsm.DEFAULT_ROOT)),
+                sampleAllowed).detect();
+        Optional<MeasuredInitData> initData;
+        try {
+            initData = new InitDataSources(new InitDataDevice(Path.of("/dev"))).load(start.mode(), start.host());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage() + ": refusing to serve", e);
+        }
+        try {
+            LOG.log(System.Logger.Level.INFO, InitDataCheck.verify(start, tee, initData));
+        } catch (InitDataRejectedException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+        if (initData.isPresent()) {
+            Path written = InitDataFiles.write(guestComponentsDir, initData.get());
+            LOG.log(System.Logger.Level.DEBUG, "init-data written to " + written);
+        }
+        return new Trusted(tee, initData, guestComponentsDir);
+    }
+
+    /** What the start-up checks established. */
+    private record Trusted(Optional<DetectedTee> tee, Optional<MeasuredInitData> initData, Path guestComponentsDir) {
     }
 
     /** RSS and uptime for the serving and stopped log lines: the guest's footprint and boot time. */

@@ -27,7 +27,8 @@ public final class ConfigLoader {
     /** Keys of kata's agent config file that this agent reads. */
     private static final Set<String> FILE_KEYS = Set.of("server_addr", "grpc_server_addr", "log_level",
             "dev_mode", "debug_console", "hotplug_timeout", "container_pipe_size",
-            "unified_cgroup_hierarchy", "policy_file", "endpoints", "oci_runtime", "sandbox_root", "state_dir");
+            "unified_cgroup_hierarchy", "policy_file", "endpoints", "oci_runtime", "sandbox_root", "state_dir",
+            "confidential", "test_image");
     /** Keys kata's config file knows that this agent does not act on (yet); accepted, logged. */
     private static final Set<String> FILE_KEYS_NOT_USED = Set.of("debug_console_vport", "log_vport",
             "passfd_listener_port", "tracing", "supports_seccomp", "https_proxy", "no_proxy",
@@ -46,24 +47,65 @@ public final class ConfigLoader {
      * @param cmdline     the kernel command line text (contents of /proc/cmdline)
      */
     public AgentConfig load(Optional<Path> configFile, String cmdline) throws ConfigException {
-        Builder config = new Builder(AgentConfig.defaults());
-        KernelCmdline params = KernelCmdline.parse(cmdline);
-        Optional<Path> file = configFile.or(() -> params.value("agent.config_file").map(Path::of));
-        if (file.isPresent()) {
-            applyFile(config, file.get());
-        }
-        applyCmdline(config, params);
-        applyEnvironment(config);
-        return config.build();
+        return loadForStart(configFile, cmdline).agent();
     }
 
-    private void applyFile(Builder config, Path file) throws ConfigException {
-        JsonNode root;
+    /**
+     * The settings and the mode they were read in. The mode comes from the file given with
+     * {@code --config} (the image's /init or unit passes it, so it is on the measured root disk):
+     * {@code confidential = true} there, and only there, makes the agent confidential. A file named
+     * by the kernel command line ({@code agent.config_file=}) is the host's and is read in
+     * development mode only.
+     */
+    public StartConfig loadForStart(Optional<Path> configFile, String cmdline) throws ConfigException {
+        Builder config = new Builder(AgentConfig.defaults());
+        KernelCmdline params = KernelCmdline.parse(cmdline);
+        TrustMode mode = TrustMode.DEVELOPMENT;
+        boolean testImage = false;
+        JsonNode root = null;
+        if (configFile.isPresent()) {
+            root = readFile(configFile.get());
+            mode = bool(root, "confidential", " in " + configFile.get()).orElse(false)
+                    ? TrustMode.CONFIDENTIAL : TrustMode.DEVELOPMENT;
+            testImage = bool(root, "test_image", " in " + configFile.get()).orElse(false);
+        }
+        HostInputs host = new HostInputs(params, environment).forMode(mode);
+        if (root != null) {
+            applyFile(config, root, configFile.get());
+        } else {
+            Optional<Path> hostFile = params.value("agent.config_file").map(Path::of);
+            if (hostFile.isPresent()) {
+                JsonNode hostRoot = readFile(hostFile.get());
+                if (bool(hostRoot, "confidential", " in " + hostFile.get()).orElse(false)) {
+                    LOG.log(System.Logger.Level.WARNING, "agent.config_file=" + hostFile.get() + " says confidential"
+                            + " = true, but only a --config file of the image's own init makes the agent confidential");
+                }
+                applyFile(config, hostRoot, hostFile.get());
+            }
+        }
+        applyCmdline(config, host.cmdline());
+        applyEnvironment(config, host.environment());
+        AgentConfig agent = config.build();
+        if (mode == TrustMode.CONFIDENTIAL && agent.grpcServerAddr().isPresent()
+                && !agent.grpcServerAddr().get().startsWith("unix://")) {
+            throw new ConfigException("confidential mode: grpc_server_addr " + agent.grpcServerAddr().get()
+                    + " would be an unauthenticated network listener; only a unix:// address is allowed");
+        }
+        if (testImage && mode != TrustMode.CONFIDENTIAL) {
+            LOG.log(System.Logger.Level.INFO, "test_image has no effect without confidential = true");
+        }
+        return new StartConfig(agent, mode, testImage && mode == TrustMode.CONFIDENTIAL, host);
+    }
+
+    private static JsonNode readFile(Path file) throws ConfigException {
         try {
-            root = new TomlMapper().readTree(Files.readString(file));
+            return new TomlMapper().readTree(Files.readString(file));
         } catch (IOException e) {
             throw new ConfigException("cannot read agent config file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void applyFile(Builder config, JsonNode root, Path file) throws ConfigException {
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String key = names.next();
             if (FILE_KEYS_NOT_USED.contains(key)) {
@@ -178,7 +220,7 @@ public final class ConfigLoader {
         }
     }
 
-    private void applyEnvironment(Builder config) throws ConfigException {
+    private static void applyEnvironment(Builder config, Map<String, String> environment) throws ConfigException {
         String addr = environment.get("KATA_AGENT_SERVER_ADDR");
         if (addr != null && !addr.isBlank()) {
             config.serverAddr = addr.trim();

@@ -1,5 +1,9 @@
 package org.cvmagent.agent.config;
 
+import java.util.Collections;
+import java.util.Set;
+import java.util.function.Predicate;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +43,22 @@ public final class KernelCmdline {
             return false;
         }
         return value.isEmpty() || ConfigLoader.kataBool(value.get());
+    }
+
+    /** The parameters' names, in the order they first appeared. */
+    public Set<String> keys() {
+        return Collections.unmodifiableSet(params.keySet());
+    }
+
+    /** The parameters whose name {@code keep} accepts, values unchanged. */
+    public KernelCmdline filter(Predicate<String> keep) {
+        Map<String, Optional<String>> kept = new LinkedHashMap<>();
+        params.forEach((key, value) -> {
+            if (keep.test(key)) {
+                kept.put(key, value);
+            }
+        });
+        return new KernelCmdline(kept);
     }
 
     public Optional<String> value(String key) {

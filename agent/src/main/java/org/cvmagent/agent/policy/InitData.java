@@ -39,16 +39,42 @@ public record InitData(String algorithm, String version, Map<String, String> dat
     public static final String POLICY_ENTRY = "policy.rego";
 
     /** Larger than any realistic policy; bounds what a gzip bomb can make us allocate. */
-    private static final int MAX_DECOMPRESSED = 16 * 1024 * 1024;
+    public static final int MAX_DECOMPRESSED = 16 * 1024 * 1024;
 
     public InitData {
         data = Collections.unmodifiableMap(new LinkedHashMap<>(data));
     }
 
-    /** The TOML document itself: {@code text} as given, or decoded from base64 of its gzip compression. */
+    /**
+     * The TOML document itself: {@code text} exactly as given (never trimmed: its owner measured
+     * these bytes), or decoded from base64 of its gzip compression.
+     */
     public static String toml(String text) {
         String trimmed = text.strip();
-        return looksLikeBase64(trimmed) ? gunzip(Base64.getMimeDecoder().decode(trimmed)) : trimmed;
+        return looksLikeBase64(trimmed) ? new String(gunzip(Base64.getMimeDecoder().decode(trimmed)),
+                StandardCharsets.UTF_8) : text;
+    }
+
+    /**
+     * The TOML bytes of a file's content: the content itself, or what its base64-of-gzip text
+     * decodes to.
+     */
+    public static byte[] tomlBytes(byte[] content) {
+        String text = new String(content, StandardCharsets.ISO_8859_1).strip();
+        return looksLikeBase64(text) ? gunzip(Base64.getMimeDecoder().decode(text)) : content.clone();
+    }
+
+    /** gzip-compressed TOML (kata's init-data device payload), bounded in size. */
+    public static byte[] gunzip(byte[] compressed) {
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed))) {
+            byte[] bytes = in.readNBytes(MAX_DECOMPRESSED + 1);
+            if (bytes.length > MAX_DECOMPRESSED) {
+                throw new IllegalArgumentException("init-data is larger than " + MAX_DECOMPRESSED + " bytes decompressed");
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("init-data is not gzip-compressed TOML: " + e.getMessage(), e);
+        }
     }
 
     /** The agent policy carried in the init-data, if any. */
@@ -61,7 +87,11 @@ public record InitData(String algorithm, String version, Map<String, String> dat
      * @throws IllegalArgumentException when the text is neither, or the TOML lacks the format's fields
      */
     public static InitData parse(String text) {
-        String toml = toml(text);
+        return parseToml(toml(text));
+    }
+
+    /** The document from TOML text exactly as given. */
+    public static InitData parseToml(String toml) {
         JsonNode root;
         try {
             root = new TomlMapper().readTree(toml);
@@ -91,18 +121,6 @@ public record InitData(String algorithm, String version, Map<String, String> dat
     private static boolean looksLikeBase64(String text) {
         return text.startsWith("H4sI") && text.chars().allMatch(c -> Character.isLetterOrDigit(c)
                 || c == '+' || c == '/' || c == '=' || c == '\n' || c == '\r');
-    }
-
-    private static String gunzip(byte[] compressed) {
-        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed))) {
-            byte[] bytes = in.readNBytes(MAX_DECOMPRESSED + 1);
-            if (bytes.length > MAX_DECOMPRESSED) {
-                throw new IllegalArgumentException("init-data is larger than " + MAX_DECOMPRESSED + " bytes decompressed");
-            }
-            return new String(bytes, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("init-data is not gzip+base64 TOML: " + e.getMessage(), e);
-        }
     }
 
     private static String requiredText(JsonNode root, String field) {

@@ -1,7 +1,9 @@
 package org.cvmagent.agent.server;
 
 import org.cvmagent.agent.config.AgentConfig;
-import org.cvmagent.agent.config.KernelCmdline;
+import org.cvmagent.agent.config.ConfigException;
+import org.cvmagent.agent.config.TrustMode;
+import org.cvmagent.agent.initdata.MeasuredInitData;
 import org.cvmagent.agent.policy.EndpointGate;
 import org.cvmagent.agent.policy.PolicyEngine;
 import org.cvmagent.agent.policy.PolicyGate;
@@ -71,20 +73,19 @@ public final class AgentServices {
     /**
      * The agent's policy engine. With a Rego engine: kata's semantics ({@link RegoPolicyEngine})
      * starting from the {@link PolicySource} (init-data, else the policy file, else none: allow
-     * all until SetPolicy). Without one: {@link #policyEngine(Path)}'s behaviour, a policy from
-     * init-data counting as a policy file present.
+     * all until SetPolicy in development mode). Without one: {@link #policyEngine(Path)}'s
+     * behaviour, a policy from init-data counting as a policy file present.
      *
-     * @throws IOException when a policy or init-data file cannot be read
+     * @throws IOException     when the policy file cannot be read
+     * @throws ConfigException in confidential mode without any policy: no policy is no service
      */
-    public static PolicyEngine policyEngine(Path policyFile, Optional<RegoCompiler> compiler, KernelCmdline cmdline,
-                                            Map<String, String> environment) throws IOException {
-        Optional<PolicySource> source;
-        try {
-            source = PolicySource.resolve(policyFile, cmdline, environment);
-        } catch (IllegalArgumentException e) {
-            // malformed init-data: the owner meant to set a policy, so fail closed
-            LOG.log(System.Logger.Level.ERROR, "init-data cannot be read, every request will be denied: " + e.getMessage());
-            return new UnevaluablePolicy(policyFile, "init-data cannot be read: " + e.getMessage());
+    public static PolicyEngine policyEngine(Path policyFile, Optional<RegoCompiler> compiler,
+                                            Optional<MeasuredInitData> initData, TrustMode mode)
+            throws IOException, ConfigException {
+        Optional<PolicySource> source = PolicySource.resolve(policyFile, initData);
+        if (source.isEmpty() && mode == TrustMode.CONFIDENTIAL) {
+            throw new ConfigException("confidential mode: no agent policy (no policy.rego in init-data and no "
+                    + policyFile + "): refusing to serve rather than allow every request");
         }
         if (compiler.isEmpty()) {
             if (source.isPresent() && !source.get().origin().equals(policyFile.toString())) {

@@ -6,12 +6,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.cvmagent.agent.config.KernelCmdline;
+import org.cvmagent.agent.initdata.MeasuredInitData;
 import org.cvmagent.agent.policy.InitData;
-import org.cvmagent.agent.policy.PolicySource;
+import org.cvmagent.agent.tee.DetectedTee;
 import org.cvmagent.attestation.aael.AaelSource;
 import org.cvmagent.attestation.aael.AaelStore;
 import org.cvmagent.attestation.aael.EventLogConfig;
@@ -19,13 +18,7 @@ import org.cvmagent.attestation.aael.RuntimeEventLog;
 import org.cvmagent.attestation.aael.WriteAheadRecord;
 import org.cvmagent.attestation.attester.Attester;
 import org.cvmagent.attestation.attester.InitDataBinding;
-import org.cvmagent.attestation.device.LinuxDeviceFile;
-import org.cvmagent.attestation.se.SeAttester;
-import org.cvmagent.attestation.se.UvDevice;
-import org.cvmagent.attestation.snp.SevGuestReportSource;
 import org.cvmagent.attestation.snp.SnpAttester;
-import org.cvmagent.attestation.snp.SnpReportSource;
-import org.cvmagent.attestation.snp.TsmSnpReportSource;
 import org.cvmagent.attestation.attester.SampleAttester;
 import org.cvmagent.attestation.attester.TeeMeasurements;
 import org.cvmagent.attestation.kbs.CocoConfigLoader;
@@ -35,43 +28,35 @@ import org.cvmagent.attestation.kbs.KbsException;
 import org.cvmagent.attestation.kbs.KbsHttpClientFactory;
 import org.cvmagent.attestation.kbs.RetryPolicy;
 import org.cvmagent.attestation.service.GuestComponentsServer;
-import org.cvmagent.attestation.tdx.IoctlTdxRegisters;
-import org.cvmagent.attestation.tdx.SysfsTdxRegisters;
 import org.cvmagent.attestation.tdx.TdxAttester;
-import org.cvmagent.attestation.tdx.TdxRegisters;
-import org.cvmagent.attestation.tsm.KernelConfigfsTsm;
-import org.cvmagent.attestation.tsm.TsmReport;
 import org.cvmagent.transport.Transports;
 
 /**
  * Decides, as kata-agent does from {@code agent.guest_components_procs}, which CoCo guest components
- * this agent serves, and with what: the TEE found (TDX through configfs-tsm or /dev/tdx_guest; SNP through
- * configfs-tsm or /dev/sev-guest; IBM SE through /dev/uv; the sample TEE only
- * when {@code AA_SAMPLE_ATTESTER_TEST} is set, CoCo's own switch for it) and the KBS named by the
- * init-data's aa.toml (or cdh.toml). Without a TEE nothing attests, and that is logged, not faked.
+ * this agent serves, and with what: the TEE {@link org.cvmagent.agent.tee.TeeProbe} found and the KBS
+ * named by the init-data's aa.toml (or cdh.toml). Without a TEE nothing attests, and that is logged,
+ * not faked.
  */
 public final class GuestComponentsLauncher {
     public static final Path DEFAULT_RUN_DIR = Path.of("/run/confidential-containers");
     static final String PROCS_PARAMETER = "agent.guest_components_procs";
-    static final String SAMPLE_ATTESTER_ENVIRONMENT = "AA_SAMPLE_ATTESTER_TEST";
     static final int REST_PORT = 8006;
-    static final Path SEV_GUEST_DEVICE = Path.of("/dev/sev-guest");
-    static final Path TDX_GUEST_DEVICE = Path.of("/dev/tdx_guest");
-    static final Path UV_DEVICE = Path.of("/dev/uv");
     private static final System.Logger LOG = System.getLogger(GuestComponentsLauncher.class.getName());
 
     private final KernelCmdline cmdline;
-    private final Map<String, String> environment;
-    private final TsmReport tsm;
+    private final Optional<MeasuredInitData> initData;
+    private final Optional<DetectedTee> detected;
 
-    public GuestComponentsLauncher(KernelCmdline cmdline, Map<String, String> environment) {
-        this(cmdline, environment, new TsmReport(new KernelConfigfsTsm(KernelConfigfsTsm.DEFAULT_ROOT)));
-    }
-
-    GuestComponentsLauncher(KernelCmdline cmdline, Map<String, String> environment, TsmReport tsm) {
+    /**
+     * @param cmdline  the kernel command line as the agent's mode lets it act on it
+     * @param initData init-data after the start-up check
+     * @param detected the TEE found at start
+     */
+    public GuestComponentsLauncher(KernelCmdline cmdline, Optional<MeasuredInitData> initData,
+                                   Optional<DetectedTee> detected) {
         this.cmdline = cmdline;
-        this.environment = Map.copyOf(environment);
-        this.tsm = tsm;
+        this.initData = initData;
+        this.detected = detected;
     }
 
     /**
@@ -92,9 +77,8 @@ public final class GuestComponentsLauncher {
             default -> throw new IllegalArgumentException(PROCS_PARAMETER + "=" + procs
                     + " (none, attestation-agent, confidential-data-hub or api-server-rest)");
         }
-        Optional<String> initDataToml = PolicySource.initDataText(cmdline, environment).map(InitData::toml);
-        Optional<InitData> initData = initDataToml.map(InitData::parse);
-        EventLogConfig eventLogConfig = eventLogConfig(initData);
+        Optional<InitData> document = initData.map(MeasuredInitData::document);
+        EventLogConfig eventLogConfig = eventLogConfig(document);
         Optional<Tee> tee = tee(eventLogConfig);
         Optional<Attester> attester = tee.map(Tee::attester);
         if (attester.isEmpty()) {
@@ -105,7 +89,7 @@ public final class GuestComponentsLauncher {
         }
         Optional<KbsClient> kbs = Optional.empty();
         if (!procs.equals("attestation-agent")) {
-            kbs = kbsConfig(initData).map(c -> client(c, attester.get(), initDataToml));
+            kbs = kbsConfig(document).map(c -> client(c, attester.get(), initData.map(MeasuredInitData::text)));
         }
         Optional<TeeMeasurements> measurements = tee.get().measurements();
         Optional<InitDataBinding> initDataBinding = tee.get().initData();
@@ -126,44 +110,34 @@ public final class GuestComponentsLauncher {
     }
 
     private Optional<Tee> tee(EventLogConfig eventLogConfig) throws IOException {
-        // TDX as guest-components detects it: a tdx_guest configfs-tsm provider or the device node
-        // (without configfs-tsm there is no quote, and evidence fails saying so, but the registers
-        // still serve runtime measurements and the init-data check)
-        SysfsTdxRegisters sysfs = new SysfsTdxRegisters(SysfsTdxRegisters.DEFAULT_PATH);
-        IoctlTdxRegisters ioctl = new IoctlTdxRegisters(new LinuxDeviceFile(TDX_GUEST_DEVICE));
-        if (tsm.provides(TdxAttester.TSM_PROVIDER) || ioctl.available()) {
-            Optional<AaelStore> store = eventLogConfig.enabled() ? Optional.of(AaelStore.open(AaelStore.DEFAULT_PATH))
-                    : Optional.empty();
-            TdxRegisters registers = sysfs.available() ? sysfs : ioctl;
-            TdxAttester tdx = new TdxAttester(tsm, TdxAttester.DEFAULT_CCEL, registers,
-                    store.map(AaelSource.class::cast).orElse(AaelSource.NONE));
-            Optional<RuntimeEventLog> eventLog = Optional.empty();
-            if (store.isPresent()) {
-                eventLog = Optional.of(RuntimeEventLog.open(tdx, store.get(), WriteAheadRecord.DEFAULT_PATH,
-                        eventLogConfig.initPcr()));
+        if (detected.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(switch (detected.get()) {
+            case DetectedTee.Tdx found -> {
+                Optional<AaelStore> store = eventLogConfig.enabled()
+                        ? Optional.of(AaelStore.open(AaelStore.DEFAULT_PATH)) : Optional.empty();
+                TdxAttester tdx = new TdxAttester(found.tsm(), TdxAttester.DEFAULT_CCEL, found.registers(),
+                        store.map(AaelSource.class::cast).orElse(AaelSource.NONE));
+                Optional<RuntimeEventLog> eventLog = Optional.empty();
+                if (store.isPresent()) {
+                    eventLog = Optional.of(RuntimeEventLog.open(tdx, store.get(), WriteAheadRecord.DEFAULT_PATH,
+                            eventLogConfig.initPcr()));
+                }
+                yield new Tee(tdx, Optional.of(tdx), Optional.of(tdx), eventLog);
             }
-            return Optional.of(new Tee(tdx, Optional.of(tdx), Optional.of(tdx), eventLog));
-        }
-        // SNP: configfs-tsm first (the kernel's preferred interface), else the sev-guest ioctl
-        for (SnpReportSource source : List.<SnpReportSource>of(new TsmSnpReportSource(tsm),
-                new SevGuestReportSource(new LinuxDeviceFile(SEV_GUEST_DEVICE)))) {
-            if (source.available()) {
-                SnpAttester snp = new SnpAttester(source);
-                return Optional.of(new Tee(snp, Optional.empty(), Optional.of(snp), Optional.empty()));
+            case DetectedTee.Snp found -> {
+                SnpAttester snp = new SnpAttester(found.source());
+                yield new Tee(snp, Optional.empty(), Optional.of(snp), Optional.empty());
             }
-        }
-        SeAttester se = new SeAttester(new UvDevice(new LinuxDeviceFile(UV_DEVICE)), SeAttester.DEFAULT_PV_GUEST,
-                new ObjectMapper());
-        if (se.detect()) {
-            return Optional.of(new Tee(se, Optional.empty(), Optional.empty(), Optional.empty()));
-        }
-        if (environment.containsKey(SAMPLE_ATTESTER_ENVIRONMENT)) {
-            LOG.log(System.Logger.Level.WARNING, "using the sample attester (" + SAMPLE_ATTESTER_ENVIRONMENT
-                    + " is set): its evidence proves nothing");
-            return Optional.of(new Tee(new SampleAttester(new ObjectMapper()), Optional.empty(), Optional.empty(),
-                    Optional.empty()));
-        }
-        return Optional.empty();
+            case DetectedTee.SecureExecution found ->
+                    new Tee(found.attester(), Optional.empty(), Optional.empty(), Optional.empty());
+            case DetectedTee.Sample sample -> {
+                LOG.log(System.Logger.Level.WARNING, "using the sample attester: its evidence proves nothing");
+                yield new Tee(new SampleAttester(new ObjectMapper()), Optional.empty(), Optional.empty(),
+                        Optional.empty());
+            }
+        });
     }
 
     /** aa.toml's [eventlog_config] from the init-data; CoCo's defaults (disabled) without one. */

@@ -5,18 +5,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.cvmagent.agent.config.ConfigException;
+import org.cvmagent.agent.config.ImageFile;
 import org.cvmagent.agent.config.KernelCmdline;
 
 /**
  * How images are pulled in the guest, from kata's kernel command line options and from the
  * {@code [image]} table of the init-data's cdh.toml (what CoCo users and OpenShift sandboxed
- * containers write); the command line wins where both say something.
+ * containers write); the command line wins where both say something, in development mode. A
+ * confidential agent takes no image option from the host's command line: only init-data's
+ * cdh.toml (measured) and the image's own files decide.
  *
  * @param policy                containers-policy.json: absolute path or {@code kbs:///} URI
  * @param registriesD           registries.d (lookaside and sigstore attachments): directory,
@@ -56,6 +61,38 @@ public record ImageSettings(Optional<String> policy, Optional<String> registries
      * @throws IllegalArgumentException for a malformed value, naming the option
      */
     public static ImageSettings from(KernelCmdline cmdline, Optional<String> cdhToml) {
+        return from(cmdline, cdhToml, Optional.empty());
+    }
+
+    /**
+     * @param cmdline    the kernel command line's image options (confidential mode passes none)
+     * @param cdhToml    the init-data's cdh.toml, if the host passed init-data with one
+     * @param imageFiles in confidential mode, the check that a local signature policy or credentials
+     *                   file is part of the measured image (a regular, root-owned file on the root
+     *                   file system), never a host disk such as {@code /dev/vdb}
+     * @throws IllegalArgumentException for a malformed value, naming the option
+     */
+    public static ImageSettings from(KernelCmdline cmdline, Optional<String> cdhToml, Optional<ImageFile> imageFiles) {
+        ImageSettings settings = parse(cmdline, cdhToml);
+        if (imageFiles.isPresent()) {
+            localFile(settings.policy(), "image_security_policy_uri", imageFiles.get());
+            localFile(settings.registryAuth(), "authenticated_registry_credentials_uri", imageFiles.get());
+        }
+        return settings;
+    }
+
+    private static void localFile(Optional<String> location, String setting, ImageFile imageFiles) {
+        if (location.isEmpty() || location.get().startsWith("kbs:")) {
+            return;
+        }
+        try {
+            imageFiles.check(Path.of(location.get()), false, "cdh.toml [image] " + setting);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private static ImageSettings parse(KernelCmdline cmdline, Optional<String> cdhToml) {
         JsonNode image = cdhToml.map(ImageSettings::imageTable).orElse(null);
         Optional<String> proxy = cmdline.value(PROXY_PARAMETER).or(() -> text(image, "image_pull_proxy"));
         String noProxy = cmdline.value(NO_PROXY_PARAMETER).or(() -> text(image, "skip_proxy_ips")).orElse("");

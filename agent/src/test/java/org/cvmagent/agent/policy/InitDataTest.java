@@ -1,6 +1,6 @@
 package org.cvmagent.agent.policy;
 
-import org.cvmagent.agent.config.KernelCmdline;
+import org.cvmagent.agent.initdata.MeasuredInitData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,19 +84,13 @@ class InitDataTest {
     void initDataPolicyWinsOverTheDefaultFile() throws Exception {
         Path file = dir.resolve("default-policy.rego");
         Files.writeString(file, "package agent_policy\n");
-        PolicySource fromCmdline = PolicySource.resolve(file,
-                KernelCmdline.parse("quiet agent.initdata=" + gzipBase64(TOML)), Map.of()).orElseThrow();
-        assertTrue(fromCmdline.text().contains("ExecProcessRequest"));
-        assertTrue(fromCmdline.origin().contains("agent.initdata"));
+        MeasuredInitData initData = MeasuredInitData.of(TOML.getBytes(StandardCharsets.UTF_8), "kernel command line");
+        PolicySource fromInitData = PolicySource.resolve(file, Optional.of(initData)).orElseThrow();
+        assertTrue(fromInitData.text().contains("ExecProcessRequest"));
+        assertTrue(fromInitData.origin().contains("kernel command line"));
 
-        Path initData = dir.resolve("initdata.toml");
-        Files.writeString(initData, TOML);
-        PolicySource fromFile = PolicySource.resolve(file, KernelCmdline.parse(""),
-                Map.of(PolicySource.INITDATA_ENVIRONMENT, initData.toString())).orElseThrow();
-        assertTrue(fromFile.text().contains("ExecProcessRequest"));
-
-        PolicySource fallback = PolicySource.resolve(file, KernelCmdline.parse(""), Map.of()).orElseThrow();
+        PolicySource fallback = PolicySource.resolve(file, Optional.empty()).orElseThrow();
         assertEquals(file.toString(), fallback.origin());
-        assertEquals(Optional.empty(), PolicySource.resolve(dir.resolve("none"), KernelCmdline.parse(""), Map.of()));
+        assertEquals(Optional.empty(), PolicySource.resolve(dir.resolve("none"), Optional.empty()));
     }
 }

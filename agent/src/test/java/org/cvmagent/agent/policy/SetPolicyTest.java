@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.google.protobuf.Empty;
 import io.grpc.Status.Code;
 import org.cvmagent.agent.config.AgentConfig;
-import org.cvmagent.agent.config.KernelCmdline;
+import org.cvmagent.agent.config.ConfigException;
+import org.cvmagent.agent.config.TrustMode;
+import org.cvmagent.agent.initdata.MeasuredInitData;
+import java.nio.charset.StandardCharsets;
 import org.cvmagent.agent.server.AgentServices;
 import org.cvmagent.proto.agent.GuestDetailsRequest;
 import org.cvmagent.proto.agent.GuestDetailsResponse;
@@ -134,7 +137,7 @@ class SetPolicyTest {
     void theAgentLoadsTheDefaultPolicyFileThroughTheCompiler() throws Exception {
         Path file = dir.resolve("default-policy.rego");
         Files.writeString(file, "no-details");
-        PolicyEngine engine = AgentServices.policyEngine(file, Optional.of(rego), KernelCmdline.parse(""), Map.of());
+        PolicyEngine engine = AgentServices.policyEngine(file, Optional.of(rego), Optional.empty(), TrustMode.DEVELOPMENT);
         assertInstanceOf(RegoPolicyEngine.class, engine);
         try (TtrpcClient client = serve(engine)) {
             assertEquals(Code.PERMISSION_DENIED, assertThrows(RpcException.class, () -> details(client)).code());
@@ -145,7 +148,7 @@ class SetPolicyTest {
     void aDefaultPolicyThatDoesNotCompileDeniesEverything() throws Exception {
         Path file = dir.resolve("default-policy.rego");
         Files.writeString(file, "bad policy");
-        PolicyEngine engine = AgentServices.policyEngine(file, Optional.of(rego), KernelCmdline.parse(""), Map.of());
+        PolicyEngine engine = AgentServices.policyEngine(file, Optional.of(rego), Optional.empty(), TrustMode.DEVELOPMENT);
         try (TtrpcClient client = serve(engine)) {
             RpcException e = assertThrows(RpcException.class, () -> details(client));
             assertEquals(Code.PERMISSION_DENIED, e.code());
@@ -157,13 +160,22 @@ class SetPolicyTest {
     @Test
     void withoutACompilerTheOldBehaviourStays() throws Exception {
         Path missing = dir.resolve("none.rego");
-        assertSame(PolicyEngine.NONE, AgentServices.policyEngine(missing, Optional.empty(), KernelCmdline.parse(""), Map.of()));
+        assertSame(PolicyEngine.NONE, AgentServices.policyEngine(missing, Optional.empty(), Optional.empty(), TrustMode.DEVELOPMENT));
         Path file = dir.resolve("default-policy.rego");
         Files.writeString(file, "open");
         assertInstanceOf(UnevaluablePolicy.class,
-                AgentServices.policyEngine(file, Optional.empty(), KernelCmdline.parse(""), Map.of()));
-        String initData = InitDataTest.gzipBase64(InitDataTest.TOML);
+                AgentServices.policyEngine(file, Optional.empty(), Optional.empty(), TrustMode.DEVELOPMENT));
+        MeasuredInitData initData = MeasuredInitData.of(InitDataTest.TOML.getBytes(StandardCharsets.UTF_8), "test");
         assertInstanceOf(UnevaluablePolicy.class, AgentServices.policyEngine(missing, Optional.empty(),
-                KernelCmdline.parse("agent.initdata=" + initData), Map.of()));
+                Optional.of(initData), TrustMode.DEVELOPMENT));
+    }
+
+    @Test
+    void aConfidentialAgentWithoutAnyPolicyRefusesToServe() {
+        // The review's attack: agent.policy_file=/nonexistent made a missing file mean "allow everything".
+        Path missing = dir.resolve("none.rego");
+        ConfigException e = assertThrows(ConfigException.class, () -> AgentServices.policyEngine(missing,
+                Optional.of(rego), Optional.empty(), TrustMode.CONFIDENTIAL));
+        assertTrue(e.getMessage().contains("refusing to serve"), e.getMessage());
     }
 }

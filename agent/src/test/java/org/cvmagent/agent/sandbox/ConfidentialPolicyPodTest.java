@@ -1,7 +1,7 @@
 package org.cvmagent.agent.sandbox;
 
 import io.grpc.Status.Code;
-import org.cvmagent.agent.config.KernelCmdline;
+import org.cvmagent.agent.config.TrustMode;
 import org.cvmagent.agent.policy.RegoCompilers;
 import org.cvmagent.agent.server.AgentServices;
 import org.cvmagent.rpc.RpcException;
@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,7 +38,7 @@ class ConfidentialPolicyPodTest {
     void execAndOutputAreDeniedUntilThePolicyAllowsThem() throws Exception {
         Path policy = dir.resolve("default-policy.rego");
         Files.writeString(policy, resource("/policies/coco-default.rego"));
-        var engine = AgentServices.policyEngine(policy, RegoCompilers.installed(), KernelCmdline.parse(""), Map.of());
+        var engine = AgentServices.policyEngine(policy, RegoCompilers.installed(), Optional.empty(), TrustMode.DEVELOPMENT);
         try (PodFixture fixture = new PodFixture(dir, engine)) {
             var pod = fixture.pod;
             pod.createSandbox(fixture.sandboxRequest("coco-pod"));

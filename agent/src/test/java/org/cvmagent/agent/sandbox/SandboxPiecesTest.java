@@ -27,19 +27,34 @@ class SandboxPiecesTest {
     @Test
     void namespacePlanJoinsTheSandboxNamespacesAndKeepsOnePidEntry() {
         Linux.Builder linux = Linux.newBuilder();
-        for (String type : List.of("pid", "ipc", "uts", "mount", "pid")) {
+        for (String type : List.of("pid", "ipc", "uts", "mount", "pid", "user", "network")) {
             linux.addNamespaces(LinuxNamespace.newBuilder().setType(type).setPath("/host/" + type));
         }
         Spec spec = Spec.newBuilder().setLinux(linux).build();
         Spec planned = new NamespacePlan(Optional.of(Path.of("/s/ipc")), Optional.of(Path.of("/s/uts")),
                 Optional.of(Path.of("/proc/7/ns/pid"))).apply(spec);
-        assertEquals(List.of("ipc=/s/ipc", "uts=/s/uts", "mount=/host/mount", "pid=/proc/7/ns/pid"),
+        assertEquals(List.of("ipc=/s/ipc", "uts=/s/uts", "user=", "pid=/proc/7/ns/pid", "mount="),
                 planned.getLinux().getNamespacesList().stream().map(n -> n.getType() + "=" + n.getPath()).toList());
         Spec fresh = new NamespacePlan(Optional.empty(), Optional.empty(), Optional.empty()).apply(spec);
-        assertEquals(List.of("ipc=", "uts=", "mount=/host/mount", "pid="),
+        assertEquals(List.of("ipc=", "uts=", "user=", "pid=", "mount="),
                 fresh.getLinux().getNamespacesList().stream().map(n -> n.getType() + "=" + n.getPath()).toList());
-        assertEquals(Spec.getDefaultInstance(), new NamespacePlan(Optional.empty(), Optional.empty(),
-                Optional.empty()).apply(Spec.getDefaultInstance()));
+    }
+
+    @Test
+    void aSpecWithoutNamespacesStillGetsItsOwnPidAndMountNamespaces() {
+        // The review's attack: "Namespaces": [] made the container share the agent's PID and mount
+        // namespaces (it saw the agent as PID 1, its mounts landed in the agent's namespace).
+        Spec none = Spec.newBuilder().setLinux(Linux.newBuilder()).build();
+        for (Spec spec : List.of(none, Spec.getDefaultInstance())) {
+            assertEquals(List.of("pid=", "mount="), new NamespacePlan(Optional.empty(), Optional.empty(),
+                    Optional.empty()).apply(spec).getLinux().getNamespacesList().stream()
+                    .map(n -> n.getType() + "=" + n.getPath()).toList());
+        }
+        Spec joining = Spec.newBuilder().setLinux(Linux.newBuilder().addNamespaces(
+                LinuxNamespace.newBuilder().setType("network").setPath("/proc/1/ns/net"))).build();
+        assertEquals(List.of("pid=/proc/9/ns/pid", "mount="), new NamespacePlan(Optional.empty(), Optional.empty(),
+                Optional.of(Path.of("/proc/9/ns/pid"))).apply(joining).getLinux().getNamespacesList().stream()
+                .map(n -> n.getType() + "=" + n.getPath()).toList());
     }
 
     @Test

@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.cvmagent.agent.config.KernelCmdline;
+import org.cvmagent.agent.initdata.MeasuredInitData;
+import org.cvmagent.agent.tee.DetectedTee;
+import org.cvmagent.agent.tee.TeeProbe;
 import org.cvmagent.attestation.service.GuestComponentsServer;
 import org.cvmagent.attestation.tsm.KernelConfigfsTsm;
 import org.cvmagent.attestation.tsm.TsmReport;
@@ -27,9 +30,13 @@ class GuestComponentsLauncherTest {
     @TempDir
     Path dir;
 
-    private GuestComponentsLauncher launcher(String cmdline, Map<String, String> env) {
-        return new GuestComponentsLauncher(KernelCmdline.parse(cmdline), env,
-                new TsmReport(new KernelConfigfsTsm(dir.resolve("no-configfs-tsm"))));
+    private GuestComponentsLauncher launcher(String cmdline, Map<String, String> env) throws Exception {
+        Optional<MeasuredInitData> initData = env.containsKey("CVM_AGENT_INITDATA")
+                ? Optional.of(MeasuredInitData.of(Files.readAllBytes(Path.of(env.get("CVM_AGENT_INITDATA"))), "test"))
+                : Optional.empty();
+        Optional<DetectedTee> tee = new TeeProbe(new TsmReport(new KernelConfigfsTsm(dir.resolve("no-configfs-tsm"))),
+                env.containsKey("AA_SAMPLE_ATTESTER_TEST")).detect();
+        return new GuestComponentsLauncher(KernelCmdline.parse(cmdline), initData, tee);
     }
 
     @Test

@@ -26,6 +26,7 @@ import org.cvmagent.image.registry.RegistryException.Reason;
  * exponential back-off on 5xx, 429 and I/O errors.
  */
 public final class RegistryClient {
+    private static final System.Logger LOG = System.getLogger(RegistryClient.class.getName());
     /** Manifests and indexes larger than this are refused (the spec suggests 4 MiB). */
     public static final int MAX_MANIFEST_BYTES = 4 << 20;
     private static final int MAX_REDIRECTS = 5;
@@ -299,6 +300,10 @@ public final class RegistryClient {
         if (challenge.isBasic()) {
             Credentials c = credentials.orElseThrow(() ->
                     new RegistryException(Reason.AUTH, "registry " + host + " wants basic auth and no credentials are configured"));
+            if (plainHttp(ref, host) && !config.credentialsOverPlainHttp()) {
+                throw new RegistryException(Reason.AUTH, "registry " + host + " wants basic auth over plain HTTP:"
+                        + " its credentials are never sent in clear");
+            }
             basicAuth.put(host, c.basicHeader());
             return;
         }
@@ -309,7 +314,8 @@ public final class RegistryClient {
     }
 
     private void fetchToken(ImageReference ref, String host, String tokenKey, BearerChallenge challenge,
-                            Optional<Credentials> credentials) throws RegistryException {
+                            Optional<Credentials> configured) throws RegistryException {
+        Optional<Credentials> credentials = configured;
         String realm = challenge.param("realm").orElseThrow(() ->
                 new RegistryException(Reason.AUTH, "bearer challenge from " + host + " has no realm"));
         URI realmUri;
@@ -318,10 +324,16 @@ public final class RegistryClient {
         } catch (IllegalArgumentException e) {
             throw new RegistryException(Reason.AUTH, "bearer realm " + realm + " is not a URI", e);
         }
-        // Credentials go to the realm only over HTTPS, unless the registry itself is plain HTTP by configuration.
-        boolean realmHttpOk = config.isInsecure(ref.registry()) || config.isInsecure(host);
+        // The realm must be HTTPS, unless the registry itself is plain HTTP by configuration; and
+        // credentials never go over plain HTTP: there the token is asked for anonymously.
+        boolean realmHttpOk = plainHttp(ref, host);
         if (!"https".equals(realmUri.getScheme()) && !("http".equals(realmUri.getScheme()) && realmHttpOk)) {
             throw new RegistryException(Reason.AUTH, "bearer realm " + realm + " is not HTTPS");
+        }
+        if (credentials.isPresent() && "http".equals(realmUri.getScheme()) && !config.credentialsOverPlainHttp()) {
+            LOG.log(System.Logger.Level.WARNING, "token realm " + realmUri.getHost() + " of " + host
+                    + " is plain HTTP: asking for an anonymous token, the credentials are never sent in clear");
+            credentials = Optional.empty();
         }
         String scope = challenge.param("scope").orElse("repository:" + ref.repository() + ":pull");
         StringBuilder query = new StringBuilder();
@@ -355,6 +367,10 @@ public final class RegistryClient {
         }
         // The distribution token spec: expires_in defaults to 60 seconds.
         tokens.put(tokenKey, token, body.path("expires_in").asLong(60));
+    }
+
+    private boolean plainHttp(ImageReference ref, String host) {
+        return config.isInsecure(ref.registry()) || config.isInsecure(host);
     }
 
     private static String enc(String s) {

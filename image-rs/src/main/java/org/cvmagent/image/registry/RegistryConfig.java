@@ -23,6 +23,9 @@ import java.util.Set;
  * @param initialBackoff wait before the second try, doubled for each further one
  * @param connectTimeout TCP+TLS connect timeout
  * @param requestTimeout time until response headers arrive
+ * @param credentialsOverPlainHttp whether credentials may go to an insecure (plain HTTP) registry or
+ *                                 token realm: never in the agent (a host on the network would read
+ *                                 them); only tests against a local plain-HTTP registry set it
  */
 public record RegistryConfig(
         Platform platform,
@@ -34,7 +37,8 @@ public record RegistryConfig(
         int maxAttempts,
         Duration initialBackoff,
         Duration connectTimeout,
-        Duration requestTimeout) {
+        Duration requestTimeout,
+        boolean credentialsOverPlainHttp) {
 
     public RegistryConfig {
         Objects.requireNonNull(platform, "platform");
@@ -51,37 +55,50 @@ public record RegistryConfig(
     /** Secure defaults: HTTPS only, system CAs, no proxy, no credentials, 4 tries from 200 ms. */
     public static RegistryConfig defaults() {
         return new RegistryConfig(Platform.LINUX_AMD64, Set.of(), Optional.empty(), Optional.empty(), List.of(),
-                AuthFile.empty(), 4, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(60));
+                AuthFile.empty(), 4, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(60),
+                false);
     }
 
     public RegistryConfig withPlatform(Platform p) {
         return new RegistryConfig(p, insecureRegistries, caBundle, httpsProxy, noProxy, credentials, maxAttempts,
-                initialBackoff, connectTimeout, requestTimeout);
+                initialBackoff, connectTimeout, requestTimeout,
+                credentialsOverPlainHttp);
     }
 
     public RegistryConfig withInsecureRegistries(Set<String> registries) {
         return new RegistryConfig(platform, registries, caBundle, httpsProxy, noProxy, credentials, maxAttempts,
-                initialBackoff, connectTimeout, requestTimeout);
+                initialBackoff, connectTimeout, requestTimeout,
+                credentialsOverPlainHttp);
     }
 
     public RegistryConfig withCaBundle(Path pem) {
         return new RegistryConfig(platform, insecureRegistries, Optional.of(pem), httpsProxy, noProxy, credentials,
-                maxAttempts, initialBackoff, connectTimeout, requestTimeout);
+                maxAttempts, initialBackoff, connectTimeout, requestTimeout,
+                credentialsOverPlainHttp);
     }
 
     public RegistryConfig withProxy(URI proxy, List<String> noProxyHosts) {
         return new RegistryConfig(platform, insecureRegistries, caBundle, Optional.ofNullable(proxy), noProxyHosts,
-                credentials, maxAttempts, initialBackoff, connectTimeout, requestTimeout);
+                credentials, maxAttempts, initialBackoff, connectTimeout, requestTimeout,
+                credentialsOverPlainHttp);
     }
 
     public RegistryConfig withCredentials(RegistryCredentials source) {
         return new RegistryConfig(platform, insecureRegistries, caBundle, httpsProxy, noProxy, source, maxAttempts,
-                initialBackoff, connectTimeout, requestTimeout);
+                initialBackoff, connectTimeout, requestTimeout,
+                credentialsOverPlainHttp);
     }
 
     public RegistryConfig withRetries(int attempts, Duration backoff) {
         return new RegistryConfig(platform, insecureRegistries, caBundle, httpsProxy, noProxy, credentials, attempts,
-                backoff, connectTimeout, requestTimeout);
+                backoff, connectTimeout, requestTimeout,
+                credentialsOverPlainHttp);
+    }
+
+    /** For tests against a local plain-HTTP registry that wants credentials; the agent never sets it. */
+    public RegistryConfig withCredentialsOverPlainHttp() {
+        return new RegistryConfig(platform, insecureRegistries, caBundle, httpsProxy, noProxy, credentials, maxAttempts,
+                initialBackoff, connectTimeout, requestTimeout, true);
     }
 
     public boolean isInsecure(String registryHostPort) {

@@ -30,6 +30,8 @@ final class FakeRegistry implements AutoCloseable {
     private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
     private final Set<String> issued = ConcurrentHashMap.newKeySet();
     final List<String> tokenRequests = new CopyOnWriteArrayList<>();
+    /** Every Authorization header the API endpoints received. */
+    private final List<String> authorizations = new CopyOnWriteArrayList<>();
     final AtomicInteger failuresLeft = new AtomicInteger();
     final AtomicInteger manifestGets = new AtomicInteger();
     private final byte[] manifest;
@@ -44,6 +46,10 @@ final class FakeRegistry implements AutoCloseable {
         server.createContext("/token", this::token);
         server.createContext("/v2/", this::api);
         server.start();
+    }
+
+    List<String> authorizations() {
+        return List.copyOf(authorizations);
     }
 
     String host() {
@@ -70,6 +76,9 @@ final class FakeRegistry implements AutoCloseable {
             return;
         }
         String given = ex.getRequestHeaders().getFirst("Authorization");
+        if (given != null) {
+            authorizations.add(given);
+        }
         boolean ok = switch (auth) {
             case BEARER -> given != null && given.startsWith("Bearer ") && issued.contains(given.substring(7));
             case BASIC -> credentials.basicHeader().equals(given);

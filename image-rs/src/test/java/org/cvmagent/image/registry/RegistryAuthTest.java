@@ -39,8 +39,33 @@ class RegistryAuthTest {
 
     private static RegistryClient client(FakeRegistry r, Credentials creds) throws Exception {
         AuthFile authFile = creds == null ? AuthFile.empty() : AuthFile.parse(authJson(r, creds));
-        return new RegistryClient(RegistryConfig.defaults().withInsecureRegistries(Set.of(r.host()))
-                .withCredentials(authFile).withRetries(3, Duration.ofMillis(10)));
+        return new RegistryClient(plainHttp(r, authFile).withCredentialsOverPlainHttp());
+    }
+
+    /** FakeRegistry is plain HTTP: what the agent itself configures, which never sends credentials there. */
+    private static RegistryConfig plainHttp(FakeRegistry r, RegistryCredentials credentials) {
+        return RegistryConfig.defaults().withInsecureRegistries(Set.of(r.host()))
+                .withCredentials(credentials).withRetries(3, Duration.ofMillis(10));
+    }
+
+    @Test
+    void credentialsAreNeverSentToAPlainHttpRegistry() throws Exception {
+        // The review's attack: the host downgraded a registry to plain HTTP and read the registry
+        // credentials the agent had from the KBS on the wire.
+        try (FakeRegistry r = registry(FakeRegistry.Auth.BASIC, ALICE)) {
+            RegistryClient c = new RegistryClient(plainHttp(r, AuthFile.parse(authJson(r, ALICE))));
+            RegistryException e = assertThrows(RegistryException.class,
+                    () -> c.resolve(ImageReference.parse(r.host() + "/team/app:v1")));
+            assertEquals(RegistryException.Reason.AUTH, e.reason());
+            assertTrue(e.getMessage().contains("never sent in clear"), e.getMessage());
+            assertTrue(r.authorizations().stream().noneMatch(a -> a.startsWith("Basic")), r.authorizations().toString());
+        }
+        try (FakeRegistry r = registry(FakeRegistry.Auth.BEARER, null)) {
+            new RegistryClient(plainHttp(r, AuthFile.parse(authJson(r, ALICE))))
+                    .resolve(ImageReference.parse(r.host() + "/library/app:v1"));
+            assertTrue(r.tokenRequests.getFirst().endsWith("auth=null"), "an anonymous token request: "
+                    + r.tokenRequests);
+        }
     }
 
     @Test
@@ -137,7 +162,7 @@ class RegistryAuthTest {
                             throw new IOException("data hub down");
                         }
                         return authJson(r, ALICE);
-                    })).withRetries(1, Duration.ofMillis(10)));
+                    })).withRetries(1, Duration.ofMillis(10)).withCredentialsOverPlainHttp());
             ImageReference ref = ImageReference.parse(r.host() + "/team/app:v1");
             RegistryException down = assertThrows(RegistryException.class, () -> c.resolve(ref));
             assertEquals(RegistryException.Reason.AUTH, down.reason(), down.getMessage());
