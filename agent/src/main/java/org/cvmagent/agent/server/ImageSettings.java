@@ -107,7 +107,8 @@ public record ImageSettings(Optional<String> policy, Optional<String> registries
                 cmdline.value(REGISTRIES_D_PARAMETER).or(() -> text(image, "sigstore_config_uri")).map(ImageSettings::location),
                 cmdline.value(AUTH_PARAMETER).or(() -> text(image, "authenticated_registry_credentials_uri"))
                         .map(ImageSettings::location),
-                hosts(cmdline.value(INSECURE_PARAMETER).orElse("")),
+                cmdline.value(INSECURE_PARAMETER).map(ImageSettings::hosts).orElseGet(() -> list(image,
+                        "insecure_registries")),
                 proxy.map(ImageSettings::proxy),
                 List.copyOf(hosts(noProxy)),
                 certificates(image),
@@ -152,6 +153,29 @@ public record ImageSettings(Optional<String> policy, Optional<String> registries
             throw new IllegalArgumentException("init-data cdh.toml [image] " + key + " must be an integer 1..64");
         }
         return Optional.of(value.asInt());
+    }
+
+    /**
+     * Ours: {@code insecure_registries = ["host:port", ...]} in cdh.toml's [image] table, registries
+     * spoken to over plain HTTP (CoCo says it in a registries.conf). From measured init-data, so the
+     * owner chose it; credentials are still never sent over plain HTTP.
+     */
+    private static Set<String> list(JsonNode table, String key) {
+        if (table == null || !table.has(key)) {
+            return Set.of();
+        }
+        JsonNode value = table.get(key);
+        if (!value.isArray()) {
+            throw new IllegalArgumentException("init-data cdh.toml [image] " + key + " is not a list");
+        }
+        Set<String> hosts = new java.util.LinkedHashSet<>();
+        for (JsonNode host : value) {
+            if (!host.isTextual() || host.asText().isBlank()) {
+                throw new IllegalArgumentException("init-data cdh.toml [image] " + key + " holds a value that is not a host");
+            }
+            hosts.add(host.asText().strip());
+        }
+        return hosts;
     }
 
     private static List<String> certificates(JsonNode table) {

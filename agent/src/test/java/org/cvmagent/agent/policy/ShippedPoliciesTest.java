@@ -25,7 +25,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ShippedPoliciesTest {
 
     private static final Pattern DEFAULT = Pattern.compile("(?m)^default (\\w+) := (true|false)$");
-    private static final Set<String> COCO_DENIED = Set.of("ExecProcessRequest", "ReadStreamRequest", "WriteStreamRequest");
+    /** The development default: the workload's view denied, the policy replaceable. */
+    private static final Set<String> DEV_DENIED = Set.of("ExecProcessRequest", "ReadStreamRequest", "WriteStreamRequest");
+    /** The confidential default the guest image ships: also no SetPolicy, swap, clock or diagnostics. */
+    private static final Set<String> COCO_DENIED = Set.of("ExecProcessRequest", "ReadStreamRequest", "WriteStreamRequest",
+            "SetPolicyRequest", "AddSwapRequest", "AddSwapPathRequest", "SetGuestDateTimeRequest",
+            "GetDiagnosticDataRequest");
+    private static final Map<String, Set<String>> DENIED = Map.of("allow-all.rego", Set.of(),
+            "dev-default.rego", DEV_DENIED, "coco-default.rego", COCO_DENIED);
 
     static String resource(String name) throws IOException {
         try (InputStream in = ShippedPoliciesTest.class.getResourceAsStream("/policies/" + name)) {
@@ -58,10 +65,17 @@ class ShippedPoliciesTest {
     }
 
     @Test
-    void cocoDefaultDeniesExecAndStreamsOnly() throws IOException {
-        Map<String, Boolean> defaults = defaults(resource("coco-default.rego"));
-        for (String type : RequestTypes.agentService().names()) {
-            assertEquals(!COCO_DENIED.contains(type), defaults.get(type), type);
+    void theDefaultsDenyExactlyWhatTheySay() throws IOException {
+        for (String name : Set.of("dev-default.rego", "coco-default.rego")) {
+            Map<String, Boolean> defaults = defaults(resource(name));
+            for (String type : RequestTypes.agentService().names()) {
+                assertEquals(!DENIED.get(name).contains(type), defaults.get(type), name + " " + type);
+            }
+            String text = resource(name);
+            for (String denied : DENIED.get(name)) {
+                assertTrue(text.contains("#   " + denied) || text.contains("#   " + denied.replace("Request", "")),
+                        name + " says why it denies " + denied);
+            }
         }
     }
 
@@ -69,10 +83,10 @@ class ShippedPoliciesTest {
     void withARegoEngineTheyCompileAndDecideAsWritten() throws Exception {
         Optional<RegoCompiler> compiler = RegoCompilers.installed();
         assertTrue(compiler.isPresent(), "the Rego engine is not found through ServiceLoader");
-        for (String name : Set.of("allow-all.rego", "coco-default.rego")) {
+        for (String name : DENIED.keySet()) {
             RegoEvaluator policy = compiler.get().compile(resource(name));
             for (String type : RequestTypes.agentService().names()) {
-                boolean expected = name.equals("allow-all.rego") || !COCO_DENIED.contains(type);
+                boolean expected = !DENIED.get(name).contains(type);
                 RegoEvaluator.Evaluation result = policy.query("data.agent_policy." + type,
                         JsonNodeFactory.instance.objectNode(), JsonNodeFactory.instance.objectNode(), Duration.ofSeconds(2));
                 assertEquals(Optional.of(JsonNodeFactory.instance.booleanNode(expected)), result.value(), name + " " + type);

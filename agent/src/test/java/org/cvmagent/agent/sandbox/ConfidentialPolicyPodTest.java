@@ -37,7 +37,7 @@ class ConfidentialPolicyPodTest {
     @Test
     void execAndOutputAreDeniedUntilThePolicyAllowsThem() throws Exception {
         Path policy = dir.resolve("default-policy.rego");
-        Files.writeString(policy, resource("/policies/coco-default.rego"));
+        Files.writeString(policy, resource("/policies/dev-default.rego"));
         var engine = AgentServices.policyEngine(policy, RegoCompilers.installed(), Optional.empty(), TrustMode.DEVELOPMENT);
         try (PodFixture fixture = new PodFixture(dir, engine)) {
             var pod = fixture.pod;

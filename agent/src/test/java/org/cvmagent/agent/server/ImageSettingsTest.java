@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.cvmagent.agent.config.ImageFile;
 import org.cvmagent.agent.config.KernelCmdline;
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +56,29 @@ class ImageSettingsTest {
         assertEquals(Optional.of(URI.create("http://proxy2:8080")), s.httpsProxy());
         assertEquals(Set.of("a", "b"), Set.copyOf(s.noProxy()));
         assertEquals(Set.of("10.0.2.2:5000"), s.insecureRegistries());
+    }
+
+    @Test
+    void inConfidentialModeALocalSignaturePolicyMustBeAFileOfTheImage() {
+        // The review's attack: agent.image_policy_file=/dev/vdb, a host disk holding
+        // insecureAcceptAnything. In confidential mode the command line is not consulted at all
+        // (Main passes none), and a local path from cdh.toml must be a root-owned file of the root disk.
+        String hostDisk = "[image]\nimage_security_policy_uri = 'file:///dev/vdb'\n";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageSettings.from(
+                KernelCmdline.parse(""), Optional.of(hostDisk), Optional.of(new ImageFile(Path.of("/")))));
+        assertTrue(e.getMessage().contains("image_security_policy_uri"), e.getMessage());
+        ImageSettings kbs = ImageSettings.from(KernelCmdline.parse(""), Optional.of(CDH),
+                Optional.of(new ImageFile(Path.of("/"))));
+        assertEquals(Optional.of("kbs:///default/security-policy/test"), kbs.policy());
+    }
+
+    @Test
+    void theOwnerMayNamePlainHttpRegistriesInInitData() {
+        ImageSettings s = ImageSettings.from(KernelCmdline.parse(""),
+                Optional.of("[image]\ninsecure_registries = ['10.0.2.2:5000']\n"));
+        assertEquals(Set.of("10.0.2.2:5000"), s.insecureRegistries());
+        assertThrows(IllegalArgumentException.class, () -> ImageSettings.from(KernelCmdline.parse(""),
+                Optional.of("[image]\ninsecure_registries = '10.0.2.2:5000'\n")));
     }
 
     @Test
