@@ -41,9 +41,18 @@ final class Guest implements AutoCloseable {
 
     /** The same, with {@code kernelArgs} added to the guest's kernel command line (agent.* options). */
     static Guest boot(GuestImage image, Path dir, List<String> kernelArgs) throws IOException {
+        return boot(image, dir, List.of(), kernelArgs);
+    }
+
+    /**
+     * The same, with options for run-guest ({@code --production}, {@code --initdata TOML},
+     * {@code --disk FILE}) and {@code kernelArgs} added to the guest's kernel command line.
+     */
+    static Guest boot(GuestImage image, Path dir, List<String> options, List<String> kernelArgs) throws IOException {
         Path console = dir.resolve("console.log");
         List<String> command = new java.util.ArrayList<>(List.of(image.runGuest().toString(), "--dir", dir.toString(),
                 "--console", console.toString()));
+        command.addAll(options);
         if (!kernelArgs.isEmpty()) {
             command.add("--");
             command.addAll(kernelArgs);

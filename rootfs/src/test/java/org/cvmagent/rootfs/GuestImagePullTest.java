@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -72,8 +73,27 @@ class GuestImagePullTest {
     void aContainerRunsFromAnImagePulledInTheGuestFromTheHostsRegistry() throws Exception {
         GuestImage image = GuestImage.ofCheckout();
         image.build(dir.resolve("build.log"));
-        try (Guest guest = Guest.boot(image, dir,
-                List.of("agent.image_insecure_registries=" + registryFromGuest()))) {
+        // The owner's init-data, on a kata-style init-data disk: the registry to speak plain HTTP to
+        // (the host's command line can no longer say so) and a policy that lets the host read the
+        // app's output.
+        Path initData = Files.writeString(dir.resolve("initdata.toml"), """
+                algorithm = "sha384"
+                version = "0.1.0"
+
+                [data]
+                "cdh.toml" = '''
+                [kbc]
+                name = "cc_kbc"
+                url = "http://10.0.2.2:1"
+
+                [image]
+                insecure_registries = ["%s"]
+                '''
+                "policy.rego" = '''
+                %s
+                '''
+                """.formatted(registryFromGuest(), resource("/policies/allow-all.rego")));
+        try (Guest guest = Guest.boot(image, dir, List.of("--initdata", initData.toString()), List.of())) {
             try {
                 try (AgentClient client = guest.connect(Duration.ofSeconds(30))) {
                     HealthCheckResponse health = (HealthCheckResponse) client.call(HealthGrpc.getCheckMethod(),
@@ -116,8 +136,8 @@ class GuestImagePullTest {
 
     /**
      * A pause container from the image's pause bundle and an app pulled from the host's registry;
-     * the app's exit code is readable under the confidential default policy, its output after
-     * SetPolicy(allow-all); the pause process exits 0 on SIGTERM.
+     * the app's exit code and output are readable under the owner's policy from init-data; the
+     * pause process exits 0 on SIGTERM.
      */
     private static void runPulledPod(PodClient pod) throws Exception {
         pod.createSandbox(CreateSandboxRequest.newBuilder().setSandboxId("pull-pod").setHostname("guest-pod")
@@ -128,7 +148,6 @@ class GuestImagePullTest {
                 GuestPodRequests.process("cat", "/etc/motd")));
         pod.startContainer("app");
         assertEquals(0, pod.waitProcess("app", ""), "the pulled app's exit code");
-        pod.setPolicy(resource("/policies/allow-all.rego"));
         assertEquals(MOTD, new String(pod.readAll("app", "", true), StandardCharsets.UTF_8));
         pod.signal("pull-pod", "", SIGTERM);
         assertEquals(0, pod.waitProcess("pull-pod", ""), "the pause process's exit code after SIGTERM");

@@ -4,6 +4,7 @@ import io.grpc.Status.Code;
 import org.cvmagent.agent.cli.AgentClient;
 import org.cvmagent.agent.cli.PodClient;
 import org.cvmagent.proto.agent.CheckRequest;
+import org.cvmagent.proto.agent.CreateContainerRequest;
 import org.cvmagent.proto.agent.HealthCheckResponse;
 import org.cvmagent.proto.agent.HealthGrpc;
 import org.cvmagent.rpc.RpcException;
@@ -43,7 +44,8 @@ class GuestPodTest {
     private static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration POWER_OFF_TIMEOUT = Duration.ofMinutes(1);
     private static final Pattern SERVING = Pattern.compile(
-            "serving ttrpc on serial://\\S+ as the guest's init; rss (\\d+) KiB, system uptime ([0-9.]+) s");
+            "serving ttrpc on serial://\\S+ as the guest's init; confidential test image mode; rss (\\d+) KiB, "
+                    + "system uptime ([0-9.]+) s");
     private static final Pattern AOT_WARNING = Pattern.compile("\\[(warning|error)\\]\\[(aot|cds)[^\\n]*");
     private static final Pattern STOPPED = Pattern.compile("agent stopped; rss (\\d+) KiB");
 
@@ -99,8 +101,9 @@ class GuestPodTest {
     }
 
     /**
-     * A pause container and an app under coco-default.rego: the app's exit code is readable, its
-     * output and exec are denied; after SetPolicy(allow-all) both work.
+     * A pause container and an app under coco-default.rego, the image's confidential default: the
+     * app's exit code is readable; its output, exec and SetPolicy (the host installing allow-all)
+     * are denied; a container whose spec asks for no namespaces still gets its own PID namespace.
      */
     private static void runPod(PodClient pod) throws Exception {
         pod.createSandbox(GuestPodRequests.sandbox("guest-pod"));
@@ -114,11 +117,19 @@ class GuestPodTest {
         denied("ReadStreamRequest", () -> pod.read("app", "", 100, true));
         denied("ExecProcessRequest", () -> pod.exec("guest-pod", "ex1", GuestPodRequests.process("true")));
 
-        pod.setPolicy(resource("/policies/allow-all.rego"));
-        assertEquals("hello from the guest\n", new String(pod.readAll("app", "", true), StandardCharsets.UTF_8));
-        pod.exec("guest-pod", "ex2", GuestPodRequests.process("sh", "-c", "echo exec in $(hostname)"));
-        assertEquals("exec in guest-pod\n", new String(pod.readAll("guest-pod", "ex2", true), StandardCharsets.UTF_8));
-        assertEquals(0, pod.waitProcess("guest-pod", "ex2"));
+        // The review's attack 6: the shipped default allowed SetPolicy, so the host installed allow-all.
+        denied("SetPolicyRequest", () -> pod.setPolicy(resource("/policies/allow-all.rego")));
+        denied("ExecProcessRequest", () -> pod.exec("guest-pod", "ex2", GuestPodRequests.process("true")));
+
+        // "Namespaces": [] used to leave the container in the agent's PID and mount namespaces, where
+        // PID 1 is the agent's JVM. Exit 0: its PID 1 is its own shell.
+        CreateContainerRequest bare = GuestPodRequests.container("bare",
+                GuestPodRequests.process("sh", "-c", "[ \"$(cat /proc/1/comm)\" != java ]"));
+        pod.createContainer(bare.toBuilder().setSandboxPidns(false).setOCI(bare.getOCI().toBuilder().clearHostname()
+                .setLinux(bare.getOCI().getLinux().toBuilder().clearNamespaces())).build());
+        pod.startContainer("bare");
+        assertEquals(0, pod.waitProcess("bare", ""), "the namespace-less container saw the agent as its PID 1");
+        pod.removeContainer("bare", 0);
         pod.removeContainer("app", 0);
         pod.destroySandbox();
     }
