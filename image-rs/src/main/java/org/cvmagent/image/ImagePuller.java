@@ -63,7 +63,7 @@ public final class ImagePuller {
             List<Descriptor> layers = resolved.manifest().layers();
             if (layers.size() > options.maxLayers()) {
                 throw new PullException(PullException.Reason.INVALID_CONTENT,
-                        ref + " has " + layers.size() + " layers, more than " + options.maxLayers(), null);
+                        ref + " has " + LayerCount.of(layers.size()) + ", more than " + options.maxLayers(), null);
             }
             for (Descriptor d : layers) {
                 // Refuse unknown layer types and malformed digests before downloading anything.
@@ -91,7 +91,8 @@ public final class ImagePuller {
         } catch (PullException e) {
             throw e;
         } catch (RegistryException e) {
-            throw new PullException(reasonOf(e.reason()), e.getMessage(), e);
+            // PullException states its reason in front of the message, as RegistryException does.
+            throw new PullException(reasonOf(e.reason()), e.detail(), e);
         } catch (UnsafeLayerException e) {
             throw new PullException(PullException.Reason.UNSAFE_LAYER, e.getMessage(), e);
         } catch (IOException e) {

@@ -45,7 +45,7 @@ final class RootfsDiffIds {
     void checkCount(ImageReference ref, int layers) throws PullException {
         if (diffIds.size() != layers) {
             throw new PullException(PullException.Reason.INVALID_CONTENT, ref + ": the config lists " + diffIds.size()
-                    + " rootfs.diff_ids for " + layers + " layers", null);
+                    + " rootfs.diff_ids for " + LayerCount.of(layers), null);
         }
     }
 

@@ -2,25 +2,22 @@ package org.cvmagent.agent.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.cvmagent.agent.server.CdhResourceClient;
-import org.cvmagent.agent.server.GuestComponentsLauncher;
 import org.cvmagent.agent.server.ImagePullSetup;
 import org.cvmagent.agent.server.ImageSettings;
-import org.cvmagent.attestation.service.GuestComponentsServer;
 import org.cvmagent.image.ImagePuller;
+import org.cvmagent.image.LayerCount;
 import org.cvmagent.image.ProgressEvent;
 import org.cvmagent.image.PullException;
 import org.cvmagent.image.PullOptions;
 import org.cvmagent.image.PulledImage;
-import org.cvmagent.image.signature.KbsResourceUri;
+import org.cvmagent.image.store.Layer;
 import org.cvmagent.transport.Transports;
 
 /**
@@ -37,7 +34,8 @@ final class PullCommand {
                                          the guest does, verified against a containers-policy.json;
                                          kbs:/// policies and keys through the confidential data hub
                                          (default /run/confidential-containers/cdh.sock);
-                                         progress on stderr, the result on stdout
+                                         progress on stderr; on stdout the result and the unpacked
+                                         layer directories, bottom to top (an overlay's lowerdirs)
             """;
     private static final int BAR = 30;
     /** The first fetch attests to the KBS, which takes a few round trips. */
@@ -52,53 +50,37 @@ final class PullCommand {
     }
 
     int run(Deque<String> args) throws AgentCtl.UsageException {
-        if (args.isEmpty()) {
-            throw new AgentCtl.UsageException("pull needs an IMAGE");
-        }
-        String image = args.removeFirst();
-        Path store = Path.of("/tmp/cvm-agent-images");
-        Optional<String> policy = Optional.empty();
-        Optional<String> registriesD = Optional.empty();
-        Optional<String> auth = Optional.empty();
-        Set<String> insecure = Set.of();
-        Path cdhSocket = GuestComponentsLauncher.DEFAULT_RUN_DIR.resolve(GuestComponentsServer.CDH_SOCKET);
-        while (!args.isEmpty()) {
-            String option = args.removeFirst();
-            if (args.isEmpty()) {
-                throw new AgentCtl.UsageException(option + " needs a value");
-            }
-            String value = args.removeFirst();
-            switch (option) {
-                case "--store" -> store = Path.of(value);
-                case "--policy" -> policy = Optional.of(local(value));
-                case "--registries-d" -> registriesD = Optional.of(local(value));
-                case "--auth" -> auth = Optional.of(local(value));
-                case "--insecure" -> insecure = ImageSettings.hosts(value);
-                case "--cdh-socket" -> cdhSocket = Path.of(value);
-                default -> throw new AgentCtl.UsageException("unknown pull option " + option);
-            }
+        PullArguments a = PullArguments.parse(args);
+        if (a.help()) {
+            out.print("usage: cvm-agent-ctl pull IMAGE [OPTIONS]\n" + USAGE);
+            return AgentCtl.EXIT_OK;
         }
         try {
-            ImageSettings settings = new ImageSettings(policy, registriesD, auth, insecure,
+            ImageSettings settings = new ImageSettings(a.policy(), a.registriesD(), a.auth(), a.insecure(),
                     Optional.empty(), List.of(), List.of(), Optional.empty());
-            ImagePuller puller = ImagePullSetup.puller(settings, store,
-                    new CdhResourceClient(cdhSocket, new Transports(), CDH_TIMEOUT));
+            ImagePuller puller = ImagePullSetup.puller(settings, a.store(),
+                    new CdhResourceClient(a.cdhSocket(), new Transports(), CDH_TIMEOUT));
             Map<String, String> bars = new LinkedHashMap<>();
-            PulledImage pulled = puller.pull(image, PullOptions.defaults(false), event -> progress(bars, event));
+            PulledImage pulled = puller.pull(a.image(), PullOptions.defaults(false), event -> progress(bars, event));
             err.println();
             // the reference is printed pinned to the manifest digest it resolved to
             out.println("pulled " + pulled.reference().withDigest(pulled.manifestDigest()) + " ("
-                    + pulled.layers().size() + " layers, config " + pulled.configDigest() + ")");
+                    + LayerCount.of(pulled.layers().size()) + ", config " + pulled.configDigest() + ") into "
+                    + a.store().toAbsolutePath());
+            out.println("unpacked layers, bottom to top:");
+            for (Layer layer : pulled.layers()) {
+                out.println("  " + layer.diff());
+            }
             return AgentCtl.EXIT_OK;
         } catch (PullException e) {
+            // the message starts with the reason in words ("rejected by policy: ...")
             err.println();
-            err.println("cvm-agent-ctl: pull " + image + " failed (" + e.reason().name().toLowerCase(java.util.Locale.ROOT)
-                    + "): " + e.getMessage());
+            err.println("cvm-agent-ctl: pull " + a.image() + " failed: " + e.getMessage());
             return AgentCtl.EXIT_RPC_ERROR;
         } catch (IllegalArgumentException e) {
             throw new AgentCtl.UsageException(e.getMessage());
         } catch (IOException e) {
-            err.println("cvm-agent-ctl: pull " + image + ": " + e.getMessage());
+            err.println("cvm-agent-ctl: pull " + a.image() + ": " + e.getMessage());
             return AgentCtl.EXIT_RPC_ERROR;
         }
     }
@@ -119,11 +101,5 @@ final class PullCommand {
                 err.println();
             }
         }
-    }
-
-    /** A location as cdh.toml writes it ({@code file:///…}, {@code kbs:///…}) or a path relative to here. */
-    private static String local(String value) {
-        String location = ImageSettings.location(value);
-        return KbsResourceUri.isKbs(location) ? location : Path.of(location).toAbsolutePath().toString();
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import org.cvmagent.image.ImagePuller;
+import org.cvmagent.image.LayerCount;
 import org.cvmagent.image.PullException;
 import org.cvmagent.image.PullOptions;
 import org.cvmagent.image.PulledImage;
@@ -84,7 +85,7 @@ public final class ImageGuestPullHandler implements StorageHandler {
         Path containerDir = containersDir.resolve(UUID.randomUUID().toString());
         ContainerRootfs rootfs = provisioner.create(image.layers(), containerDir);
         LOG.log(System.Logger.Level.INFO, "pulled " + reference + " (" + image.manifestDigest() + ", "
-                + image.layers().size() + " layers) as a " + rootfs.kind() + " rootfs for " + request.owner());
+                + LayerCount.of(image.layers().size()) + ") as a " + rootfs.kind() + " rootfs for " + request.owner());
         try {
             return bind(rootfs.rootfs(), request, () -> provisioner.remove(rootfs));
         } catch (IOException | RuntimeException e) {

@@ -105,6 +105,12 @@ class ImageGuestPullPodTest {
         assertEquals(0, ctl.run(new String[] {"pull", REGISTRY.host() + "/test/busybox:1", "--store", store,
             "--insecure", REGISTRY.host()}), err.toString());
         assertTrue(out.toString().startsWith("pulled " + REGISTRY.host() + "/test/busybox:1@sha256:"), out.toString());
+        assertTrue(out.toString().contains("(1 layer, config sha256:"), out.toString());
+        List<String> lines = out.toString().lines().toList();
+        assertEquals("unpacked layers, bottom to top:", lines.get(1), out.toString());
+        Path layer = Path.of(lines.get(2).strip());
+        assertTrue(layer.startsWith(Path.of(store)) && Files.isRegularFile(layer.resolve("etc/motd")),
+                "the listed layer is the unpacked tree: " + out);
         assertTrue(err.toString().contains("[" + "#".repeat(30) + "] 100%"), err.toString());
         err.reset();
         assertEquals(1, ctl.run(new String[] {"pull", REGISTRY.host() + "/test/busybox:1", "--store", store}));

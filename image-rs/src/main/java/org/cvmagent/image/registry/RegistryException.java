@@ -28,18 +28,29 @@ public class RegistryException extends IOException {
     }
 
     private final Reason reason;
+    private final String detail;
 
     public RegistryException(Reason reason, String message) {
         super(reason.text() + ": " + message);
         this.reason = reason;
+        this.detail = message;
     }
 
     public RegistryException(Reason reason, String message, Throwable cause) {
         super(reason.text() + ": " + message, cause);
         this.reason = reason;
+        this.detail = message;
     }
 
     public Reason reason() {
         return reason;
+    }
+
+    /**
+     * The message without its leading reason, for an exception that wraps this one and states
+     * the reason itself (else the reader sees "digest mismatch: digest mismatch: ...").
+     */
+    public String detail() {
+        return detail;
     }
 }

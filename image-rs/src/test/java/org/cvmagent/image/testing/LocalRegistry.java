@@ -123,6 +123,20 @@ public final class LocalRegistry implements BeforeAllCallback, AfterAllCallback 
         Commands.run(cmd);
     }
 
+    /**
+     * Pushes {@code tag} of a single-platform OCI layout to {@code repo:tag}, signed by
+     * {@code signer} with skopeo's simple signing (the identity is the pushed reference). skopeo
+     * writes the signature into the {@code lookaside-staging} store that {@code registriesD}
+     * configures for this registry; the registry itself holds no signature.
+     */
+    public void pushSigned(OciLayout layout, String tag, String repo, GpgFixture signer, Path registriesD)
+            throws IOException, InterruptedException {
+        Commands.output(List.of(SKOPEO, "--policy", work.resolve("policy.json").toString(), "--registries.d",
+                registriesD.toString(), "copy", "--preserve-digests", "--dest-tls-verify=false", "--sign-by",
+                signer.fingerprint(), "oci:" + layout.dir() + ":" + tag, "docker://" + host() + "/" + repo + ":" + tag),
+                signer.env());
+    }
+
     /** The stored blob file in the registry's filesystem storage. */
     public Path blobData(Digest digest) {
         return work.resolve("storage/docker/registry/v2/blobs/sha256").resolve(digest.hex().substring(0, 2))
