@@ -9,7 +9,10 @@ import java.util.Objects;
 /**
  * The one path every call takes, whichever protocol carried it: resolve the method, decode the
  * request, pass the gate, run the handler. Handler failures that are not {@link RpcException}s
- * become INTERNAL so a bug answers an error instead of killing the connection.
+ * become INTERNAL so a bug answers an error instead of killing the connection. That includes
+ * {@link Error}s: a NoClassDefFoundError from a broken class path, a StackOverflowError from deep
+ * input or an OutOfMemoryError from one oversized allocation are the failure of one call, and the
+ * peer waiting for its answer would otherwise wait forever.
  */
 public final class Dispatcher {
 
@@ -58,7 +61,7 @@ public final class Dispatcher {
             return response;
         } catch (RpcException | InterruptedException e) {
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.log(System.Logger.Level.ERROR, "handler " + method.fullName() + " failed", e);
             throw RpcException.internal(method.fullName() + " failed: " + e, e);
         }

@@ -304,6 +304,40 @@ class TtrpcServerTest {
     }
 
     @Test
+    void anErrorInAHandlerIsInternalAndTheConnectionGoesOn() throws Exception {
+        // Errors, not exceptions: a class missing from the class path, and a real stack overflow
+        // (deep recursion on the handler's virtual thread), each answered INTERNAL on its own call.
+        var binding = org.cvmagent.rpc.ServiceBinding.of(org.cvmagent.proto.test.EchoGrpc.getServiceDescriptor())
+                .unary(org.cvmagent.proto.test.EchoGrpc.getEchoMethod(), (c, r) -> switch (r.getPayload().size()) {
+                    case 0 -> throw new NoClassDefFoundError("org/example/Missing");
+                    case 1 -> EchoService.message(recurse(r.getPayload().size()));
+                    default -> r;
+                }).build();
+        server = new TtrpcServer(new Dispatcher(new ServiceRegistry(List.of(binding)), CallGate.ALLOW_ALL),
+                ServerOptions.DEFAULTS);
+        server.serve(listener);
+        try (TtrpcClient client = client()) {
+            RpcException missing = assertThrows(RpcException.class,
+                    () -> client.call(ECHO, "Echo", EchoMessage.getDefaultInstance(), EchoMessage.parser()));
+            assertEquals(Code.INTERNAL, missing.code());
+            assertTrue(missing.getMessage().contains("NoClassDefFoundError"), missing.getMessage());
+            assertEquals(EchoService.message(2), client.call(ECHO, "Echo", EchoService.message(2), EchoMessage.parser()));
+
+            RpcException overflow = assertThrows(RpcException.class,
+                    () -> client.call(ECHO, "Echo", EchoService.message(1), EchoMessage.parser()));
+            assertEquals(Code.INTERNAL, overflow.code());
+            assertTrue(overflow.getMessage().contains("StackOverflowError"), overflow.getMessage());
+            assertEquals(EchoService.message(3), client.call(ECHO, "Echo", EchoService.message(3), EchoMessage.parser()));
+        }
+        waitFor(() -> server.callsInFlight() == 0); // every call was answered and forgotten
+    }
+
+    /** Never returns: recurses until the stack overflows. */
+    private static int recurse(int depth) {
+        return recurse(depth + 1) + 1;
+    }
+
+    @Test
     void tooManyCallsInFlightAreRefused() throws Exception {
         start(CallGate.ALLOW_ALL, new ServerOptions(Frame.DEFAULT_MAX_PAYLOAD, 2, 16));
         try (TtrpcClient client = client()) {
