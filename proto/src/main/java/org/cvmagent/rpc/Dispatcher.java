@@ -48,13 +48,21 @@ public final class Dispatcher {
         }
     }
 
-    /** Gate, then handler. */
+    /** Gate, then handler: as the call came, or redacted when the gate said so. */
     public Message invoke(CallContext context, BoundMethod method, Message request)
             throws RpcException, InterruptedException {
-        gate.check(context, method, request);
+        CallGate.Verdict verdict = gate.check(context, method, request);
+        CallContext handlerContext = context;
+        if (verdict == CallGate.Verdict.REDACT) {
+            if (!method.redactable()) {
+                // Fail closed: a handler that does not know about redaction would return the data.
+                throw RpcException.permissionDenied(method.requestTypeName() + " is blocked by policy");
+            }
+            handlerContext = context.withRedaction();
+        }
         var handler = method.handler().orElseThrow(() -> RpcException.unimplemented(method.fullName()));
         try {
-            Message response = handler.handle(context, request);
+            Message response = handler.handle(handlerContext, request);
             if (response == null) {
                 throw RpcException.internal(method.fullName() + " returned no response", null);
             }

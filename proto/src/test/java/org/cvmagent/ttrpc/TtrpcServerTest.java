@@ -125,6 +125,28 @@ class TtrpcServerTest {
     }
 
     @Test
+    void aRedactingGateReachesOnlyHandlersBoundAsRedactable() throws Exception {
+        // Echo is bound redactable and answers empty when redacted; Metadata is not, so a REDACT
+        // verdict for it is refused rather than handed to a handler that would return its data.
+        var binding = org.cvmagent.rpc.ServiceBinding.of(org.cvmagent.proto.test.EchoGrpc.getServiceDescriptor())
+                .redactable(org.cvmagent.proto.test.EchoGrpc.getEchoMethod(),
+                        (c, r) -> c.redacted() ? EchoMessage.getDefaultInstance() : r)
+                .unary(org.cvmagent.proto.test.EchoGrpc.getMetadataMethod(),
+                        (c, r) -> MetadataResponse.newBuilder().setJson("secret").build())
+                .build();
+        server = new TtrpcServer(new Dispatcher(new ServiceRegistry(List.of(binding)),
+                (context, method, request) -> CallGate.Verdict.REDACT), ServerOptions.DEFAULTS);
+        server.serve(listener);
+        try (TtrpcClient client = client()) {
+            assertEquals(EchoMessage.getDefaultInstance(),
+                    client.call(ECHO, "Echo", EchoService.message(5), EchoMessage.parser()));
+            RpcException refused = assertThrows(RpcException.class,
+                    () -> client.call(ECHO, "Metadata", EchoMessage.getDefaultInstance(), MetadataResponse.parser()));
+            assertEquals(Code.PERMISSION_DENIED, refused.code());
+        }
+    }
+
+    @Test
     void slowCallDoesNotBlockOthersOnTheSameConnection() throws Exception {
         start();
         try (TtrpcClient client = client()) {
