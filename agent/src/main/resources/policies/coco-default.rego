@@ -1,7 +1,8 @@
 # The confidential default: the host may run the pod, but not look into it. Everything is
 # allowed except
 #   ExecProcessRequest  - running commands in a container (kubectl exec)
-#   ReadStreamRequest   - reading a process's stdout/stderr (kubectl logs, exec output)
+#   ReadStreamRequest   - reading a process's stdout/stderr (kubectl logs, exec output); as in
+#                         kata, a denied read is answered with empty data, not an error
 #   WriteStreamRequest  - writing to a process's stdin (kubectl exec -i, attach)
 # as kata's allow-all-except-exec-process.rego does for exec, and as a confidential workload
 # needs for its output: a host that can read logs or feed stdin can read or steer the workload.

@@ -51,8 +51,9 @@ public final class PolicyGate implements CallGate {
         }
         String prints = decision == null ? "no decision" : String.join("; ", decision.prints());
         if (method.redactable()) {
-            // Routine under a confidential policy (every read of a hidden stream), so INFO.
-            LOG.log(System.Logger.Level.INFO, "policy denied " + type + " from " + context.peer()
+            // Routine under a confidential policy (every read of a hidden stream), and the
+            // decision log has already recorded the denial at WARNING: DEBUG here.
+            LOG.log(System.Logger.Level.DEBUG, "policy denied " + type + " from " + context.peer()
                     + ", answering " + method.method() + " without data" + (prints.isEmpty() ? "" : ": " + prints));
             return Verdict.REDACT;
         }
