@@ -193,11 +193,15 @@ final class OutputPump {
         }
     }
 
-    /** Whether a reader, allowed or denied, was told that the stream ended: nothing more is owed. */
+    /**
+     * Whether nothing more is owed to a reader: one was told that the stream ended, or the stream
+     * ended while its reads were denied (a new runtime stops at its first, empty, denied read and
+     * will not come back for the end; an exec process must still be forgotten once waited for).
+     */
     boolean finished() {
         lock.lock();
         try {
-            return endAnswered || redactedEndAnswered;
+            return endAnswered || redactedEndAnswered || (redacted && endOfStream);
         } finally {
             lock.unlock();
         }

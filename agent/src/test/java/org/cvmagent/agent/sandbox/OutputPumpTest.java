@@ -93,7 +93,13 @@ class OutputPumpTest {
         writer.write("more".getBytes());
         writer.flush();
         assertEquals(0, waiting.get(10, TimeUnit.SECONDS).size());
+        assertFalse(pump.finished());
         writer.close();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!pump.finished() && System.nanoTime() < until) {
+            Thread.sleep(10); // a piped stream's reader notices the close between polls
+        }
+        assertTrue(pump.finished(), "a denied reader that stopped early is owed nothing once the stream ended");
         pump.close();
     }
 
