@@ -28,6 +28,9 @@ public final class DecisionLog {
     private static final Set<String> BODY_NEVER_LOGGED = Set.of(
             "SetPolicyRequest", "ReadStreamRequest", "WriteStreamRequest", "StatsContainerRequest");
 
+    /** Allowed, they change the policy itself. */
+    private static final Set<String> POLICY_CHANGES = Set.of("SetPolicyRequest");
+
     private final System.Logger logger;
 
     public DecisionLog(System.Logger logger) {
@@ -37,9 +40,6 @@ public final class DecisionLog {
     public static DecisionLog standard() {
         return new DecisionLog(System.getLogger("org.cvmagent.agent.policy.decisions"));
     }
-
-    /** Allowed, they change the policy itself. */
-    private static final Set<String> POLICY_CHANGES = Set.of("SetPolicyRequest");
 
     /**
      * @param changedState whether the decision's ops updated the policy state
