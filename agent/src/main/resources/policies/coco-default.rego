@@ -8,7 +8,8 @@
 #                             policy arrives in init-data, whose digest the TEE measured.
 #   ExecProcessRequest        running commands in a container (kubectl exec) runs host code inside it.
 #   ReadStreamRequest         reading a process's stdout/stderr (kubectl logs) shows its output to the
-#                             host; the agent still drains the output so the workload never blocks.
+#                             host. As in kata, a denied read is answered with empty data, not an
+#                             error, and the agent keeps draining the output so the workload never blocks.
 #   WriteStreamRequest        writing to a process's stdin steers the workload.
 #   AddSwapRequest,
 #   AddSwapPathRequest        swap on a host disk would write guest memory, in clear, where the host reads it.

@@ -14,10 +14,12 @@ import java.util.Optional;
  * @param requestPrototype default instance of the request type (gives parser and type name)
  * @param responsePrototype default instance of the response type
  * @param handler   empty when the method is declared by the contract but not implemented
+ * @param redactable whether the handler honours {@link CallContext#redacted()}, so a gate may
+ *                   answer it with {@link CallGate.Verdict#REDACT} instead of a refusal
  */
 public record BoundMethod(String service, String method, Message requestPrototype,
                           Message responsePrototype,
-                          Optional<UnaryHandler<Message, Message>> handler) {
+                          Optional<UnaryHandler<Message, Message>> handler, boolean redactable) {
 
     public BoundMethod {
         Objects.requireNonNull(service, "service");

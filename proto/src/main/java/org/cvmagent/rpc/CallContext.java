@@ -13,9 +13,11 @@ import java.util.Objects;
  * @param metadata       request metadata (ttRPC KeyValue pairs or gRPC headers)
  * @param deadlineNanos  {@link System#nanoTime()} value after which the caller has given up, or
  *                       {@link #NO_DEADLINE}
+ * @param redacted       the gate let the call run without returning what it reads
+ *                       ({@link CallGate.Verdict#REDACT}); set by the dispatcher only
  */
 public record CallContext(String protocol, String peer, String fullMethodName,
-                          Map<String, List<String>> metadata, long deadlineNanos) {
+                          Map<String, List<String>> metadata, long deadlineNanos, boolean redacted) {
 
     public static final long NO_DEADLINE = Long.MAX_VALUE;
 
@@ -24,6 +26,17 @@ public record CallContext(String protocol, String peer, String fullMethodName,
         Objects.requireNonNull(peer, "peer");
         Objects.requireNonNull(fullMethodName, "fullMethodName");
         metadata = Map.copyOf(metadata);
+    }
+
+    /** A call as a protocol front end receives it: not redacted (only the gate decides that). */
+    public CallContext(String protocol, String peer, String fullMethodName,
+                       Map<String, List<String>> metadata, long deadlineNanos) {
+        this(protocol, peer, fullMethodName, metadata, deadlineNanos, false);
+    }
+
+    /** The same call, to be answered without what it reads. */
+    public CallContext withRedaction() {
+        return new CallContext(protocol, peer, fullMethodName, metadata, deadlineNanos, true);
     }
 
     public boolean hasDeadline() {

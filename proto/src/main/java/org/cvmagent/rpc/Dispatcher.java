@@ -9,7 +9,10 @@ import java.util.Objects;
 /**
  * The one path every call takes, whichever protocol carried it: resolve the method, decode the
  * request, pass the gate, run the handler. Handler failures that are not {@link RpcException}s
- * become INTERNAL so a bug answers an error instead of killing the connection.
+ * become INTERNAL so a bug answers an error instead of killing the connection. That includes
+ * {@link Error}s: a NoClassDefFoundError from a broken class path, a StackOverflowError from deep
+ * input or an OutOfMemoryError from one oversized allocation are the failure of one call, and the
+ * peer waiting for its answer would otherwise wait forever.
  */
 public final class Dispatcher {
 
@@ -45,20 +48,28 @@ public final class Dispatcher {
         }
     }
 
-    /** Gate, then handler. */
+    /** Gate, then handler: as the call came, or redacted when the gate said so. */
     public Message invoke(CallContext context, BoundMethod method, Message request)
             throws RpcException, InterruptedException {
-        gate.check(context, method, request);
+        CallGate.Verdict verdict = gate.check(context, method, request);
+        CallContext handlerContext = context;
+        if (verdict == CallGate.Verdict.REDACT) {
+            if (!method.redactable()) {
+                // Fail closed: a handler that does not know about redaction would return the data.
+                throw RpcException.permissionDenied(method.requestTypeName() + " is blocked by policy");
+            }
+            handlerContext = context.withRedaction();
+        }
         var handler = method.handler().orElseThrow(() -> RpcException.unimplemented(method.fullName()));
         try {
-            Message response = handler.handle(context, request);
+            Message response = handler.handle(handlerContext, request);
             if (response == null) {
                 throw RpcException.internal(method.fullName() + " returned no response", null);
             }
             return response;
         } catch (RpcException | InterruptedException e) {
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.log(System.Logger.Level.ERROR, "handler " + method.fullName() + " failed", e);
             throw RpcException.internal(method.fullName() + " failed: " + e, e);
         }

@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GrpcServiceAdapter {
 
+    private static final System.Logger LOG = System.getLogger("org.cvmagent.rpc");
     private static final Context.Key<Map<String, List<String>>> METADATA = Context.key("cvm-metadata");
     private static final Context.Key<String> PEER = Context.key("cvm-peer");
 
@@ -78,6 +79,13 @@ public final class GrpcServiceAdapter {
             responses.onError(Status.fromCode(e.code()).withDescription(e.getMessage()).asRuntimeException());
         } catch (InterruptedException e) {
             responses.onError(Status.CANCELLED.withDescription(method.fullName() + " was cancelled")
+                    .asRuntimeException());
+        } catch (RuntimeException | Error e) {
+            // What fails around the handler (the dispatcher answers the handler's own failures):
+            // answered INTERNAL here, as the ttRPC server answers it, rather than leaving the
+            // status to grpc-java's own handling of a throwing call.
+            LOG.log(System.Logger.Level.ERROR, method.fullName() + " failed", e);
+            responses.onError(Status.INTERNAL.withDescription(method.fullName() + " failed: " + e)
                     .asRuntimeException());
         } finally {
             grpcContext.removeListener(onCancel);

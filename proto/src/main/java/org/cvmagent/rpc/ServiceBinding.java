@@ -6,9 +6,11 @@ import io.grpc.ServiceDescriptor;
 
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A service contract (taken from the grpc-java descriptor generated from our .proto files) with
@@ -48,9 +50,21 @@ public final class ServiceBinding {
     public static final class Builder {
         private final ServiceDescriptor descriptor;
         private final Map<String, UnaryHandler<Message, Message>> handlers = new LinkedHashMap<>();
+        private final Set<String> redactable = new HashSet<>();
 
         private Builder(ServiceDescriptor descriptor) {
             this.descriptor = descriptor;
+        }
+
+        /**
+         * Binds a handler that can serve a redacted call: given {@link CallContext#redacted()}, it
+         * does its work but returns nothing it read (kata's answer to a denied ReadStdout).
+         */
+        public <Q extends Message, R extends Message> Builder redactable(MethodDescriptor<Q, R> method,
+                                                                         UnaryHandler<Q, R> handler) {
+            unary(method, handler);
+            redactable.add(method.getBareMethodName());
+            return this;
         }
 
         public <Q extends Message, R extends Message> Builder unary(MethodDescriptor<Q, R> method,
@@ -82,7 +96,7 @@ public final class ServiceBinding {
                 bound.put(name, new BoundMethod(descriptor.getName(), name,
                         prototypeOf(method.getRequestMarshaller()),
                         prototypeOf(method.getResponseMarshaller()),
-                        Optional.ofNullable(handlers.get(name))));
+                        Optional.ofNullable(handlers.get(name)), redactable.contains(name)));
             }
             return new ServiceBinding(descriptor, bound);
         }

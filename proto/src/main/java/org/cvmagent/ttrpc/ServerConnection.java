@@ -26,6 +26,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import static java.lang.System.Logger.Level.DEBUG;
+import static java.lang.System.Logger.Level.ERROR;
 import static java.lang.System.Logger.Level.WARNING;
 
 /**
@@ -214,6 +215,13 @@ final class ServerConnection {
             } catch (InterruptedException e) {
                 response = error(closed.get() ? Code.CANCELLED : Code.DEADLINE_EXCEEDED,
                         request.getService() + "/" + request.getMethod() + " was interrupted");
+            } catch (RuntimeException | Error e) {
+                // The dispatcher answers a failing handler itself; this is for what fails around it
+                // (a gate, the encoding of the result). Every call gets an answer: a peer such as
+                // kata's shim waits for it without a deadline.
+                LOG.log(ERROR, "connection " + id + ": " + request.getService() + "/" + request.getMethod()
+                        + " failed", e);
+                response = error(Code.INTERNAL, request.getService() + "/" + request.getMethod() + " failed: " + e);
             }
             answer(response);
         }

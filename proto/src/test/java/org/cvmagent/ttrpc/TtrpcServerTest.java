@@ -125,6 +125,28 @@ class TtrpcServerTest {
     }
 
     @Test
+    void aRedactingGateReachesOnlyHandlersBoundAsRedactable() throws Exception {
+        // Echo is bound redactable and answers empty when redacted; Metadata is not, so a REDACT
+        // verdict for it is refused rather than handed to a handler that would return its data.
+        var binding = org.cvmagent.rpc.ServiceBinding.of(org.cvmagent.proto.test.EchoGrpc.getServiceDescriptor())
+                .redactable(org.cvmagent.proto.test.EchoGrpc.getEchoMethod(),
+                        (c, r) -> c.redacted() ? EchoMessage.getDefaultInstance() : r)
+                .unary(org.cvmagent.proto.test.EchoGrpc.getMetadataMethod(),
+                        (c, r) -> MetadataResponse.newBuilder().setJson("secret").build())
+                .build();
+        server = new TtrpcServer(new Dispatcher(new ServiceRegistry(List.of(binding)),
+                (context, method, request) -> CallGate.Verdict.REDACT), ServerOptions.DEFAULTS);
+        server.serve(listener);
+        try (TtrpcClient client = client()) {
+            assertEquals(EchoMessage.getDefaultInstance(),
+                    client.call(ECHO, "Echo", EchoService.message(5), EchoMessage.parser()));
+            RpcException refused = assertThrows(RpcException.class,
+                    () -> client.call(ECHO, "Metadata", EchoMessage.getDefaultInstance(), MetadataResponse.parser()));
+            assertEquals(Code.PERMISSION_DENIED, refused.code());
+        }
+    }
+
+    @Test
     void slowCallDoesNotBlockOthersOnTheSameConnection() throws Exception {
         start();
         try (TtrpcClient client = client()) {
@@ -301,6 +323,40 @@ class TtrpcServerTest {
             assertTrue(e.getMessage().contains("boom"));
             assertEquals(EchoService.message(2), client.call(ECHO, "Echo", EchoService.message(2), EchoMessage.parser()));
         }
+    }
+
+    @Test
+    void anErrorInAHandlerIsInternalAndTheConnectionGoesOn() throws Exception {
+        // Errors, not exceptions: a class missing from the class path, and a real stack overflow
+        // (deep recursion on the handler's virtual thread), each answered INTERNAL on its own call.
+        var binding = org.cvmagent.rpc.ServiceBinding.of(org.cvmagent.proto.test.EchoGrpc.getServiceDescriptor())
+                .unary(org.cvmagent.proto.test.EchoGrpc.getEchoMethod(), (c, r) -> switch (r.getPayload().size()) {
+                    case 0 -> throw new NoClassDefFoundError("org/example/Missing");
+                    case 1 -> EchoService.message(recurse(r.getPayload().size()));
+                    default -> r;
+                }).build();
+        server = new TtrpcServer(new Dispatcher(new ServiceRegistry(List.of(binding)), CallGate.ALLOW_ALL),
+                ServerOptions.DEFAULTS);
+        server.serve(listener);
+        try (TtrpcClient client = client()) {
+            RpcException missing = assertThrows(RpcException.class,
+                    () -> client.call(ECHO, "Echo", EchoMessage.getDefaultInstance(), EchoMessage.parser()));
+            assertEquals(Code.INTERNAL, missing.code());
+            assertTrue(missing.getMessage().contains("NoClassDefFoundError"), missing.getMessage());
+            assertEquals(EchoService.message(2), client.call(ECHO, "Echo", EchoService.message(2), EchoMessage.parser()));
+
+            RpcException overflow = assertThrows(RpcException.class,
+                    () -> client.call(ECHO, "Echo", EchoService.message(1), EchoMessage.parser()));
+            assertEquals(Code.INTERNAL, overflow.code());
+            assertTrue(overflow.getMessage().contains("StackOverflowError"), overflow.getMessage());
+            assertEquals(EchoService.message(3), client.call(ECHO, "Echo", EchoService.message(3), EchoMessage.parser()));
+        }
+        waitFor(() -> server.callsInFlight() == 0); // every call was answered and forgotten
+    }
+
+    /** Never returns: recurses until the stack overflows. */
+    private static int recurse(int depth) {
+        return recurse(depth + 1) + 1;
     }
 
     @Test

@@ -22,10 +22,11 @@ public final class EndpointGate implements CallGate {
     }
 
     @Override
-    public void check(CallContext context, BoundMethod method, Message request) throws RpcException {
+    public Verdict check(CallContext context, BoundMethod method, Message request) throws RpcException {
         if (!allowed.contains(method.requestTypeName())) {
             throw new RpcException(Status.Code.UNIMPLEMENTED, method.requestTypeName()
                     + " is blocked by the agent's [endpoints] configuration");
         }
+        return Verdict.ALLOW;
     }
 }

@@ -135,7 +135,7 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
             input = PolicyInput.forPolicy(request, copyFileShape);
         } catch (IllegalArgumentException e) {
             // kata refuses such a request before asking the policy
-            log.record(requestType, false, 0, List.of(), Optional.of(e.getMessage()), false, NODES::nullNode);
+            log.record(requestType, false, false, 0, List.of(), Optional.of(e.getMessage()), false, NODES::nullNode);
             return PolicyDecision.deny(e.getMessage());
         }
         return evaluate(requestType, input);
@@ -155,11 +155,11 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
     private PolicyDecision decide(String requestType, JsonNode input, long start) {
         switch (policy) {
             case NoPolicy ignored -> {
-                log.record(requestType, true, micros(start), List.of(), Optional.empty(), false, () -> input);
+                log.record(requestType, true, false, micros(start), List.of(), Optional.empty(), false, () -> input);
                 return PolicyDecision.allow();
             }
             case Broken broken -> {
-                log.record(requestType, false, micros(start), List.of(), Optional.of(broken.reason()), false, () -> input);
+                log.record(requestType, false, false, micros(start), List.of(), Optional.of(broken.reason()), false, () -> input);
                 return PolicyDecision.deny(broken.reason());
             }
             case Compiled compiled -> {
@@ -172,12 +172,14 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
         List<String> prints = new ArrayList<>();
         Optional<String> failure = Optional.empty();
         boolean allowed;
+        boolean changedState = false;
         try {
             RegoEvaluator.Evaluation evaluation = query(compiled.evaluator(), requestType, input, data);
             prints.addAll(evaluation.prints());
             PolicyResult result = PolicyResult.of(evaluation.value());
             if (result.allowed() && result.ops().isPresent()) {
                 data = JsonPatch.apply(data, result.ops().get());
+                changedState = !result.ops().get().isEmpty();
             }
             allowed = result.allowed();
         } catch (TimeoutException e) {
@@ -188,7 +190,8 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
             allowed = false;
         }
         boolean overridden = !allowed && failure.isEmpty() && compiled.allowFailures();
-        log.record(requestType, allowed || overridden, micros(start), prints, failure, overridden, () -> input);
+        log.record(requestType, allowed || overridden, changedState, micros(start), prints, failure, overridden,
+                () -> input);
         if (overridden) {
             LOG.log(System.Logger.Level.WARNING,
                     "policy: " + requestType + " denied but allowed by AllowRequestsFailingPolicy");

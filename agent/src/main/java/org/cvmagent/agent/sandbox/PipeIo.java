@@ -1,6 +1,5 @@
 package org.cvmagent.agent.sandbox;
 
-import com.google.protobuf.ByteString;
 import org.cvmagent.agent.process.SpawnedProcess;
 
 import java.io.IOException;
@@ -35,13 +34,13 @@ final class PipeIo implements ProcessIo {
     }
 
     @Override
-    public ByteString readStdout(int max) throws InterruptedException {
-        return stdout.read(max);
+    public OutputPump stdout() {
+        return stdout;
     }
 
     @Override
-    public ByteString readStderr(int max) throws InterruptedException {
-        return stderr.read(max);
+    public OutputPump stderr() {
+        return stderr;
     }
 
     @Override

@@ -1,7 +1,5 @@
 package org.cvmagent.agent.sandbox;
 
-import com.google.protobuf.ByteString;
-
 import java.io.IOException;
 
 /** The stdio of one container process as the stream RPCs see it: pipes or a terminal. */
@@ -11,16 +9,16 @@ sealed interface ProcessIo permits PipeIo, TerminalIo {
 
     void closeStdin() throws IOException, InterruptedException;
 
-    /** Up to {@code max} bytes of stdout; empty at end of stream. */
-    ByteString readStdout(int max) throws InterruptedException;
+    /** The process's stdout as ReadStdout reads it. */
+    OutputPump stdout();
 
-    /** Up to {@code max} bytes of stderr; empty at end of stream. */
-    ByteString readStderr(int max) throws InterruptedException;
+    /** The process's stderr as ReadStderr reads it (a terminal's output is both). */
+    OutputPump stderr();
 
     /** Sets the terminal size; {@link NoTerminalException} for pipes. */
     void resize(int rows, int columns) throws IOException;
 
-    /** Whether every output stream reached its end and was read to it. */
+    /** Whether every output stream's end was answered to its reader. */
     boolean outputFinished();
 
     /** The process exited: readers stop waiting once its buffered output is drained. */

@@ -531,11 +531,41 @@ public final class Sandbox {
         }
     }
 
-    /** Up to {@code max} bytes of the process's stdout (or stderr); empty at end of stream. */
+    /**
+     * Up to {@code max} bytes of the process's stdout (or stderr); empty the first time end of
+     * stream is found, an error for any read after that (kata's two conventions, see OutputPump).
+     */
     public ByteString read(String id, String execId, int max, boolean stdout) throws RpcException, InterruptedException {
+        return readStream(id, execId, stdout, pump -> pump.read(max));
+    }
+
+    /**
+     * A read the policy denied, answered as kata answers it: no data, while the stream goes on
+     * being drained so the process never blocks on its output; the end of stream is signalled as
+     * for {@link #read}.
+     */
+    public ByteString readRedacted(String id, String execId, boolean stdout) throws RpcException, InterruptedException {
+        return readStream(id, execId, stdout, OutputPump::readRedacted);
+    }
+
+    private interface StreamRead {
+        ByteString from(OutputPump pump) throws OutputEndedException, InterruptedException;
+    }
+
+    private ByteString readStream(String id, String execId, boolean stdout, StreamRead read)
+            throws RpcException, InterruptedException {
         Container container = container(id);
         ContainerProcess process = process(container, execId);
-        ByteString data = stdout ? process.io().readStdout(max) : process.io().readStderr(max);
+        ByteString data;
+        try {
+            data = read.from(stdout ? process.io().stdout() : process.io().stderr());
+        } catch (OutputEndedException e) {
+            // INTERNAL, as kata-agent answered it: its read error went through the same mapping
+            // as any other failure (an anyhow error mapped to INTERNAL). Old runtimes stop their
+            // copy on any error; the status only has to be one no client retries.
+            throw RpcException.internal("read meet eof: " + (stdout ? "stdout" : "stderr") + " of " + process
+                    + " has ended", null);
+        }
         if (data.isEmpty()) {
             retireIfDone(container, process);
         }

@@ -1,6 +1,5 @@
 package org.cvmagent.agent.sandbox;
 
-import com.google.protobuf.ByteString;
 import org.cvmagent.agent.tty.PtyMaster;
 
 import java.io.FilterOutputStream;
@@ -46,13 +45,13 @@ final class TerminalIo implements ProcessIo {
     }
 
     @Override
-    public ByteString readStdout(int max) throws InterruptedException {
-        return output.read(max);
+    public OutputPump stdout() {
+        return output;
     }
 
     @Override
-    public ByteString readStderr(int max) throws InterruptedException {
-        return output.read(max);
+    public OutputPump stderr() {
+        return output;
     }
 
     @Override

@@ -232,7 +232,8 @@ class RegoPolicyEngineTest {
 
     @Test
     void decisionLogLinesAreJsonAndCarryTheBodyOnlyAtDebug() throws Exception {
-        RegoPolicyEngine quiet = engine(new FakeRego.Policy().constant("CreateContainerRequest", BooleanNode.TRUE));
+        RegoPolicyEngine quiet = engine(new FakeRego.Policy().constant("CreateContainerRequest",
+                json("{\"allowed\":true,\"ops\":[{\"op\":\"add\",\"path\":\"/pstate/n\",\"value\":1}]}")));
         quiet.evaluate("CreateContainerRequest", CreateContainerRequest.newBuilder().setContainerId("c1").build());
         JsonNode line = JSON.readTree(logger.entries.getLast().message());
         assertEquals("CreateContainerRequest", line.get("request").asText());
@@ -262,5 +263,30 @@ class RegoPolicyEngineTest {
         assertFalse(lines.get(2).has("input"));
         assertFalse(lines.get(2).get("allowed").asBoolean());
         assertEquals(System.Logger.Level.WARNING, debug.entries.getLast().level());
+    }
+
+    @Test
+    void routineAllowsAreDebugWhileDenialsAndPolicyChangesAreLoggedAtInfoOrAbove() throws Exception {
+        RegoPolicyEngine engine = engine(new FakeRego.Policy()
+                .constant("CreateContainerRequest", BooleanNode.TRUE)
+                .constant("ReadStreamRequest", BooleanNode.TRUE)
+                .constant("WriteStreamRequest", BooleanNode.FALSE)
+                .constant("StartContainerRequest",
+                        json("{\"allowed\":true,\"ops\":[{\"op\":\"add\",\"path\":\"/pstate/n\",\"value\":1}]}"))
+                .constant("SetPolicyRequest", BooleanNode.TRUE));
+        engine.evaluate("CreateContainerRequest", CreateContainerRequest.getDefaultInstance());
+        engine.evaluate("ReadStreamRequest", org.cvmagent.proto.agent.ReadStreamRequest.getDefaultInstance());
+        engine.evaluate("WriteStreamRequest", WriteStreamRequest.getDefaultInstance());
+        engine.evaluate("StartContainerRequest", StartContainerRequest.getDefaultInstance());
+        engine.evaluate("SetPolicyRequest", SetPolicyRequest.getDefaultInstance());
+        List<String> logged = new ArrayList<>();
+        for (RecordingLogger.Entry entry : logger.entries) {
+            if (entry.message().startsWith("{")) {
+                JsonNode line = JSON.readTree(entry.message());
+                logged.add(line.get("request").asText() + " " + entry.level());
+            }
+        }
+        // the INFO logger: the routine allows (CreateContainer, ReadStream) were DEBUG
+        assertEquals(List.of("WriteStreamRequest WARNING", "StartContainerRequest INFO", "SetPolicyRequest INFO"), logged);
     }
 }

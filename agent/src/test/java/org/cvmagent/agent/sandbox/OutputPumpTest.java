@@ -1,5 +1,6 @@
 package org.cvmagent.agent.sandbox;
 
+import com.google.protobuf.ByteString;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -14,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class OutputPumpTest {
@@ -43,7 +45,75 @@ class OutputPumpTest {
         written.get(10, TimeUnit.SECONDS);
         assertArrayEquals(data, got.toByteArray());
         assertTrue(pump.finished());
-        assertEquals(0, pump.read(10).size());
+        // kata before Feb 2026 stops only on an error: every read after the empty one gets it
+        assertThrows(OutputEndedException.class, () -> pump.read(10));
+        assertThrows(OutputEndedException.class, () -> pump.read(10));
+        pump.close();
+    }
+
+    @Test
+    void deniedReadsAnswerEmptyWhileThePumpDrainsEverythingInBoundedMemory() throws Exception {
+        long total = 256L * 1024 * 1024;
+        CountingSource source = new CountingSource(total);
+        OutputPump pump = new OutputPump(source, "test-pump").start();
+        int reads = 0;
+        while (true) {
+            ByteString answer;
+            try {
+                answer = pump.readRedacted();
+            } catch (OutputEndedException e) {
+                break;
+            }
+            assertTrue(answer.isEmpty(), "a denied read returns no data");
+            reads++;
+        }
+        assertEquals(total, source.served(), "the writer was never blocked: all of it was read");
+        assertTrue(pump.discarded() >= total - OutputPump.CAPACITY - 64 * 1024,
+                "beyond the buffer the output was discarded: " + pump.discarded());
+        assertTrue(reads >= 2 && pump.finished(), "empty answers, the last of them the end: " + reads);
+        pump.close();
+    }
+
+    @Test
+    void deniedReadsWaitForNewOutputInsteadOfSpinning() throws Exception {
+        PipedOutputStream writer = new PipedOutputStream();
+        OutputPump pump = new OutputPump(new PipedInputStream(writer), "test-pump").start();
+        writer.write("hidden".getBytes());
+        writer.flush();
+        assertEquals(0, pump.readRedacted().size(), "output arrived: answered at once");
+        CompletableFuture<ByteString> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return pump.readRedacted();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(200);
+        assertFalse(waiting.isDone(), "nothing new: a denied read waits as an allowed one would");
+        writer.write("more".getBytes());
+        writer.flush();
+        assertEquals(0, waiting.get(10, TimeUnit.SECONDS).size());
+        assertFalse(pump.finished());
+        writer.close();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!pump.finished() && System.nanoTime() < until) {
+            Thread.sleep(10); // a piped stream's reader notices the close between polls
+        }
+        assertTrue(pump.finished(), "a denied reader that stopped early is owed nothing once the stream ended");
+        pump.close();
+    }
+
+    @Test
+    void aReadAllowedAfterDenialsGetsTheBufferedOutputAndThenTheEnd() throws Exception {
+        PipedOutputStream writer = new PipedOutputStream();
+        OutputPump pump = new OutputPump(new PipedInputStream(writer), "test-pump").start();
+        writer.write("kept for a reader the policy allows".getBytes());
+        writer.close();
+        assertEquals(0, pump.readRedacted().size());
+        // as after SetPolicy(allow-all): the buffered output is there, then both ends as usual
+        assertEquals("kept for a reader the policy allows", pump.read(1000).toStringUtf8());
+        assertEquals(0, pump.read(1000).size());
+        assertThrows(OutputEndedException.class, () -> pump.read(1000));
         pump.close();
     }
 
@@ -91,5 +161,37 @@ class OutputPumpTest {
         Thread.sleep(100); // the pump fills its buffer and waits for room
         assertFalse(pump.finished());
         pump.close();
+    }
+
+    /** {@code total} bytes, served as fast as asked for, counting what was taken. */
+    private static final class CountingSource extends InputStream {
+        private final long total;
+        private final java.util.concurrent.atomic.AtomicLong served = new java.util.concurrent.atomic.AtomicLong();
+
+        CountingSource(long total) {
+            this.total = total;
+        }
+
+        long served() {
+            return served.get();
+        }
+
+        @Override
+        public int read() {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            long left = total - served.get();
+            if (left <= 0) {
+                return -1;
+            }
+            int n = (int) Math.min(len, left);
+            java.util.Arrays.fill(b, off, off + n, (byte) 'x');
+            served.addAndGet(n);
+            return n;
+        }
     }
 }
