@@ -2,7 +2,7 @@ package org.cvmagent.agent.sandbox;
 
 import io.grpc.Status.Code;
 import org.cvmagent.agent.cli.PodClient;
-import org.cvmagent.agent.config.KernelCmdline;
+import org.cvmagent.agent.config.TrustMode;
 import org.cvmagent.agent.policy.PolicyEngine;
 import org.cvmagent.agent.policy.RegoCompilers;
 import org.cvmagent.agent.server.AgentServices;
@@ -133,8 +133,8 @@ class StreamEndPodTest {
     void underAPolicyDenyingReadStreamTheOutputIsDrainedAndEveryAnswerIsEmpty() throws Exception {
         Path policy = dir.resolve("default-policy.rego");
         Files.writeString(policy, resource("/policies/coco-default.rego"));
-        PolicyEngine engine = AgentServices.policyEngine(policy, RegoCompilers.installed(), KernelCmdline.parse(""),
-                Map.of());
+        PolicyEngine engine = AgentServices.policyEngine(policy, RegoCompilers.installed(), java.util.Optional.empty(),
+                TrustMode.DEVELOPMENT);
         // 256 MiB to each stream, far beyond the pipe and the agent's 4 MiB buffer per stream
         String script = "dd if=/dev/zero bs=1048576 count=256 status=none;"
                 + " dd if=/dev/zero bs=1048576 count=256 status=none >&2; echo done >&2";
