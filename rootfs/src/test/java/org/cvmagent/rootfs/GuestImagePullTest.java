@@ -100,7 +100,7 @@ class GuestImagePullTest {
                             CheckRequest.getDefaultInstance(), BOOT_TIMEOUT);
                     assertEquals(HealthCheckResponse.ServingStatus.SERVING, health.getStatus());
                     System.out.printf("guest (network): boot-to-SERVING %.1f s%n", guest.sinceStart().toMillis() / 1000.0);
-                    configureNetwork(client);
+                    GuestNetworkRequests.configure(client, CALL_TIMEOUT);
                     runPulledPod(new PodClient(client, CALL_TIMEOUT));
                 }
                 if (!guest.awaitExit(POWER_OFF_TIMEOUT)) {
@@ -114,26 +114,6 @@ class GuestImagePullTest {
         }
     }
 
-    /** The shim's network set-up, answered with the interface and routes as the guest now has them. */
-    private static void configureNetwork(AgentClient client) throws Exception {
-        Interface nic = (Interface) client.call(AgentServiceGrpc.getUpdateInterfaceMethod(),
-                GuestNetworkRequests.userNetInterface(), CALL_TIMEOUT);
-        assertEquals("eth0", nic.getName());
-        assertEquals(GuestNetworkRequests.MAC, nic.getHwAddr().toLowerCase(java.util.Locale.ROOT));
-        assertTrue(nic.getIPAddressesList().stream().anyMatch(a -> a.getAddress().equals("10.0.2.15")),
-                nic.toString());
-        Routes routes = (Routes) client.call(AgentServiceGrpc.getUpdateRoutesMethod(),
-                GuestNetworkRequests.userNetRoutes(), CALL_TIMEOUT);
-        assertTrue(routes.getRoutesList().stream().map(Route::getGateway).anyMatch(GuestNetworkRequests.GATEWAY::equals),
-                "no default route through " + GuestNetworkRequests.GATEWAY + ": " + routes);
-        // the guest's iptables (nf_tables backend) takes the shim's rules and reads them back
-        client.call(AgentServiceGrpc.getSetIPTablesMethod(), SetIPTablesRequest.newBuilder().setData(
-                com.google.protobuf.ByteString.copyFromUtf8(GuestNetworkRequests.IPTABLES_RULES)).build(), CALL_TIMEOUT);
-        GetIPTablesResponse rules = (GetIPTablesResponse) client.call(AgentServiceGrpc.getGetIPTablesMethod(),
-                GetIPTablesRequest.getDefaultInstance(), CALL_TIMEOUT);
-        assertTrue(rules.getData().toStringUtf8().contains(GuestNetworkRequests.IPTABLES_RULE), rules.getData().toStringUtf8());
-    }
-
     /**
      * A pause container from the image's pause bundle and an app pulled from the host's registry;
      * the app's exit code and output are readable under the owner's policy from init-data; the
@@ -142,9 +122,9 @@ class GuestImagePullTest {
     private static void runPulledPod(PodClient pod) throws Exception {
         pod.createSandbox(CreateSandboxRequest.newBuilder().setSandboxId("pull-pod").setHostname("guest-pod")
                 .setSandboxPidns(true).build());
-        pod.createContainer(pulled("pull-pod", "sandbox", "pause", GuestPodRequests.process("/pause")));
+        pod.createContainer(GuestPodRequests.pulled("pull-pod", "sandbox", "pause", GuestPodRequests.process("/pause")));
         pod.startContainer("pull-pod");
-        pod.createContainer(pulled("app", "container", registryFromGuest() + "/test/busybox:1",
+        pod.createContainer(GuestPodRequests.pulled("app", "container", registryFromGuest() + "/test/busybox:1",
                 GuestPodRequests.process("cat", "/etc/motd")));
         pod.startContainer("app");
         assertEquals(0, pod.waitProcess("app", ""), "the pulled app's exit code");
@@ -154,18 +134,6 @@ class GuestImagePullTest {
         pod.removeContainer("app", 0);
         pod.removeContainer("pull-pod", 0);
         pod.destroySandbox();
-    }
-
-    /** A container whose rootfs comes from kata's image_guest_pull storage, as the shim sends it. */
-    private static CreateContainerRequest pulled(String id, String containerType, String image,
-                                                 org.cvmagent.proto.agent.Process process) {
-        String rootfs = "/run/kata-containers/" + id + "/rootfs";
-        return GuestPodRequests.container(id, process, rootfs).toBuilder()
-                .addStorages(Storage.newBuilder().setDriver("image_guest_pull").setSource(image)
-                        .addDriverOptions("image_guest_pull={\"metadata\":{\"io.kubernetes.cri.container-type\":\""
-                                + containerType + "\"}}")
-                        .setFstype("overlay").setMountPoint(rootfs))
-                .build();
     }
 
     private static String resource(String name) throws Exception {

@@ -1,5 +1,15 @@
 package org.cvmagent.rootfs;
 
+import org.cvmagent.agent.cli.AgentClient;
+import org.cvmagent.proto.agent.AgentServiceGrpc;
+import org.cvmagent.proto.agent.GetIPTablesRequest;
+import org.cvmagent.proto.agent.GetIPTablesResponse;
+import org.cvmagent.proto.agent.SetIPTablesRequest;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import org.cvmagent.proto.agent.Routes;
 import org.cvmagent.proto.agent.UpdateInterfaceRequest;
 import org.cvmagent.proto.agent.UpdateRoutesRequest;
@@ -44,5 +54,25 @@ final class GuestNetworkRequests {
                         .setScope(SCOPE_LINK).setFamily(IPFamily.v4))
                 .addRoutes(Route.newBuilder().setDest("").setGateway(GATEWAY).setDevice(NAME).setFamily(IPFamily.v4)))
                 .build();
+    }
+
+    /** The shim's network set-up, answered with the interface and routes as the guest now has them. */
+    static void configure(AgentClient client, Duration timeout) throws Exception {
+        Interface nic = (Interface) client.call(AgentServiceGrpc.getUpdateInterfaceMethod(),
+                userNetInterface(), timeout);
+        assertEquals("eth0", nic.getName());
+        assertEquals(MAC, nic.getHwAddr().toLowerCase(java.util.Locale.ROOT));
+        assertTrue(nic.getIPAddressesList().stream().anyMatch(a -> a.getAddress().equals("10.0.2.15")),
+                nic.toString());
+        Routes routes = (Routes) client.call(AgentServiceGrpc.getUpdateRoutesMethod(),
+                userNetRoutes(), timeout);
+        assertTrue(routes.getRoutesList().stream().map(Route::getGateway).anyMatch(GATEWAY::equals),
+                "no default route through " + GATEWAY + ": " + routes);
+        // the guest's iptables (nf_tables backend) takes the shim's rules and reads them back
+        client.call(AgentServiceGrpc.getSetIPTablesMethod(), SetIPTablesRequest.newBuilder().setData(
+                com.google.protobuf.ByteString.copyFromUtf8(IPTABLES_RULES)).build(), timeout);
+        GetIPTablesResponse rules = (GetIPTablesResponse) client.call(AgentServiceGrpc.getGetIPTablesMethod(),
+                GetIPTablesRequest.getDefaultInstance(), timeout);
+        assertTrue(rules.getData().toStringUtf8().contains(IPTABLES_RULE), rules.getData().toStringUtf8());
     }
 }

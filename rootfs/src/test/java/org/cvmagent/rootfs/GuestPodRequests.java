@@ -62,4 +62,16 @@ final class GuestPodRequests {
                 .setLinux(linux).build();
         return CreateContainerRequest.newBuilder().setContainerId(id).setOCI(spec).setSandboxPidns(true).build();
     }
+
+    /** A container whose rootfs comes from kata's image_guest_pull storage, as the shim sends it. */
+    static CreateContainerRequest pulled(String id, String containerType, String image,
+                                                 org.cvmagent.proto.agent.Process process) {
+        String rootfs = "/run/kata-containers/" + id + "/rootfs";
+        return container(id, process, rootfs).toBuilder()
+                .addStorages(Storage.newBuilder().setDriver("image_guest_pull").setSource(image)
+                        .addDriverOptions("image_guest_pull={\"metadata\":{\"io.kubernetes.cri.container-type\":\""
+                                + containerType + "\"}}")
+                        .setFstype("overlay").setMountPoint(rootfs))
+                .build();
+    }
 }

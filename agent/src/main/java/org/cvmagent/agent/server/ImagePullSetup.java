@@ -131,9 +131,9 @@ public final class ImagePullSetup {
                                              Supplier<HttpClient> lookaside, ResourceLoader resources)
             throws IOException {
         if (settings.policy().isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "no image signature policy (" + ImageSettings.POLICY_PARAMETER
-                    + " or cdh.toml image_security_policy_uri): images pulled in the guest are not checked for "
-                    + "signatures");
+            LOG.log(System.Logger.Level.WARNING, "no image signature policy (init-data's cdh.toml "
+                    + "image_security_policy_uri; in development mode also " + ImageSettings.POLICY_PARAMETER
+                    + "): images pulled in the guest are not checked for signatures");
             return (reference, manifest, mediaType, digest) -> { };
         }
         SignaturePolicyLoader loader = new SignaturePolicyLoader(resources, lookaside,

@@ -15,6 +15,11 @@ public final class KbsPeerFixture implements AutoCloseable {
         return new KbsPeerFixture(KbsPeer.http());
     }
 
+    /** The KBS's base URL, {@code http://127.0.0.1:PORT}. */
+    public String url() {
+        return peer.url();
+    }
+
     public void putResource(String path, byte[] value) {
         peer.putResource(path, value);
     }
