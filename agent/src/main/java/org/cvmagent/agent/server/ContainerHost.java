@@ -22,6 +22,7 @@ import org.cvmagent.agent.guest.GuestMetrics;
 import org.cvmagent.agent.guest.VolumeResizer;
 import org.cvmagent.agent.service.SandboxHandlers;
 import org.cvmagent.agent.storage.BlockDevices;
+import org.cvmagent.agent.storage.LuksScratch;
 import org.cvmagent.agent.storage.Mounter;
 import org.cvmagent.agent.storage.StorageHandlers;
 import org.cvmagent.agent.storage.StorageManager;
@@ -32,6 +33,7 @@ import org.cvmagent.transport.Transports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -44,6 +46,8 @@ import java.util.Optional;
 public final class ContainerHost implements AutoCloseable {
 
     private static final Duration RUNC_TIMEOUT = Duration.ofSeconds(60);
+    /** Formatting encrypted scratch wipes the whole disk to give every sector an integrity tag. */
+    private static final Duration SCRATCH_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration NETWORK_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration CONSOLE_TIMEOUT = Duration.ofSeconds(10);
     /** The first resource fetch attests to the KBS, which takes a few round trips. */
@@ -92,6 +96,8 @@ public final class ContainerHost implements AutoCloseable {
             Files.createDirectories(layout.root());
             Mounter mounter = Mounter.load();
             StorageHandlers handlers = StorageHandlers.kata(mounter, BlockDevices.system(),
+                    Optional.of(new LuksScratch(commands, layout.stateDir().resolve("keys"), new SecureRandom(),
+                            SCRATCH_TIMEOUT)),
                     List.of(ImagePullSetup.handler(images, config.stateDir(), mounter, commands,
                             new CdhResourceClient(guestComponentsDir.resolve(GuestComponentsServer.CDH_SOCKET),
                                     new Transports(), CDH_TIMEOUT))));

@@ -30,20 +30,24 @@ public final class StorageHandlers {
      * {@code virtio-fs}, {@code watchable-bind}, {@code blk}, {@code mmioblk}, {@code scsi}.
      */
     public static StorageHandlers kata(Mounter mounter, BlockDevices devices) {
-        return kata(mounter, devices, List.of());
+        return kata(mounter, devices, Optional.empty(), List.of());
     }
 
-    /** kata's drivers and {@code more} (image_guest_pull, which needs the image service). */
-    public static StorageHandlers kata(Mounter mounter, BlockDevices devices, List<StorageHandler> more) {
+    /**
+     * kata's drivers and {@code more} (image_guest_pull, which needs the image service); block
+     * storages asking for ephemeral encryption use {@code scratch}.
+     */
+    public static StorageHandlers kata(Mounter mounter, BlockDevices devices, Optional<LuksScratch> scratch,
+                                       List<StorageHandler> more) {
         List<StorageHandler> all = new java.util.ArrayList<>(more);
         all.addAll(List.of(
                 new LocalHandler(mounter),
                 new EphemeralHandler(mounter),
                 new VirtioFsHandler(mounter),
                 new WatchableBindHandler(mounter),
-                BlockHandler.virtioBlkPci(mounter, devices),
-                BlockHandler.virtioBlkMmio(mounter, devices),
-                BlockHandler.scsi(mounter, devices)));
+                BlockHandler.virtioBlkPci(mounter, devices, scratch),
+                BlockHandler.virtioBlkMmio(mounter, devices, scratch),
+                BlockHandler.scsi(mounter, devices, scratch)));
         return new StorageHandlers(all);
     }
 

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.cvmagent.agent.storage.StorageFixture.storage;
@@ -43,8 +44,9 @@ class BlockHandlerTest {
         Mounter mounter = Mounter.load();
         BlockDevices devices = new BlockDevices(sysfs, Path.of("/dev"), TIMEOUT);
         manager = new StorageManager(root, new StorageHandlers(List.of(
-                BlockHandler.virtioBlkPci(mounter, devices), BlockHandler.virtioBlkMmio(mounter, devices),
-                BlockHandler.scsi(mounter, devices))));
+                BlockHandler.virtioBlkPci(mounter, devices, Optional.empty()),
+                BlockHandler.virtioBlkMmio(mounter, devices, Optional.empty()),
+                BlockHandler.scsi(mounter, devices, Optional.empty()))));
     }
 
     @AfterEach
@@ -157,9 +159,14 @@ class BlockHandlerTest {
             RpcException e = assertThrows(RpcException.class, () -> manager.add(List.of(bad), "c1"), bad.toString());
             assertEquals(Status.Code.INVALID_ARGUMENT, e.code(), e.getMessage());
         }
-        RpcException e = assertThrows(RpcException.class, () -> manager.add(List.of(
-                storage("blk", "02/01", "ext4", root + "/b").toBuilder().addDriverOptions("encryption_key=ephemeral")
-                        .build()), "c1"));
-        assertTrue(e.getMessage().startsWith("storages[0].driver_options"), e.getMessage());
+        // encrypted scratch needs cryptsetup (the guest's: GuestScratchTest); plain mkfs on the host's
+        // disk and unknown options are refused
+        for (List<String> options : List.of(List.of("encryption_key=ephemeral"), List.of("create_filesystem"),
+                List.of("encryption_key=ephemeral", "fs_format=xfs"))) {
+            RpcException e = assertThrows(RpcException.class, () -> manager.add(List.of(
+                    storage("blk", "02/01", "ext4", root + "/b").toBuilder().addAllDriverOptions(options).build()),
+                    "c1"));
+            assertTrue(e.getMessage().startsWith("storages[0].driver_options"), e.getMessage());
+        }
     }
 }
