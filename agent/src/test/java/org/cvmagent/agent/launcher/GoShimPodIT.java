@@ -30,6 +30,7 @@ class GoShimPodIT {
 
     @Test
     void theShippedAgentRunsAWholePodForAnOldShim() throws Exception {
+        assertTrue(Files.isExecutable(PodRequests.RUNC), "runc is missing: run scripts/setup");
         Launchers launchers = Launchers.ofCheckout(dir);
         Path socket = dir.resolve("agent.sock");
         Path sandboxRoot = dir.resolve("kata");

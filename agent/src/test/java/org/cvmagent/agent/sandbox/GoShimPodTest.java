@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A whole pod driven by a Go client written as kata's runtime drives the agent (containerd's Go
@@ -56,6 +57,7 @@ class GoShimPodTest {
     }
 
     private GoShimPodReport runClient(PodFixture fixture, Generation generation, boolean denied) throws Exception {
+        assertTrue(Files.isExecutable(PodRequests.RUNC), "runc is missing: run scripts/setup");
         Path plan = GoShimPodPlan.write(fixture.requests, dir.resolve("plan.json"), denied);
         return GoShimPodReport.run(fixture.dir.resolve("agent.sock"), plan, generation, denied);
     }

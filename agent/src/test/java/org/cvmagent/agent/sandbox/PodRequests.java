@@ -28,6 +28,9 @@ public final class PodRequests {
     static final String[] APPLETS = {"sh", "cat", "echo", "sleep", "true", "false", "head", "tail", "dd",
             "hostname", "stty", "ls", "yes", "env", "id", "readlink", "seq"};
 
+    /** The OCI runtime the agent runs these containers with, by default. */
+    public static final Path RUNC = Path.of("/usr/sbin/runc");
+
     private final Path sandboxRoot;
     private final Path hostShare;
 
