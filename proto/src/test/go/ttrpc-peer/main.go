@@ -8,10 +8,14 @@
 //	serve  --socket PATH [--ignore-stdin] [--fake-agent]     serve cvmagent.test.Echo
 //	bench  --socket PATH [--concurrency N] [--payload B] (--duration D | --calls N)
 //	       [--warmup D] [--connections K] [--timeout D]      load cvmagent.test.Echo/Echo
+//	pod    --socket PATH --plan FILE --generation old|new [--denied-by-policy]
+//	       [--read-len N] [--max-empty-reads N] [--timeout D] [--deadline D]
+//	                                                         a whole pod, as kata's runtime drives it
 //
 // Every subcommand but serve prints exactly one JSON object on stdout.
 // Exit codes: 0 done (RPC error statuses are data), 1 transport failure,
-// 2 usage error, 3 a response could not be decoded.
+// 2 usage error, 3 a response could not be decoded, 4 (pod) a step did not go as
+// kata's runtime expects (the report says which).
 //
 // One call (call's whole output; each call in check's):
 //
@@ -36,6 +40,12 @@
 // bench: {"calls","errors","seconds","calls_per_sec","p50_us","p90_us","p99_us",
 // "max_us","mean_us","concurrency","connections","payload_bytes","warmup_calls",
 // "first_error"(if any)}; calls counts failed calls too.
+//
+// pod: {"socket","generation","denied_by_policy","read_len","max_empty_reads",
+// "steps":[{"step","target",...CALL,"expect","passed","problem"}],"passed","failures":[...]};
+// the steps and their order are listed at the top of pod.go. A stream copy's step is
+// one loop of reads: the last call's fields, elapsed_us for the whole copy, and as
+// response {"bytes","sha256","data","reads","empty_reads","max_consecutive_empty","ended_by"}.
 //
 // serve prints READY once listening and stops on SIGTERM/SIGINT or stdin EOF.
 //
@@ -80,6 +90,8 @@ func main() {
 		os.Exit(runServe(args))
 	case "bench":
 		os.Exit(runBench(args))
+	case "pod":
+		os.Exit(runPod(args))
 	case "-h", "--help", "help":
 		usage()
 	default:
@@ -89,7 +101,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: ttrpc-peer check|call|serve|bench --socket PATH [options]  (ttrpc-peer SUBCOMMAND -h for options)")
+	fmt.Fprintln(os.Stderr, "usage: ttrpc-peer check|call|serve|bench|pod --socket PATH [options]  (ttrpc-peer SUBCOMMAND -h for options)")
 	os.Exit(exitUsage)
 }
 

@@ -43,7 +43,8 @@ import java.util.stream.Stream;
  *
  * <p>Subcommands, all taking {@code --socket PATH}: {@code check} (calls an agent like a kata shim),
  * {@code call} (one raw call), {@code serve} (service {@code cvmagent.test.Echo}: Echo, Fail, Sleep,
- * Metadata) and {@code bench} (load on Echo). See the Go sources for the JSON they print.
+ * Metadata), {@code bench} (load on Echo) and {@code pod} (a whole pod as kata's runtime drives it;
+ * run through {@link #run} by the agent's tests). See the Go sources for the JSON they print.
  */
 public final class GoPeer {
 

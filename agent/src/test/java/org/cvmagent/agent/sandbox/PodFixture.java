@@ -11,34 +11,23 @@ import org.cvmagent.agent.server.ContainerHost;
 import org.cvmagent.agent.server.ImageSettings;
 import org.cvmagent.proto.agent.CreateContainerRequest;
 import org.cvmagent.proto.agent.CreateSandboxRequest;
-import org.cvmagent.proto.agent.Linux;
-import org.cvmagent.proto.agent.LinuxNamespace;
 import org.cvmagent.proto.agent.LinuxResources;
-import org.cvmagent.proto.agent.Mount;
-import org.cvmagent.proto.agent.Root;
 import org.cvmagent.proto.agent.Spec;
 import org.cvmagent.proto.agent.Storage;
-import org.cvmagent.proto.agent.User;
 import org.cvmagent.agent.cli.AgentClient;
 import org.cvmagent.transport.Transports;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 
 /**
  * A real agent for container tests: the container host (reaper, runc, storages) behind the ttRPC
- * server on a unix socket, a {@link PodClient} connected to it, and a busybox-static rootfs in a
- * directory that plays the host's virtio-fs share (bind-mounted by a {@code virtio-fs} storage with
- * fstype {@code bind} at the sandbox's shared directory, as the shim's share would be).
+ * server on a unix socket, a {@link PodClient} connected to it, and the requests of
+ * {@link PodRequests} (busybox rootfs trees in a directory that plays the host's virtio-fs share).
  */
 final class PodFixture implements AutoCloseable {
-
-    static final String[] APPLETS = {"sh", "cat", "echo", "sleep", "true", "false", "head", "tail", "dd",
-            "hostname", "stty", "ls", "yes", "env", "id", "readlink", "seq"};
 
     final Path dir;
     final Path sandboxRoot;
@@ -48,6 +37,7 @@ final class PodFixture implements AutoCloseable {
     final AgentServer server;
     final AgentClient connection;
     final PodClient pod;
+    final PodRequests requests;
 
     PodFixture(Path dir) throws IOException {
         this(dir, PolicyEngine.NONE);
@@ -63,7 +53,7 @@ final class PodFixture implements AutoCloseable {
         this.sandboxRoot = dir.resolve("kata");
         this.stateDir = dir.resolve("state");
         this.hostShare = dir.resolve("host-share");
-        Files.createDirectories(hostShare);
+        this.requests = new PodRequests(sandboxRoot, hostShare);
         RuntimeConfig runtime = new RuntimeConfig(Path.of("/usr/sbin/runc"), sandboxRoot, stateDir);
         this.host = ContainerHost.start(runtime, false, ImageSettings.from(cmdline, java.util.Optional.empty()),
                 dir.resolve("guest-components"));
@@ -78,67 +68,33 @@ final class PodFixture implements AutoCloseable {
 
     /** The shared directory's storage, as kata's shim sends it in CreateSandbox. */
     Storage sharedStorage() {
-        return Storage.newBuilder().setDriver("virtio-fs").setSource(hostShare.toString()).setFstype("bind")
-                .addOptions("bind").setMountPoint(sandboxRoot.resolve("shared/containers").toString()).build();
+        return requests.sharedStorage();
     }
 
     CreateSandboxRequest sandboxRequest(String id) {
-        return CreateSandboxRequest.newBuilder().setSandboxId(id).setHostname("pod-host")
-                .addDns("nameserver 10.96.0.10").addDns("search default.svc.cluster.local")
-                .addStorages(sharedStorage()).setSandboxPidns(true).build();
+        return requests.sandboxRequest(id);
     }
 
     /** Puts a busybox rootfs for {@code id} into the host share; returns its path as the guest sees it. */
     String rootfs(String id) throws IOException {
-        Path rootfs = hostShare.resolve(id).resolve("rootfs");
-        for (String d : new String[] {"bin", "proc", "dev", "sys", "tmp", "etc"}) {
-            Files.createDirectories(rootfs.resolve(d));
-        }
-        if (!Files.exists(rootfs.resolve("bin/busybox"))) {
-            Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-            for (String applet : APPLETS) {
-                Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet), Path.of("busybox"));
-            }
-        }
-        return sandboxRoot.resolve("shared/containers").resolve(id).resolve("rootfs").toString();
+        return requests.rootfs(id);
     }
 
     Path hostRootfs(String id) {
-        return hostShare.resolve(id).resolve("rootfs");
+        return requests.hostRootfs(id);
     }
 
     static org.cvmagent.proto.agent.Process process(boolean terminal, String... args) {
-        return org.cvmagent.proto.agent.Process.newBuilder().addAllArgs(List.of(args))
-                .addEnv("PATH=/bin").addEnv("HOME=/").setCwd("/").setTerminal(terminal)
-                .setUser(User.newBuilder().setUID(0).setGID(0)).build();
+        return PodRequests.process(terminal, args);
     }
 
     /** A spec like the one kata's shim sends (network and cgroup namespaces stripped, paths cleared). */
     Spec spec(String id, String rootPath, org.cvmagent.proto.agent.Process process, LinuxResources resources) {
-        Linux.Builder linux = Linux.newBuilder().setCgroupsPath("/cvm-agent-test-" + id)
-                .setResources(resources)
-                .addMaskedPaths("/proc/kcore").addReadonlyPaths("/proc/sys");
-        for (String ns : new String[] {"pid", "ipc", "uts", "mount"}) {
-            linux.addNamespaces(LinuxNamespace.newBuilder().setType(ns));
-        }
-        return Spec.newBuilder().setVersion("1.0.2").setProcess(process)
-                .setRoot(Root.newBuilder().setPath(rootPath))
-                .setHostname("pod-host")
-                .addMounts(Mount.newBuilder().setDestination("/proc").setSource("proc").setType("proc"))
-                .addMounts(Mount.newBuilder().setDestination("/dev").setSource("tmpfs").setType("tmpfs")
-                        .addOptions("nosuid").addOptions("mode=755"))
-                .addMounts(Mount.newBuilder().setDestination("/dev/pts").setSource("devpts").setType("devpts")
-                        .addOptions("nosuid").addOptions("noexec").addOptions("newinstance")
-                        .addOptions("ptmxmode=0666").addOptions("mode=0620"))
-                .addMounts(Mount.newBuilder().setDestination("/sys").setSource("sysfs").setType("sysfs")
-                        .addOptions("nosuid").addOptions("noexec").addOptions("nodev").addOptions("ro"))
-                .setLinux(linux).build();
+        return requests.spec(id, rootPath, process, resources);
     }
 
     CreateContainerRequest container(String id, org.cvmagent.proto.agent.Process process) throws IOException {
-        return CreateContainerRequest.newBuilder().setContainerId(id)
-                .setOCI(spec(id, rootfs(id), process, LinuxResources.getDefaultInstance()))
-                .setSandboxPidns(true).build();
+        return requests.container(id, process);
     }
 
     /** Creates and starts a container running {@code args}. */
