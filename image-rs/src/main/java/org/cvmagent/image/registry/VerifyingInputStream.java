@@ -13,19 +13,30 @@ import java.security.MessageDigest;
  */
 public final class VerifyingInputStream extends FilterInputStream {
     private final Digest expected;
+    private final Digest content;
     private final long expectedSize;
     private final MessageDigest md;
     private long count;
     private boolean verified;
 
     public VerifyingInputStream(InputStream in, Digest expected, long expectedSize) {
-        super(in);
-        this.expected = expected;
-        this.expectedSize = expectedSize;
-        this.md = expected.newMessageDigest();
+        this(in, expected, expected, expectedSize);
     }
 
-    /** The digest the content must have. */
+    /**
+     * A stream that stands for the blob {@code expected} but whose bytes are a transformation of
+     * it that must hash to {@code content}: a decrypted layer, whose plaintext digest the layer's
+     * (verified) encryption options state.
+     */
+    public VerifyingInputStream(InputStream in, Digest expected, Digest content, long expectedSize) {
+        super(in);
+        this.expected = expected;
+        this.content = content;
+        this.expectedSize = expectedSize;
+        this.md = content.newMessageDigest();
+    }
+
+    /** The digest of the blob this stream reads (equal to its content's unless decrypted). */
     public Digest expected() {
         return expected;
     }
@@ -97,9 +108,10 @@ public final class VerifyingInputStream extends FilterInputStream {
             throw new RegistryException(RegistryException.Reason.DIGEST_MISMATCH,
                     "blob " + expected + " has " + count + " bytes, descriptor says " + expectedSize);
         }
-        if (!expected.matches(md.digest())) {
-            throw new RegistryException(RegistryException.Reason.DIGEST_MISMATCH,
-                    "content of blob does not hash to " + expected);
+        if (!content.matches(md.digest())) {
+            throw new RegistryException(RegistryException.Reason.DIGEST_MISMATCH, content.equals(expected)
+                    ? "content of blob does not hash to " + expected
+                    : "decrypted content of blob " + expected + " does not hash to " + content);
         }
         verified = true;
     }
