@@ -23,9 +23,8 @@ import org.cvmagent.image.store.LayerSource;
  * digest (the manifest's) and its HMAC-SHA256 (keyed with the layer key, from the pubopts) are
  * computed; a mismatch of either refuses the layer before anything is unpacked. Then the staged
  * ciphertext is decrypted (AES-256-CTR) as the unpacker reads it; that pass computes the HMAC again
- * (the staging file sits on the store's disk) and the plaintext digest stated in the private
- * options, and fails at end of data if either differs, which makes the store discard its staging
- * directory. The staging file holds only ciphertext and is deleted when the stream is closed.
+ * (the staging file sits on the store's disk) and fails at end of data if it differs, which makes
+ * the store discard its staging directory. The staging file holds only ciphertext and is deleted when the stream is closed.
  */
 public final class DecryptingLayerSource implements LayerSource {
     private final LayerCipher cipher;
@@ -65,8 +64,11 @@ public final class DecryptingLayerSource implements LayerSource {
                         "the ciphertext does not match its HMAC (tampered, or not encrypted with the unwrapped key); "
                                 + "nothing of it was unpacked");
             }
+            // The private options' digest is not checked: skopeo states the source layer's, which is
+            // not the plaintext's when it compressed the layer before encrypting it. The config's
+            // diff_ids still bind the unpacked content.
             return new VerifyingInputStream(new Decrypting(Files.newInputStream(staged), staged), cipher.layer(),
-                    cipher.plaintextDigest(), size);
+                    null, size);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(staged);
             throw e;

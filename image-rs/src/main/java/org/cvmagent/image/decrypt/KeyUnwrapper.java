@@ -2,12 +2,12 @@ package org.cvmagent.image.decrypt;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.EncryptionMethod;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWEAlgorithm;
 import com.nimbusds.jose.JWEDecrypter;
 import com.nimbusds.jose.JWEHeader;
-import com.nimbusds.jose.JWEObjectJSON;
 import com.nimbusds.jose.crypto.ECDHDecrypter;
 import com.nimbusds.jose.crypto.RSADecrypter;
 import com.nimbusds.jose.jca.JWEJCAContext;
@@ -78,10 +78,10 @@ final class KeyUnwrapper {
         if (provider != null && kbs != null) {
             return unwrapProvider(layer, provider, kbs);
         }
-        if (!failures.isEmpty()) {
+        if (jwes != null && !keys.isEmpty()) {
             throw new LayerDecryptionException(LayerDecryptionException.Reason.WRONG_KEY, layer,
-                    "none of the " + keys.keys().size() + " configured decryption key(s) unwraps its key ("
-                            + String.join("; ", failures) + ")");
+                    "none of the " + keys.keys().size() + " configured decryption key(s) unwraps its key"
+                            + (failures.isEmpty() ? " (no recipient for their key type)" : " (" + String.join("; ", failures) + ")"));
         }
         throw new LayerDecryptionException(LayerDecryptionException.Reason.NO_KEY, layer,
                 jwes != null ? "it is encrypted for JWE recipients, and no decryption key is configured"
@@ -96,24 +96,78 @@ final class KeyUnwrapper {
                     "more than " + MAX_JWES + " wrapped keys");
         }
         for (String part : parts) {
-            String jwe = new String(LayerCipher.base64(layer, part, EncryptedLayers.JWE_KEYS), StandardCharsets.UTF_8);
+            byte[] jwe = LayerCipher.base64(layer, part, EncryptedLayers.JWE_KEYS);
+            List<Recipient> recipients = recipients(layer, jwe);
             for (PrivateKey key : keys.keys()) {
-                JWEObjectJSON object;
-                try {
-                    object = JWEObjectJSON.parse(jwe);
-                } catch (ParseException e) {
-                    throw new LayerDecryptionException(LayerDecryptionException.Reason.INVALID, layer,
-                            EncryptedLayers.JWE_KEYS + " holds a value that is not a JWE in JSON serialization", e);
-                }
-                try {
-                    object.decrypt(new Restricted(decrypter(key)));
-                    return object.getPayload().toBytes();
-                } catch (JOSEException | IllegalStateException e) {
-                    failures.add(key.getAlgorithm() + " key: " + e.getMessage());
+                for (Recipient r : recipients) {
+                    String alg = String.valueOf(r.header().getAlgorithm());
+                    if (!alg.startsWith(key instanceof ECPrivateKey ? "ECDH" : "RSA")) {
+                        continue; // a recipient for another type of key
+                    }
+                    try {
+                        return new Restricted(decrypter(key)).decrypt(r.header(), r.encryptedKey(), r.iv(),
+                                r.ciphertext(), r.tag(), r.aad());
+                    } catch (JOSEException | RuntimeException e) {
+                        failures.add(key.getAlgorithm() + " key, " + r.header().getAlgorithm() + " recipient: "
+                                + e.getMessage());
+                    }
                 }
             }
         }
         return null;
+    }
+
+    /** One recipient of a JWE in JSON serialization, its header the union of the shared and its own. */
+    private record Recipient(JWEHeader header, Base64URL encryptedKey, Base64URL iv, Base64URL ciphertext,
+                             Base64URL tag, byte[] aad) {
+    }
+
+    /**
+     * The recipients of a general or flattened JWE JSON serialization (RFC 7516 §7.2): the header
+     * each is decrypted with joins the protected header, the shared unprotected one and the
+     * recipient's; the additional authenticated data is the protected header as sent (plus
+     * {@code "." aad}).
+     */
+    private List<Recipient> recipients(Digest layer, byte[] jwe) throws LayerDecryptionException {
+        try {
+            JsonNode root = json.readTree(jwe);
+            if (root == null || !root.isObject() || !root.path("protected").isTextual()) {
+                throw new IllegalArgumentException("not a JWE in JSON serialization");
+            }
+            String protectedB64 = root.get("protected").asText();
+            ObjectNode shared = (ObjectNode) json.readTree(new Base64URL(protectedB64).decode());
+            if (root.path("unprotected").isObject()) {
+                shared.setAll((ObjectNode) root.get("unprotected"));
+            }
+            String aad = protectedB64 + (root.path("aad").isTextual() ? "." + root.get("aad").asText() : "");
+            List<JsonNode> entries = new ArrayList<>();
+            if (root.path("recipients").isArray()) {
+                root.get("recipients").forEach(entries::add);
+            } else {
+                entries.add(root);
+            }
+            List<Recipient> out = new ArrayList<>();
+            for (JsonNode e : entries) {
+                ObjectNode header = shared.deepCopy();
+                if (e.path("header").isObject()) {
+                    header.setAll((ObjectNode) e.get("header"));
+                }
+                out.add(new Recipient(JWEHeader.parse(header.toString()), b64url(e, "encrypted_key"),
+                        b64url(root, "iv"), b64url(root, "ciphertext"), b64url(root, "tag"),
+                        aad.getBytes(StandardCharsets.US_ASCII)));
+            }
+            return out;
+        } catch (IOException | ParseException | RuntimeException e) {
+            throw new LayerDecryptionException(LayerDecryptionException.Reason.INVALID, layer,
+                    EncryptedLayers.JWE_KEYS + " holds a value that is not a JWE in JSON serialization", e);
+        }
+    }
+
+    private static Base64URL b64url(JsonNode node, String field) {
+        if (!node.path(field).isTextual()) {
+            throw new IllegalArgumentException("JWE has no " + field);
+        }
+        return new Base64URL(node.get(field).asText());
     }
 
     private static JWEDecrypter decrypter(PrivateKey key) throws JOSEException {

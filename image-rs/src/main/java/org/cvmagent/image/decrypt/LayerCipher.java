@@ -10,12 +10,12 @@ import org.cvmagent.image.registry.Digest;
 /**
  * What decrypts one layer: ocicrypt's {@code AES_256_CTR_HMAC_SHA256}, the only cipher its
  * specification defines. The private options (unwrapped from the layer's key annotation) carry
- * {@code symkey}, {@code cipheroptions.nonce} and {@code digest} (the sha256 of the layer before
- * encryption); the public options ({@code org.opencontainers.image.enc.pubopts}) carry
+ * {@code symkey} and {@code cipheroptions.nonce} (and a {@code digest} that is not checked: skopeo
+ * writes the source layer's, which differs from the plaintext's when it compresses on copy); the public options ({@code org.opencontainers.image.enc.pubopts}) carry
  * {@code cipher} and {@code hmac}, an HMAC-SHA256 keyed with the symmetric key over the whole
  * ciphertext. JSON byte strings are standard base64, as Go writes {@code []byte}.
  */
-public record LayerCipher(Digest layer, byte[] key, byte[] nonce, byte[] hmac, Digest plaintextDigest) {
+public record LayerCipher(Digest layer, byte[] key, byte[] nonce, byte[] hmac) {
     public static final String AES_256_CTR_HMAC_SHA256 = "AES_256_CTR_HMAC_SHA256";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -49,13 +49,7 @@ public record LayerCipher(Digest layer, byte[] key, byte[] nonce, byte[] hmac, D
         if (hmac == null || hmac.length != 32) {
             throw invalid(layer, "public options carry no 32-byte hmac, so the ciphertext cannot be verified");
         }
-        Digest plain;
-        try {
-            plain = Digest.parse(priv.path("digest").asText(""));
-        } catch (IllegalArgumentException e) {
-            throw invalid(layer, "private options carry no valid digest of the unencrypted layer");
-        }
-        return new LayerCipher(layer, key, nonce, hmac, plain);
+        return new LayerCipher(layer, key, nonce, hmac);
     }
 
     private static JsonNode json(Digest layer, byte[] data, String what) throws LayerDecryptionException {
@@ -101,7 +95,7 @@ public record LayerCipher(Digest layer, byte[] key, byte[] nonce, byte[] hmac, D
     @Override
     public boolean equals(Object o) {
         return o instanceof LayerCipher c && layer.equals(c.layer) && Arrays.equals(key, c.key)
-                && Arrays.equals(nonce, c.nonce) && Arrays.equals(hmac, c.hmac) && plaintextDigest.equals(c.plaintextDigest);
+                && Arrays.equals(nonce, c.nonce) && Arrays.equals(hmac, c.hmac);
     }
 
     @Override

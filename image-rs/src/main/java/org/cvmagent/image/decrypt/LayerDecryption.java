@@ -8,6 +8,8 @@ import org.cvmagent.image.registry.Descriptor;
 import org.cvmagent.image.registry.LoadedOnSuccess;
 import org.cvmagent.image.registry.RegistryException;
 import org.cvmagent.image.signature.ResourceFetcher;
+import org.cvmagent.image.signature.ResourceLoader;
+import org.cvmagent.image.signature.SignatureVerificationException;
 import org.cvmagent.image.store.Compression;
 import org.cvmagent.image.store.LayerSource;
 
@@ -43,6 +45,21 @@ public final class LayerDecryption {
         this.keys = new LoadedOnSuccess<>(loader::load);
         this.kbs = kbs;
         this.requireEncrypted = requireEncrypted;
+    }
+
+    /**
+     * Keys read through the policy's resource loader: {@code keyLocation} (a {@code kbs:///} URI or
+     * an absolute path, or null for none) holds a JWK, a JWK set or PEM PKCS#8 private keys.
+     */
+    public static LayerDecryption fromResources(String keyLocation, ResourceLoader resources, ResourceFetcher kbs,
+                                                boolean requireEncrypted) {
+        return new LayerDecryption(keyLocation, () -> {
+            try {
+                return PrivateKeys.parse(resources.load(keyLocation));
+            } catch (SignatureVerificationException | IllegalArgumentException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }, kbs, requireEncrypted);
     }
 
     /** No keys, no KBS, unencrypted images accepted: an encrypted layer is refused for want of a key. */

@@ -25,15 +25,15 @@ public final class VerifyingInputStream extends FilterInputStream {
 
     /**
      * A stream that stands for the blob {@code expected} but whose bytes are a transformation of
-     * it that must hash to {@code content}: a decrypted layer, whose plaintext digest the layer's
-     * (verified) encryption options state.
+     * it: they must hash to {@code content}, or, when it is null, {@code in} verifies them itself
+     * and fails at end of data (a decrypted layer, whose ciphertext's HMAC is checked).
      */
     public VerifyingInputStream(InputStream in, Digest expected, Digest content, long expectedSize) {
         super(in);
         this.expected = expected;
         this.content = content;
         this.expectedSize = expectedSize;
-        this.md = content.newMessageDigest();
+        this.md = content == null ? null : content.newMessageDigest();
     }
 
     /** The digest of the blob this stream reads (equal to its content's unless decrypted). */
@@ -74,7 +74,9 @@ public final class VerifyingInputStream extends FilterInputStream {
             throw new RegistryException(RegistryException.Reason.DIGEST_MISMATCH,
                     "blob " + expected + " is longer than its declared " + expectedSize + " bytes");
         }
-        md.update(b, off, n);
+        if (md != null) {
+            md.update(b, off, n);
+        }
         return n;
     }
 
@@ -108,7 +110,7 @@ public final class VerifyingInputStream extends FilterInputStream {
             throw new RegistryException(RegistryException.Reason.DIGEST_MISMATCH,
                     "blob " + expected + " has " + count + " bytes, descriptor says " + expectedSize);
         }
-        if (!content.matches(md.digest())) {
+        if (md != null && !content.matches(md.digest())) {
             throw new RegistryException(RegistryException.Reason.DIGEST_MISMATCH, content.equals(expected)
                     ? "content of blob does not hash to " + expected
                     : "decrypted content of blob " + expected + " does not hash to " + content);
