@@ -10,6 +10,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import org.cvmagent.image.bundle.ImageConfig;
+import org.cvmagent.image.decrypt.EncryptedLayers;
+import org.cvmagent.image.decrypt.LayerCipher;
+import org.cvmagent.image.decrypt.LayerDecryption;
+import org.cvmagent.image.decrypt.LayerDecryptionException;
 import org.cvmagent.image.registry.Descriptor;
 import org.cvmagent.image.registry.Digest;
 import org.cvmagent.image.registry.ImageReference;
@@ -18,6 +22,7 @@ import org.cvmagent.image.registry.RegistryException;
 import org.cvmagent.image.registry.ResolvedImage;
 import org.cvmagent.image.store.Compression;
 import org.cvmagent.image.store.Layer;
+import org.cvmagent.image.store.LayerSource;
 import org.cvmagent.image.store.LayerStore;
 import org.cvmagent.image.store.UnsafeLayerException;
 
@@ -33,12 +38,20 @@ public final class ImagePuller {
     private final RegistryClient registry;
     private final LayerStore store;
     private final ManifestVerifier verifier;
+    private final LayerDecryption decryption;
     private final ObjectMapper json = new ObjectMapper();
 
     public ImagePuller(RegistryClient registry, LayerStore store, ManifestVerifier verifier) {
+        this(registry, store, verifier, LayerDecryption.none());
+    }
+
+    /** @param decryption keys for encrypted layers, and whether only encrypted layers are accepted */
+    public ImagePuller(RegistryClient registry, LayerStore store, ManifestVerifier verifier,
+                       LayerDecryption decryption) {
         this.registry = registry;
         this.store = store;
         this.verifier = verifier;
+        this.decryption = decryption;
     }
 
     public PulledImage pull(String reference, PullOptions options, ProgressListener listener) throws PullException {
@@ -65,10 +78,13 @@ public final class ImagePuller {
                 throw new PullException(PullException.Reason.INVALID_CONTENT,
                         ref + " has " + LayerCount.of(layers.size()) + ", more than " + options.maxLayers(), null);
             }
+            // Refuse unknown layer types, malformed digests, unencrypted layers where encryption
+            // is required, and encrypted layers whose key does not unwrap, before downloading anything.
+            decryption.checkLayers(layers);
+            List<LayerCipher> ciphers = new ArrayList<>();
             for (Descriptor d : layers) {
-                // Refuse unknown layer types and malformed digests before downloading anything.
-                Compression.forMediaType(d.mediaType());
                 d.parsedDigest();
+                ciphers.add(EncryptedLayers.isEncrypted(d.mediaType()) ? decryption.cipher(d) : null);
             }
             Descriptor configDescriptor = resolved.manifest().config();
             byte[] config = registry.fetchBlob(ref, configDescriptor, options.maxConfigBytes());
@@ -84,7 +100,7 @@ public final class ImagePuller {
             store.putBlob(top.digest(), top.bytes());
             store.putBlob(resolved.manifestBytes().digest(), resolved.manifestBytes().bytes());
             store.putBlob(configDescriptor.parsedDigest(), config);
-            List<Layer> pulled = pullLayers(ref, layers, options, listener);
+            List<Layer> pulled = pullLayers(ref, layers, ciphers, options, listener);
             diffIds.verify(ref, pulled);
             return new PulledImage(ref.withDigest(top.digest()), resolved.manifestBytes().digest(),
                     configDescriptor.parsedDigest(), imageConfig, pulled);
@@ -95,23 +111,28 @@ public final class ImagePuller {
             throw new PullException(reasonOf(e.reason()), e.detail(), e);
         } catch (UnsafeLayerException e) {
             throw new PullException(PullException.Reason.UNSAFE_LAYER, e.getMessage(), e);
+        } catch (LayerDecryptionException e) {
+            throw new PullException(e.reason() == LayerDecryptionException.Reason.NOT_ENCRYPTED
+                    ? PullException.Reason.REJECTED_BY_POLICY : PullException.Reason.DECRYPTION, ref + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new PullException(PullException.Reason.STORAGE, e.getMessage(), e);
         }
     }
 
-    private List<Layer> pullLayers(ImageReference ref, List<Descriptor> layers, PullOptions options,
-                                   ProgressListener listener) throws IOException {
+    private List<Layer> pullLayers(ImageReference ref, List<Descriptor> layers, List<LayerCipher> ciphers,
+                                   PullOptions options, ProgressListener listener) throws IOException {
         Semaphore slots = new Semaphore(options.parallelLayers());
         List<Future<Layer>> futures = new ArrayList<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (Descriptor d : layers) {
+            for (int i = 0; i < layers.size(); i++) {
+                Descriptor d = layers.get(i);
+                LayerCipher cipher = ciphers.get(i);
                 Digest digest = d.parsedDigest();
                 listener.onProgress(new ProgressEvent(digest, 0, d.size(), ProgressEvent.State.WAITING));
                 futures.add(pool.submit(() -> {
                     slots.acquire();
                     try {
-                        return pullLayer(ref, d, digest, options, listener);
+                        return pullLayer(ref, d, digest, cipher, options, listener);
                     } finally {
                         slots.release();
                     }
@@ -131,12 +152,16 @@ public final class ImagePuller {
         }
     }
 
-    private Layer pullLayer(ImageReference ref, Descriptor d, Digest digest, PullOptions options,
+    private Layer pullLayer(ImageReference ref, Descriptor d, Digest digest, LayerCipher cipher, PullOptions options,
                             ProgressListener listener) throws IOException {
+        LayerSource blob = () -> registry.openBlob(ref, d);
+        // An encrypted layer is staged and its HMAC verified before it is decrypted into the unpacker.
+        LayerSource source = cipher == null ? blob
+                : decryption.source(cipher, blob, store.root().resolve("tmp"));
         for (int attempt = 1; ; attempt++) {
             try {
                 listener.onProgress(new ProgressEvent(digest, 0, d.size(), ProgressEvent.State.DOWNLOADING));
-                LayerStore.Ensured e = store.ensure(digest, d.mediaType(), () -> registry.openBlob(ref, d),
+                LayerStore.Ensured e = store.ensure(digest, EncryptedLayers.plainMediaType(d.mediaType()), source,
                         options.unpack(), done -> listener.onProgress(
                                 new ProgressEvent(digest, done, d.size(), ProgressEvent.State.DOWNLOADING)));
                 listener.onProgress(new ProgressEvent(digest, d.size(), d.size(),

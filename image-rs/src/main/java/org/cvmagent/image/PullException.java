@@ -7,7 +7,7 @@ import java.util.Locale;
 public final class PullException extends IOException {
     public enum Reason {
         NOT_FOUND, AUTH, DIGEST_MISMATCH, UNSUPPORTED_MEDIA_TYPE, NETWORK, INVALID_REFERENCE, INVALID_CONTENT,
-        REJECTED_BY_POLICY, UNSAFE_LAYER, STORAGE
+        REJECTED_BY_POLICY, UNSAFE_LAYER, STORAGE, DECRYPTION
     }
 
     private final Reason reason;

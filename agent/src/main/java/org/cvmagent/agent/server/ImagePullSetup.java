@@ -17,6 +17,7 @@ import org.cvmagent.image.PolicyOnFirstPull;
 import org.cvmagent.image.PullOptions;
 import org.cvmagent.image.SignatureChecks;
 import org.cvmagent.image.bundle.LayerCopier;
+import org.cvmagent.image.decrypt.LayerDecryption;
 import org.cvmagent.image.bundle.OverlaySupport;
 import org.cvmagent.image.bundle.RootfsProvisioner;
 import org.cvmagent.image.registry.AuthFile;
@@ -80,7 +81,7 @@ public final class ImagePullSetup {
             // they hold no credentials, so redirects are followed as containers/image does
             var lookaside = new HttpClientOnFirstUse(withCas, HttpClient.Redirect.NORMAL);
             return new ImagePuller(registry, LayerStore.open(store, new NativeFs(), isRoot()),
-                    verifier(settings, registry, lookaside, resources));
+                    verifier(settings, registry, lookaside, resources), decryption(settings, resources, kbs));
         });
     }
 
@@ -125,6 +126,20 @@ public final class ImagePullSetup {
         } catch (IOException e) {
             throw new IOException("registry credentials " + location + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Keys for encrypted layers: the configured private key (read at the first encrypted layer,
+     * from the KBS or the image), and the KBS for CoCo key-provider annotations naming a
+     * {@code kbs:///} key-encryption key.
+     */
+    private static LayerDecryption decryption(ImageSettings settings, ResourceLoader resources, ResourceFetcher kbs) {
+        if (settings.requireEncryptedLayers()) {
+            LOG.log(System.Logger.Level.INFO, "images with an unencrypted layer are refused (cdh.toml [image] "
+                    + "require_encrypted_layers)");
+        }
+        return LayerDecryption.fromResources(settings.decryptionKey().orElse(null), resources, kbs,
+                settings.requireEncryptedLayers());
     }
 
     private static ManifestVerifier verifier(ImageSettings settings, RegistryClient registry,

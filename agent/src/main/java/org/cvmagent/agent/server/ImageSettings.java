@@ -32,10 +32,15 @@ import org.cvmagent.agent.config.KernelCmdline;
  * @param noProxy               hosts reached directly
  * @param extraRootCertificates PEM certificates trusted for registries besides the system CAs
  * @param parallelLayers        layers downloaded at once per image, when configured
+ * @param decryptionKey         ours: private key(s) for encrypted layers' JWE recipients, a
+ *                              {@code kbs:///} URI or an absolute path (JWK, JWK set or PEM PKCS#8);
+ *                              only from init-data's cdh.toml, never from the host's command line
+ * @param requireEncryptedLayers ours: refuse images with any unencrypted layer
  */
 public record ImageSettings(Optional<String> policy, Optional<String> registriesD, Optional<String> registryAuth,
                             Set<String> insecureRegistries, Optional<URI> httpsProxy, List<String> noProxy,
-                            List<String> extraRootCertificates, Optional<Integer> parallelLayers) {
+                            List<String> extraRootCertificates, Optional<Integer> parallelLayers,
+                            Optional<String> decryptionKey, boolean requireEncryptedLayers) {
     static final String POLICY_PARAMETER = "agent.image_policy_file";
     static final String REGISTRIES_D_PARAMETER = "agent.image_registries_d";
     static final String AUTH_PARAMETER = "agent.image_registry_auth";
@@ -48,6 +53,14 @@ public record ImageSettings(Optional<String> policy, Optional<String> registries
         insecureRegistries = Set.copyOf(insecureRegistries);
         noProxy = List.copyOf(noProxy);
         extraRootCertificates = List.copyOf(extraRootCertificates);
+    }
+
+    /** Without decryption keys, unencrypted images accepted. */
+    public ImageSettings(Optional<String> policy, Optional<String> registriesD, Optional<String> registryAuth,
+                         Set<String> insecureRegistries, Optional<URI> httpsProxy, List<String> noProxy,
+                         List<String> extraRootCertificates, Optional<Integer> parallelLayers) {
+        this(policy, registriesD, registryAuth, insecureRegistries, httpsProxy, noProxy, extraRootCertificates,
+                parallelLayers, Optional.empty(), false);
     }
 
     /** Nothing configured: unsigned images accepted (and logged), HTTPS only, no proxy. */
@@ -77,6 +90,7 @@ public record ImageSettings(Optional<String> policy, Optional<String> registries
         if (imageFiles.isPresent()) {
             localFile(settings.policy(), "image_security_policy_uri", imageFiles.get());
             localFile(settings.registryAuth(), "authenticated_registry_credentials_uri", imageFiles.get());
+            localFile(settings.decryptionKey(), "image_decryption_key_uri", imageFiles.get());
         }
         return settings;
     }
@@ -112,7 +126,21 @@ public record ImageSettings(Optional<String> policy, Optional<String> registries
                 proxy.map(ImageSettings::proxy),
                 List.copyOf(hosts(noProxy)),
                 certificates(image),
-                positive(image, "max_concurrent_layer_downloads_per_image"));
+                positive(image, "max_concurrent_layer_downloads_per_image"),
+                // ours, from init-data only: the host's command line never names a key
+                text(image, "image_decryption_key_uri").map(ImageSettings::location),
+                bool(image, "require_encrypted_layers"));
+    }
+
+    private static boolean bool(JsonNode table, String key) {
+        if (table == null || !table.has(key)) {
+            return false;
+        }
+        JsonNode value = table.get(key);
+        if (!value.isBoolean()) {
+            throw new IllegalArgumentException("init-data cdh.toml [image] " + key + " is not a boolean");
+        }
+        return value.asBoolean();
     }
 
     /** A comma-separated host[:port] list. */

@@ -131,6 +131,8 @@ public final class ImageGuestPullHandler implements StorageHandler {
             case INVALID_REFERENCE, UNSUPPORTED_MEDIA_TYPE -> Status.Code.INVALID_ARGUMENT;
             case NETWORK -> Status.Code.UNAVAILABLE;
             case STORAGE -> Status.Code.INTERNAL;
+            // no key, wrong key, tampered or unsupported encryption: the message says which layer and why
+            case DECRYPTION -> Status.Code.FAILED_PRECONDITION;
         };
         return new RpcException(code, "image_guest_pull " + reference + ": " + e.getMessage(), e);
     }

@@ -1,6 +1,7 @@
 package org.cvmagent.agent.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,6 +71,25 @@ class ImageSettingsTest {
         ImageSettings kbs = ImageSettings.from(KernelCmdline.parse(""), Optional.of(CDH),
                 Optional.of(new ImageFile(Path.of("/"))));
         assertEquals(Optional.of("kbs:///default/security-policy/test"), kbs.policy());
+    }
+
+    @Test
+    void theDecryptionKeyAndTheEncryptionRequirementComeOnlyFromInitData() {
+        ImageSettings s = ImageSettings.from(KernelCmdline.parse("agent.image_decryption_key_uri=/dev/vdb"),
+                Optional.of("[image]\nimage_decryption_key_uri = 'kbs:///default/image-key/rsa'\n"
+                        + "require_encrypted_layers = true\n"), Optional.of(new ImageFile(Path.of("/"))));
+        assertEquals(Optional.of("kbs:///default/image-key/rsa"), s.decryptionKey());
+        assertTrue(s.requireEncryptedLayers());
+        ImageSettings none = ImageSettings.from(KernelCmdline.parse("agent.image_decryption_key_uri=/dev/vdb"),
+                Optional.empty());
+        assertEquals(Optional.empty(), none.decryptionKey(), "never from the host's command line");
+        assertFalse(none.requireEncryptedLayers());
+        IllegalArgumentException hostDisk = assertThrows(IllegalArgumentException.class, () -> ImageSettings.from(
+                KernelCmdline.parse(""), Optional.of("[image]\nimage_decryption_key_uri = 'file:///dev/vdb'\n"),
+                Optional.of(new ImageFile(Path.of("/")))));
+        assertTrue(hostDisk.getMessage().contains("image_decryption_key_uri"), hostDisk.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ImageSettings.from(KernelCmdline.parse(""),
+                Optional.of("[image]\nrequire_encrypted_layers = 'yes'\n")));
     }
 
     @Test

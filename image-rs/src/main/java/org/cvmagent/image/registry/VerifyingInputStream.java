@@ -13,19 +13,30 @@ import java.security.MessageDigest;
  */
 public final class VerifyingInputStream extends FilterInputStream {
     private final Digest expected;
+    private final Digest content;
     private final long expectedSize;
     private final MessageDigest md;
     private long count;
     private boolean verified;
 
     public VerifyingInputStream(InputStream in, Digest expected, long expectedSize) {
-        super(in);
-        this.expected = expected;
-        this.expectedSize = expectedSize;
-        this.md = expected.newMessageDigest();
+        this(in, expected, expected, expectedSize);
     }
 
-    /** The digest the content must have. */
+    /**
+     * A stream that stands for the blob {@code expected} but whose bytes are a transformation of
+     * it: they must hash to {@code content}, or, when it is null, {@code in} verifies them itself
+     * and fails at end of data (a decrypted layer, whose ciphertext's HMAC is checked).
+     */
+    public VerifyingInputStream(InputStream in, Digest expected, Digest content, long expectedSize) {
+        super(in);
+        this.expected = expected;
+        this.content = content;
+        this.expectedSize = expectedSize;
+        this.md = content == null ? null : content.newMessageDigest();
+    }
+
+    /** The digest of the blob this stream reads (equal to its content's unless decrypted). */
     public Digest expected() {
         return expected;
     }
@@ -63,7 +74,9 @@ public final class VerifyingInputStream extends FilterInputStream {
             throw new RegistryException(RegistryException.Reason.DIGEST_MISMATCH,
                     "blob " + expected + " is longer than its declared " + expectedSize + " bytes");
         }
-        md.update(b, off, n);
+        if (md != null) {
+            md.update(b, off, n);
+        }
         return n;
     }
 
@@ -97,9 +110,10 @@ public final class VerifyingInputStream extends FilterInputStream {
             throw new RegistryException(RegistryException.Reason.DIGEST_MISMATCH,
                     "blob " + expected + " has " + count + " bytes, descriptor says " + expectedSize);
         }
-        if (!expected.matches(md.digest())) {
-            throw new RegistryException(RegistryException.Reason.DIGEST_MISMATCH,
-                    "content of blob does not hash to " + expected);
+        if (md != null && !content.matches(md.digest())) {
+            throw new RegistryException(RegistryException.Reason.DIGEST_MISMATCH, content.equals(expected)
+                    ? "content of blob does not hash to " + expected
+                    : "decrypted content of blob " + expected + " does not hash to " + content);
         }
         verified = true;
     }

@@ -137,6 +137,24 @@ public final class LocalRegistry implements BeforeAllCallback, AfterAllCallback 
                 signer.env());
     }
 
+    /**
+     * Copies {@code tag} of an OCI layout to {@code dest} (e.g. {@code docker://host/repo:tag} or
+     * {@code oci:DIR:tag}) with every layer encrypted by skopeo's ocicrypt for each of
+     * {@code recipients} ({@code jwe:/path/pub.pem}).
+     */
+    public void copyEncrypted(OciLayout layout, String tag, String dest, List<String> recipients)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(SKOPEO, "--policy", work.resolve("policy.json").toString(), "copy",
+                "--dest-tls-verify=false"));
+        for (String r : recipients) {
+            cmd.add("--encryption-key");
+            cmd.add(r);
+        }
+        cmd.add("oci:" + layout.dir() + ":" + tag);
+        cmd.add(dest);
+        Commands.run(cmd);
+    }
+
     /** The stored blob file in the registry's filesystem storage. */
     public Path blobData(Digest digest) {
         return work.resolve("storage/docker/registry/v2/blobs/sha256").resolve(digest.hex().substring(0, 2))
