@@ -2,28 +2,40 @@ package org.cvmagent.agent.policy.rego;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 
 /**
  * glob.match: shell-style patterns where "*" and "?" stop at delimiters, "**" crosses them, "[...]"
- * and "[!...]" are classes and "{a,b}" alternatives. Each pattern is translated to a Java regex.
+ * and "[!...]" are classes and "{a,b}" alternatives. Each pattern is translated to an RE2 regex
+ * (re2j: linear time, whole-subject match, so no end-of-line subtleties) and cached.
  */
 final class GlobBuiltins {
     private GlobBuiltins() {
     }
+
+    private static final Map<String, Pattern> CACHE = new ConcurrentHashMap<>();
 
     static void register(Builtins b) {
         b.add("glob.match", 3, (a, bu) -> {
             String pattern = Args.str("glob.match", a, 0);
             List<String> delimiters = delimiters(a.get(1));
             String subject = Args.str("glob.match", a, 2);
-            try {
-                Pattern p = Pattern.compile(translate(pattern, delimiters), Pattern.DOTALL);
-                return Value.bool(p.matcher(subject).matches());
-            } catch (PatternSyntaxException e) {
-                throw new BuiltinError("glob.match: invalid pattern " + pattern, e);
+            String key = delimiters + "\u0000" + pattern;
+            Pattern p = CACHE.get(key);
+            if (p == null) {
+                try {
+                    p = Pattern.compile(translate(pattern, delimiters), Pattern.DOTALL);
+                } catch (PatternSyntaxException e) {
+                    throw new BuiltinError("glob.match: invalid pattern " + pattern, e);
+                }
+                if (CACHE.size() < 1000) {
+                    CACHE.put(key, p);
+                }
             }
+            return Value.bool(p.matcher(subject).matches());
         });
     }
 
