@@ -48,6 +48,10 @@ final class RustRegex {
     private final boolean unicodeWordBoundary;
     private final boolean pikeOnly;
     private volatile Pike pike;
+    /** What every match starts with at offset 0 (a pattern "^literal..."), checked before re2j runs. */
+    private final String anchoredPrefix;
+    /** What every match ends with at the end of the text (a pattern "...literal$"). */
+    private final String anchoredSuffix;
 
     private RustRegex(String re2jPattern, Node ast, int groups, Map<String, Integer> names, boolean uwb,
             boolean pikeOnly) {
@@ -60,6 +64,67 @@ final class RustRegex {
         if (pikeOnly) {
             this.pike = Pike.compile(ast, groups);
         }
+        this.anchoredPrefix = anchoredPrefix(ast);
+        this.anchoredSuffix = anchoredSuffix(ast);
+    }
+
+    private static String anchoredSuffix(Node ast) {
+        if (!(ast instanceof Concat c) || c.items().isEmpty()
+                || !(c.items().get(c.items().size() - 1) instanceof Assertion a && a.kind() == Assert.TEXT_END)) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int k = c.items().size() - 2; k >= 0; k--) {
+            if (!(c.items().get(k) instanceof Chars ch) || ch.set().r.length != 2 || ch.set().r[0] != ch.set().r[1]) {
+                break;
+            }
+            sb.insert(0, Character.toChars(ch.set().r[0]));
+        }
+        return sb.toString();
+    }
+
+    private static String anchoredPrefix(Node ast) {
+        if (!(ast instanceof Concat c) || c.items().isEmpty()
+                || !(c.items().get(0) instanceof Assertion a && a.kind() == Assert.TEXT_START)) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int k = 1; k < c.items().size(); k++) {
+            if (!(c.items().get(k) instanceof Chars ch) || ch.set().r.length != 2 || ch.set().r[0] != ch.set().r[1]) {
+                break;
+            }
+            sb.appendCodePoint(ch.set().r[0]);
+        }
+        return sb.toString();
+    }
+
+    /** False when the text certainly has no match (the anchored literal prefix is missing). */
+    private boolean mayMatch(CharSequence text, int from) {
+        int m = anchoredSuffix.length();
+        int len = text.length();
+        if (m > 0) {
+            if (len - from < m) {
+                return false;
+            }
+            for (int i = 0; i < m; i++) {
+                if (text.charAt(len - m + i) != anchoredSuffix.charAt(i)) {
+                    return false;
+                }
+            }
+        }
+        int n = anchoredPrefix.length();
+        if (n == 0) {
+            return true;
+        }
+        if (from > 0 || text.length() < n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (text.charAt(i) != anchoredPrefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A syntax error: the pattern is not a valid Rust regex (or not one this engine can run). */
@@ -97,6 +162,9 @@ final class RustRegex {
      * not take part), or null.
      */
     int[] find(CharSequence text, int from) {
+        if (!mayMatch(text, from)) {
+            return null;
+        }
         if (pikeOnly || (unicodeWordBoundary && !isAscii(text))) {
             Pike vm = pike;
             if (vm == null) {
@@ -118,7 +186,14 @@ final class RustRegex {
     }
 
     boolean isMatch(CharSequence text) {
-        return find(text, 0) != null;
+        if (!mayMatch(text, 0)) {
+            return false;
+        }
+        if (pikeOnly || (unicodeWordBoundary && !isAscii(text))) {
+            return find(text, 0) != null;
+        }
+        // no group offsets asked: re2j then needs no second, capturing pass
+        return re2j.matcher(text).find();
     }
 
     private static boolean isAscii(CharSequence s) {
@@ -1318,8 +1393,13 @@ final class RustRegex {
             prog.get(split)[2] = greedy ? out : body;
         }
 
+        /** Unicode \w, looked up once (the Pike VM asks at every position of an assertion). */
+        private static final class Words {
+            static final CharSet UNICODE = unicodeWord();
+        }
+
         private static boolean word(int cp, boolean unicode) {
-            return cp >= 0 && (unicode ? unicodeWord().contains(cp) : ASCII_WORD.contains(cp));
+            return cp >= 0 && (unicode ? Words.UNICODE.contains(cp) : ASCII_WORD.contains(cp));
         }
 
         private static boolean holds(Assert k, int prev, int next) {
