@@ -23,6 +23,10 @@ final class GlobBuiltins {
             String pattern = Args.str("glob.match", a, 0);
             List<String> delimiters = delimiters(a.get(1));
             String subject = Args.str("glob.match", a, 2);
+            if (a.get(1) instanceof Value.Arr && (subject.indexOf('\0') >= 0 || pattern.indexOf('\0') >= 0)) {
+                // regorus uses NUL as its internal placeholder and refuses it in text
+                throw new BuiltinError("eval_builtin_error: glob.match: string contains internal glob placeholder");
+            }
             String key = delimiters + "\u0000" + pattern;
             Pattern p = CACHE.get(key);
             if (p == null) {
@@ -39,7 +43,12 @@ final class GlobBuiltins {
         });
     }
 
-    /** null means no delimiters at all; an empty array means OPA's default, "." . */
+    /**
+     * null means no delimiters at all; an empty array means OPA's default, "." . As regorus (globset,
+     * with each delimiter rewritten to a path separator): a delimiter longer than one UTF-8 byte is
+     * an error, empty strings are skipped (and so [""] means ["."]), and ":" is no delimiter at all,
+     * because regorus rewrites it to its internal placeholder instead of a separator.
+     */
     private static List<String> delimiters(Value v) throws RegoException {
         if (v instanceof Value.Null) {
             return List.of();
@@ -47,17 +56,23 @@ final class GlobBuiltins {
         if (!(v instanceof Value.Arr arr)) {
             throw Args.typeError("glob.match", 1, "array or null", v);
         }
-        if (arr.items().isEmpty()) {
-            return List.of(".");
-        }
         List<String> out = new ArrayList<>();
+        boolean any = false;
         for (Value d : arr.items()) {
             if (!(d instanceof Value.Str s)) {
                 throw Args.typeError("glob.match", 1, "array of strings", v);
             }
-            out.add(s.value());
+            if (s.value().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 1) {
+                throw new BuiltinError("eval_builtin_error: glob.match: delimiters must be single character");
+            }
+            if (!s.value().isEmpty()) {
+                any = true;
+                if (!s.value().equals(":")) {
+                    out.add(s.value());
+                }
+            }
         }
-        return out;
+        return any ? out : List.of(".");
     }
 
     static String translate(String glob, List<String> delimiters) throws RegoException {

@@ -95,6 +95,11 @@ class BuiltinEdgesTest {
             glob.match("a/*", ["/"], "a/b/c")                      | false
             glob.match("a?c", [], "a.c")                           | false
             glob.match("*", [], "a\\nb")                           | true
+            glob.match("*", [":"], "a:b")                          | true
+            glob.match("*", [""], "a.b")                           | false
+            glob.match("*", ["ab"], "a")                           | undefined
+            glob.match("*", ["\\u00e9"], "a")                     | undefined
+            glob.match("*", [], "a\\u0000")                       | undefined
             # object.keys, count: sorted keys; count of a string is its code points
             object.keys({"b": 1, "a": 2})     | ["a","b"]
             count("\\u00e9\\ud83d\\ude00")    | 2
