@@ -61,7 +61,8 @@ final class RustRegex {
         this.names = names;
         this.unicodeWordBoundary = uwb;
         this.pikeOnly = pikeOnly;
-        if (pikeOnly) {
+        if (pikeOnly || uwb) {
+            // compiled now, so that a pattern too big for it is refused as invalid, not at match time
             this.pike = Pike.compile(ast, groups);
         }
         this.anchoredPrefix = anchoredPrefix(ast);
@@ -1468,30 +1469,37 @@ final class RustRegex {
             return matched;
         }
 
-        private void addThread(List<Thread> list, int[] mark, int gen, int pc, int[] caps, int pos, int prev,
+        /** Follows empty transitions in priority order, with an explicit stack (long chains of x? run deep). */
+        private void addThread(List<Thread> list, int[] mark, int gen, int startPc, int[] startCaps, int pos, int prev,
                 int next) {
-            if (mark[pc] == gen) {
-                return;
-            }
-            mark[pc] = gen;
-            int[] ins = prog.get(pc);
-            switch (ins[0]) {
-                case JMP -> addThread(list, mark, gen, ins[1], caps, pos, prev, next);
-                case SPLIT -> {
-                    addThread(list, mark, gen, ins[1], caps, pos, prev, next);
-                    addThread(list, mark, gen, ins[2], caps, pos, prev, next);
+            java.util.ArrayDeque<Thread> stack = new java.util.ArrayDeque<>();
+            stack.push(new Thread(startPc, startCaps));
+            while (!stack.isEmpty()) {
+                Thread t = stack.pop();
+                int pc = t.pc;
+                if (mark[pc] == gen) {
+                    continue;
                 }
-                case SAVE -> {
-                    int[] c = caps.clone();
-                    c[ins[1]] = pos;
-                    addThread(list, mark, gen, pc + 1, c, pos, prev, next);
-                }
-                case ASSERT -> {
-                    if (holds(Assert.values()[ins[1]], prev, next)) {
-                        addThread(list, mark, gen, pc + 1, caps, pos, prev, next);
+                mark[pc] = gen;
+                int[] ins = prog.get(pc);
+                switch (ins[0]) {
+                    case JMP -> stack.push(new Thread(ins[1], t.caps));
+                    case SPLIT -> {
+                        stack.push(new Thread(ins[2], t.caps));
+                        stack.push(new Thread(ins[1], t.caps));
                     }
+                    case SAVE -> {
+                        int[] c = t.caps.clone();
+                        c[ins[1]] = pos;
+                        stack.push(new Thread(pc + 1, c));
+                    }
+                    case ASSERT -> {
+                        if (holds(Assert.values()[ins[1]], prev, next)) {
+                            stack.push(new Thread(pc + 1, t.caps));
+                        }
+                    }
+                    default -> list.add(t);
                 }
-                default -> list.add(new Thread(pc, caps));
             }
         }
     }

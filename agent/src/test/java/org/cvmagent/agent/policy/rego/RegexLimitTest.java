@@ -42,5 +42,7 @@ class RegexLimitTest {
     @Test
     void unicodeWordBoundaryOnNonAsciiTextIsLinearToo() throws Exception {
         answersQuickly("^((25[0-5]|(2[0-4]|1\\d|[1-9]|)\\d)\\.?\\b){4}$", "١".repeat(200_000) + "!");
+        // long chains of empty transitions are followed without recursion
+        answersQuickly("\\b(?:a?){20000}x\\b", "é" + "a".repeat(20_000));
     }
 }
