@@ -2,8 +2,8 @@ package org.cvmagent.agent.policy.rego;
 
 /**
  * The subject of a regular expression match, checking the query's deadline while the regex engine
- * reads it: java.util.regex backtracks, so a hostile pattern can take exponential time inside one
- * builtin call, between the evaluator's own step checks.
+ * reads it. re2j and RustRegex's Pike VM take time linear in the subject, but a large pattern over a
+ * megabyte still runs for a while inside one builtin call, between the evaluator's own step checks.
  */
 final class DeadlineText implements CharSequence {
 

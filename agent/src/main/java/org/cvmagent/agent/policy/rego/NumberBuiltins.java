@@ -14,22 +14,65 @@ final class NumberBuiltins {
     }
 
     /**
-     * False for text BigDecimal certainly rejects (empty, or a character no decimal has), so that
-     * common misses, like genpolicy's probing of strings for IP addresses, throw no exception from
-     * the parser; anything else is left to BigDecimal, which decides.
+     * regorus reads to_number's string as a JSON document (serde_json) that must be a number: JSON's
+     * number grammar, ASCII digits only (no "+1", ".5", "5.", "01", "0x10", "NaN", no Arabic-Indic
+     * digits, which BigDecimal would accept), JSON whitespace (space, tab, CR, LF) allowed around it,
+     * and nothing beyond the range of a double. Returns the number's text, or null.
      */
-    private static boolean mayBeDecimal(String s) {
-        if (s.isEmpty()) {
-            return false;
+    static String jsonNumber(String s) {
+        int b = 0;
+        int e = s.length();
+        while (b < e && isJsonSpace(s.charAt(b))) {
+            b++;
         }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (!Character.isDigit(c) && c != '+' && c != '-' && c != '.' && c != 'e' && c != 'E') {
-                return false;
+        while (e > b && isJsonSpace(s.charAt(e - 1))) {
+            e--;
+        }
+        int i = b;
+        if (i < e && s.charAt(i) == '-') {
+            i++;
+        }
+        int digits = i;
+        while (i < e && isAsciiDigit(s.charAt(i))) {
+            i++;
+        }
+        if (i == digits || (s.charAt(digits) == '0' && i - digits > 1)) {
+            return null;
+        }
+        if (i < e && s.charAt(i) == '.') {
+            int frac = ++i;
+            while (i < e && isAsciiDigit(s.charAt(i))) {
+                i++;
+            }
+            if (i == frac) {
+                return null;
             }
         }
-        return true;
+        if (i < e && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+            i++;
+            if (i < e && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+                i++;
+            }
+            int exp = i;
+            while (i < e && isAsciiDigit(s.charAt(i))) {
+                i++;
+            }
+            if (i == exp) {
+                return null;
+            }
+        }
+        return i == e ? s.substring(b, e) : null;
     }
+
+    private static boolean isJsonSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    }
+
+    private static boolean isAsciiDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static final BigDecimal MAX_DOUBLE = new BigDecimal(Double.MAX_VALUE);
 
     static void register(Builtins b) {
         b.add("abs", 1, (a, bu) -> Value.num(Args.num("abs", a, 0).abs()));
@@ -41,14 +84,18 @@ final class NumberBuiltins {
             case Value.Null n -> Value.num(0);
             case Value.Bool x -> Value.num(x.value() ? 1 : 0);
             case Value.Str s -> {
-                if (!mayBeDecimal(s.value())) {
+                String text = jsonNumber(s.value());
+                BigDecimal n = null;
+                try {
+                    n = text == null ? null : new BigDecimal(text);
+                } catch (NumberFormatException | ArithmeticException e) {
+                    n = null;
+                }
+                // serde_json refuses a number beyond a double's range ("number out of range")
+                if (n == null || n.abs().compareTo(MAX_DOUBLE) > 0) {
                     throw new BuiltinError("eval_builtin_error: to_number: invalid syntax: " + s.value());
                 }
-                try {
-                    yield Value.num(new BigDecimal(s.value()));
-                } catch (NumberFormatException e) {
-                    throw new BuiltinError("eval_builtin_error: to_number: invalid syntax: " + s.value(), e);
-                }
+                yield Value.num(n);
             }
             default -> throw Args.typeError("to_number", 0, "null, boolean, number or string", a.get(0));
         });

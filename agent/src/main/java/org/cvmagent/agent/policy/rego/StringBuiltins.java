@@ -58,6 +58,13 @@ final class StringBuiltins {
             if (!old.isEmpty() && !s.contains(old)) {
                 return a.get(0);
             }
+            if (old.isEmpty()) {
+                // Rust's str::replace with "" inserts at every code point boundary; Java's String
+                // would also split a surrogate pair
+                StringBuilder out = new StringBuilder(repl);
+                s.codePoints().forEach(cp -> out.appendCodePoint(cp).append(repl));
+                return Value.str(out.toString());
+            }
             return Value.str(s.replace(old, repl));
         });
         b.add("strings.replace_n", 2, (a, bu) -> {
@@ -134,7 +141,20 @@ final class StringBuiltins {
             String p = Args.str("trim_suffix", a, 1);
             return Value.str(s.endsWith(p) ? s.substring(0, s.length() - p.length()) : s);
         });
-        b.add("trim_space", 1, (a, bu) -> Value.str(Args.str("trim_space", a, 0).strip()));
+        // Rust's str::trim (regorus): Unicode White_Space, which has U+0085 and the no-break spaces
+        // that Java's strip() leaves, and not U+001C..U+001F, which strip() removes
+        b.add("trim_space", 1, (a, bu) -> {
+            String s = Args.str("trim_space", a, 0);
+            int i = 0;
+            int j = s.length();
+            while (i < j && RustRegex.WHITE_SPACE.contains(s.charAt(i))) {
+                i++;
+            }
+            while (j > i && RustRegex.WHITE_SPACE.contains(s.charAt(j - 1))) {
+                j--;
+            }
+            return Value.str(s.substring(i, j));
+        });
         b.add("format_int", 2, (a, bu) -> {
             BigInteger n = Args.num("format_int", a, 0).setScale(0, java.math.RoundingMode.DOWN).toBigInteger();
             long base = Args.integer("format_int", a, 1);
