@@ -39,6 +39,7 @@ final class Builtins {
         YamlBuiltins.register(this);
         GraphBuiltins.register(this);
         PatternBuiltins.register(this);
+        JsonSchemaBuiltins.register(this);
         MiscBuiltins.register(this);
     }
 

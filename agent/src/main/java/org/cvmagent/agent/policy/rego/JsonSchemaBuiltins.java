@@ -1,0 +1,131 @@
+package org.cvmagent.agent.policy.rego;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.AbsoluteIri;
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * json.verify_schema and json.match_schema, validating with networknt's json-schema-validator
+ * (drafts 4, 6, 7, 2019-09 and 2020-12, chosen by the schema's "$schema"; draft 7 when it names
+ * none). A schema may reference only itself and the drafts' meta-schemas: nothing is fetched from
+ * the network or read from files, whatever its "$ref"s say.
+ *
+ * <p>Results have OPA's shapes: verify_schema gives [true, null] or [false, message];
+ * match_schema gives [valid, errors], each error an object with "error", "type", "field" and
+ * "desc". The messages are the validator's, not gojsonschema's word for word.
+ */
+final class JsonSchemaBuiltins {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7,
+            r -> r.schemaLoader(l -> l.fetchRemoteResources(false).block(iri -> !bundled(iri))));
+
+    private JsonSchemaBuiltins() {
+    }
+
+    /** The meta-schemas shipped inside the validator, which its dialects load from the class path. */
+    private static boolean bundled(AbsoluteIri iri) {
+        String s = iri.toString();
+        return s.startsWith("classpath:draft") || s.startsWith("classpath:/draft")
+                || s.startsWith("http://json-schema.org/") || s.startsWith("https://json-schema.org/");
+    }
+
+    static void register(Builtins b) {
+        b.add("json.verify_schema", 1, (a, bu) -> {
+            String problem;
+            try {
+                problem = schemaProblem(document("json.verify_schema", a, 0));
+            } catch (BuiltinError e) {
+                problem = e.getMessage();
+            }
+            return Values.arr(problem == null ? List.of(Value.TRUE, Value.NULL) : List.of(Value.FALSE, Value.str(problem)));
+        });
+        b.add("json.match_schema", 2, (a, bu) -> {
+            String fn = "json.match_schema";
+            JsonNode doc = document(fn, a, 0);
+            JsonNode schemaNode = document(fn, a, 1);
+            String problem = schemaProblem(schemaNode);
+            if (problem != null) {
+                throw new BuiltinError("eval_builtin_error: " + fn + ": " + problem);
+            }
+            List<Error> errors;
+            try {
+                Schema schema = REGISTRY.getSchema(schemaNode);
+                errors = schema.validate(doc);
+            } catch (RuntimeException e) {
+                throw new BuiltinError("eval_builtin_error: " + fn + ": jsonschema: " + e.getMessage(), e);
+            }
+            bu.charge(errors.size());
+            List<Value> out = new ArrayList<>();
+            for (Error e : errors) {
+                out.add(errorObject(e));
+            }
+            return Values.arr(List.of(Value.bool(errors.isEmpty()), Values.arr(out)));
+        });
+    }
+
+    /** A document or schema operand: JSON text, or any value other than a string. */
+    private static JsonNode document(String fn, List<Value> a, int i) throws RegoException {
+        Value v = a.get(i);
+        if (v instanceof Value.Str s) {
+            try {
+                return JSON.readTree(s.value());
+            } catch (JsonProcessingException e) {
+                throw new BuiltinError("eval_builtin_error: " + fn + ": jsonschema: invalid JSON string: " + e.getOriginalMessage(), e);
+            }
+        }
+        if (!(v instanceof Value.Obj) && !(v instanceof Value.Bool) && i == (fn.equals("json.verify_schema") ? 0 : 1)) {
+            throw Args.typeError(fn, i, "string or object", v);
+        }
+        return Values.toJson(v);
+    }
+
+    /** Why schema is not a valid schema (checked against its draft's meta-schema), or null. */
+    private static String schemaProblem(JsonNode schema) {
+        if (!schema.isObject() && !schema.isBoolean()) {
+            return "jsonschema: schema must be an object or a boolean, not " + schema.getNodeType().name().toLowerCase();
+        }
+        try {
+            SpecificationVersion version = schema.isObject()
+                    ? SpecificationVersion.fromSchemaNode(schema).orElse(SpecificationVersion.DRAFT_7)
+                    : SpecificationVersion.DRAFT_7;
+            Schema meta = REGISTRY.getSchema(SchemaLocation.of(version.getDialectId()));
+            List<Error> errors = meta.validate(schema);
+            if (!errors.isEmpty()) {
+                return "jsonschema: " + errors.get(0).toString();
+            }
+            REGISTRY.getSchema(schema).validate(JSON.nullNode());
+            return null;
+        } catch (RuntimeException e) {
+            return "jsonschema: " + e.getMessage();
+        }
+    }
+
+    /** One failure as OPA reports it: the field (dotted, "(root)" for the document), the keyword, the text. */
+    private static Value errorObject(Error e) {
+        // the validator locates an instance by JSON pointer ("/a/0/b"), gojsonschema by dots ("a.0.b")
+        String location = e.getInstanceLocation().toString();
+        String field = location.isEmpty() || location.equals("/") || location.equals("$") ? "(root)"
+                : location.substring(location.startsWith("/") || location.startsWith("$.") ? (location.startsWith("$.") ? 2 : 1) : 0)
+                        .replace("/", ".").replace("~1", "/").replace("~0", "~");
+        String desc = e.getMessage();
+        TreeMap<Value, Value> m = new TreeMap<>();
+        m.put(Value.str("error"), Value.str(field + ": " + desc));
+        m.put(Value.str("type"), Value.str(e.getKeyword() == null ? "" : e.getKeyword()));
+        m.put(Value.str("field"), Value.str(field));
+        m.put(Value.str("desc"), Value.str(desc));
+        return Values.obj(m);
+    }
+}
