@@ -86,6 +86,10 @@ final class NetBuiltins {
                 }
                 Net n = parseCidr(s.value());
                 if (n == null) {
+                    // a bare address stands for its /32, but OPA insists on an IPv6 address's prefix length
+                    if (s.value().indexOf(':') >= 0 && parseIp(s.value()) != null) {
+                        throw new BuiltinError("eval_builtin_error: " + fn + ": IPv6 invalid: needs prefix length");
+                    }
                     BigInteger[] ip = parseIp(s.value());
                     if (ip == null) {
                         throw new BuiltinError("eval_builtin_error: " + fn + ": IP address or CIDR \"" + s.value()
@@ -142,17 +146,17 @@ final class NetBuiltins {
             case Value.Str s -> out.add(new Value[] {s, s});
             case Value.Arr arr -> {
                 for (int j = 0; j < arr.items().size(); j++) {
-                    out.add(new Value[] {matchElement(fn, i, want, arr.items().get(j)), Value.num(j)});
+                    out.add(new Value[] {matchElement(fn, i, arr.items().get(j)), Value.num(j)});
                 }
             }
             case Value.SetV set -> {
                 for (Value v : set.items()) {
-                    out.add(new Value[] {matchElement(fn, i, want, v), v});
+                    out.add(new Value[] {matchElement(fn, i, v), v});
                 }
             }
             case Value.Obj obj -> {
                 for (Map.Entry<Value, Value> e : obj.map().entrySet()) {
-                    out.add(new Value[] {matchElement(fn, i, want, e.getValue()), e.getKey()});
+                    out.add(new Value[] {matchElement(fn, i, e.getValue()), e.getKey()});
                 }
             }
             default -> throw Args.typeError(fn, i, want, a.get(i));
@@ -160,14 +164,15 @@ final class NetBuiltins {
         return out;
     }
 
-    private static Value matchElement(String fn, int i, String want, Value v) throws RegoException {
+    private static Value matchElement(String fn, int i, Value v) throws RegoException {
         if (v instanceof Value.Str) {
             return v;
         }
         if (v instanceof Value.Arr arr && !arr.items().isEmpty() && arr.items().get(0) instanceof Value.Str s) {
             return s;
         }
-        throw Args.typeError(fn, i, want, v);
+        throw new BuiltinError("eval_builtin_error: " + fn + ": operand " + (i + 1)
+                + ": element must be string or non-empty array");
     }
 
     /** The smallest set of networks covering exactly the addresses of nets (all of one family). */

@@ -84,6 +84,10 @@ class ExtraBuiltinsTest {
         assertEquals("{[\"10.0.0.0/8\", \"10.0.0.1\"]}",
                 eval("net.cidr_contains_matches({\"10.0.0.0/8\"}, {\"10.0.0.1\", \"11.0.0.1\"})"));
         assertTrue(error("net.cidr_contains_matches(1, \"10.0.0.1\")").contains("operand 1"));
+        assertTrue(error("net.cidr_contains_matches([\"10.0.0.0/8\"], {[\"10.0.0.1\", 1], 5})")
+                .contains("operand 2: element must be string or non-empty array"));
+        assertTrue(error("net.cidr_contains_matches([[]], \"10.0.0.1\")").contains("operand 1: element"));
+        assertTrue(error("net.cidr_merge([\"2001:db8::1\"])").contains("IPv6 invalid: needs prefix length"));
         assertEquals("{\"192.0.128.0/23\"}", eval("net.cidr_merge([\"192.0.128.0/24\", \"192.0.129.0/24\"])"));
         assertEquals("{\"10.0.0.0/23\", \"10.0.2.0/24\"}",
                 eval("net.cidr_merge({\"10.0.0.0/24\", \"10.0.1.0/24\", \"10.0.2.0/24\", \"10.0.1.7\"})"));
@@ -217,7 +221,7 @@ class ExtraBuiltinsTest {
         String bad = eval("json.match_schema({\"age\": -1}, " + schema + ")");
         assertTrue(bad.startsWith("[false, [{"), bad);
         assertTrue(bad.contains("\"type\": \"required\"") && bad.contains("\"field\": \"(root)\""), bad);
-        assertTrue(bad.contains("\"type\": \"minimum\"") && bad.contains("\"field\": \"age\""), bad);
+        assertTrue(bad.contains("\"type\": \"number_gte\"") && bad.contains("\"field\": \"age\""), bad);
         assertTrue(error("json.match_schema({}, {\"type\": 5})").contains("json.match_schema"));
         assertTrue(error("json.match_schema(\"{\", {})").contains("invalid JSON"));
         // a schema's references reach nothing outside it
