@@ -9,10 +9,14 @@ import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.SpecificationVersion;
+import com.networknt.schema.regex.RegularExpression;
+import com.networknt.schema.regex.RegularExpressions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * json.verify_schema and json.match_schema, validating with networknt's json-schema-validator
@@ -29,10 +33,29 @@ final class JsonSchemaBuiltins {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+    /** The query whose json.match_schema is validating on this thread, for its deadline; null otherwise. */
+    private static final ThreadLocal<Budget> VALIDATING = new ThreadLocal<>();
+
     private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7,
-            r -> r.schemaLoader(l -> l.fetchRemoteResources(false).block(iri -> !bundled(iri))));
+            r -> r.schemaLoader(l -> l.fetchRemoteResources(false).block(iri -> !bundled(iri)))
+                    .schemaRegistryConfig(SchemaRegistryConfig.builder()
+                            .regularExpressionFactory(JsonSchemaBuiltins::deadlinePattern).build()));
 
     private JsonSchemaBuiltins() {
+    }
+
+    /**
+     * A schema's "pattern" as the validator's own JDK engine would run it (its rewrites of "$" and
+     * of long-form character properties, then an unanchored search), but reading the subject under
+     * the query's deadline: a backtracking pattern from a schema cannot hold the policy gate past it.
+     */
+    private static RegularExpression deadlinePattern(String regex) {
+        Pattern p = Pattern.compile(RegularExpressions.replaceLongformCharacterProperties(
+                RegularExpressions.replaceDollarAnchors(regex)));
+        return subject -> {
+            Budget budget = VALIDATING.get();
+            return p.matcher(budget == null ? subject : new DeadlineText(subject, budget)).find();
+        };
     }
 
     /** The meta-schemas shipped inside the validator, which its dialects load from the class path. */
@@ -61,11 +84,25 @@ final class JsonSchemaBuiltins {
                 throw new BuiltinError("eval_builtin_error: " + fn + ": " + problem);
             }
             List<Error> errors;
+            VALIDATING.set(bu);
             try {
                 Schema schema = REGISTRY.getSchema(schemaNode);
                 errors = schema.validate(doc);
             } catch (RuntimeException e) {
+                // the validator may wrap what a pattern threw
+                for (Throwable t = e; t != null; t = t.getCause()) {
+                    if (t instanceof DeadlineText.Expired) {
+                        throw new RegoException("eval_limit_error: execution exceeded time limit in " + fn);
+                    }
+                }
                 throw new BuiltinError("eval_builtin_error: " + fn + ": jsonschema: " + e.getMessage(), e);
+            } finally {
+                VALIDATING.remove();
+            }
+            // the validator turns a pattern's exception (our deadline's among them) into a failure of
+            // the document; a run that outlived the deadline is a limit error, not an answer
+            if (bu.deadlinePassed()) {
+                throw new RegoException("eval_limit_error: execution exceeded time limit in " + fn);
             }
             bu.charge(errors.size());
             List<Value> out = new ArrayList<>();

@@ -233,6 +233,26 @@ class ExtraBuiltinsTest {
                 + "\"type\": \"array\", \"items\": {\"$ref\": \"#/definitions/n\"}, \"definitions\": {\"n\": {\"type\": \"number\"}}})"));
     }
 
+    /** Backtracking patterns in a schema or a template stop at the query's deadline, as regex.match does. */
+    @Test
+    void hostilePatternsEndAtTheDeadline() throws Exception {
+        RegoPolicy policy = RegoPolicy.compile(List.of("""
+                package p
+                import rego.v1
+                schema if json.match_schema(input, {"properties": {"s": {"type": "string", "pattern": "(.*a){12}x"}}})[0]
+                template if regex.template_match("{(.*a){12}x}", input.s, "{", "}")
+                """));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String rule : List.of("data.p.schema", "data.p.template")) {
+            long start = System.nanoTime();
+            RegoException e = assertThrows(RegoException.class, () -> policy.query(rule,
+                    json.valueToTree(Map.of("s", "a".repeat(40))), json.createObjectNode(), java.time.Duration.ofMillis(200)), rule);
+            long elapsed = System.nanoTime() - start;
+            assertTrue(e.getMessage().contains("time limit"), rule + ": " + e.getMessage());
+            assertTrue(elapsed < java.time.Duration.ofSeconds(3).toNanos(), rule + " took " + elapsed / 1_000_000 + " ms");
+        }
+    }
+
     @Test
     void traceIsTrue() throws Exception {
         assertEquals("true", eval("trace(\"note\")"));
