@@ -86,7 +86,7 @@ final class NetBuiltins {
                 }
                 Net n = parseCidr(s.value());
                 if (n == null) {
-                    // a bare address stands for its /32, but OPA insists on an IPv6 address's prefix length
+                    // a bare IPv4 address stands for its classful network; an IPv6 one needs a prefix length
                     if (s.value().indexOf(':') >= 0 && parseIp(s.value()) != null) {
                         throw new BuiltinError("eval_builtin_error: " + fn + ": IPv6 invalid: needs prefix length");
                     }
@@ -95,7 +95,10 @@ final class NetBuiltins {
                         throw new BuiltinError("eval_builtin_error: " + fn + ": IP address or CIDR \"" + s.value()
                                 + "\" is invalid");
                     }
-                    n = new Net(ip[0], ip[1].intValue(), ip[1].intValue());
+                    // Go's net.IP.DefaultMask, as OPA applies it: the address's classful network
+                    long first = ip[0].shiftRight(24).longValue();
+                    int prefix = first < 128 ? 8 : first < 192 ? 16 : 24;
+                    n = parseCidr(format(ip[0], 32) + "/" + prefix);
                 }
                 (n.bits == 32 ? v4 : v6).add(n);
             }

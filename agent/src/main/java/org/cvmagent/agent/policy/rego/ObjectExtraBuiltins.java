@@ -18,7 +18,7 @@ final class ObjectExtraBuiltins {
                 throw Args.typeError("json.remove", 0, "object", a.get(0));
             }
             if (!(a.get(1) instanceof Value.Arr || a.get(1) instanceof Value.SetV)) {
-                throw Args.typeError("json.remove", 1, "set or array", a.get(1));
+                throw Args.typeError("json.remove", 1, "one of {set, array}", a.get(1));
             }
             PathTree root = new PathTree();
             for (Value path : Args.collection("json.remove", a, 1)) {
@@ -27,7 +27,13 @@ final class ObjectExtraBuiltins {
             Value out = remove(doc, root);
             return out == null ? Values.EMPTY_OBJ : out;
         });
-        b.add("json.marshal_with_options", 2, (a, bu) -> marshalWithOptions(a.get(0), Args.obj("json.marshal_with_options", a, 1)));
+        b.add("json.marshal_with_options", 2, (a, bu) -> {
+            // null options, as OPA takes them, are the defaults of a pretty layout
+            if (a.get(1) instanceof Value.Null) {
+                return marshalWithOptions(a.get(0), null);
+            }
+            return marshalWithOptions(a.get(0), Args.obj("json.marshal_with_options", a, 1));
+        });
     }
 
     // ---- object.subset, as OPA defines it: objects recursively, sets by membership, arrays as a
@@ -195,30 +201,35 @@ final class ObjectExtraBuiltins {
         Boolean pretty = null;
         String indent = "\t";
         String prefix = "";
-        for (Map.Entry<Value, Value> e : opts.map().entrySet()) {
+        Iterable<Map.Entry<Value, Value>> entries = opts == null ? List.of() : opts.map().entrySet();
+        for (Map.Entry<Value, Value> e : entries) {
             String key = e.getKey() instanceof Value.Str s ? s.value() : "";
+            Value val = e.getValue();
             switch (key) {
+                // a null option value leaves that option at its default
                 case "pretty" -> {
-                    if (!(e.getValue() instanceof Value.Bool bv)) {
-                        throw new BuiltinError("eval_type_error: " + fn + ": pretty option must be a boolean");
+                    if (val instanceof Value.Bool bv) {
+                        pretty = bv.value();
+                    } else if (!(val instanceof Value.Null)) {
+                        throw new BuiltinError("eval_type_error: " + fn + ": \"pretty\" contained invalid type");
                     }
-                    pretty = bv.value();
                 }
                 case "indent", "prefix" -> {
-                    if (!(e.getValue() instanceof Value.Str sv)) {
-                        throw new BuiltinError("eval_type_error: " + fn + ": " + key + " option must be a string");
-                    }
-                    if (key.equals("indent")) {
-                        indent = sv.value();
-                    } else {
-                        prefix = sv.value();
+                    if (val instanceof Value.Str sv) {
+                        if (key.equals("indent")) {
+                            indent = sv.value();
+                        } else {
+                            prefix = sv.value();
+                        }
+                    } else if (!(val instanceof Value.Null)) {
+                        throw new BuiltinError("eval_type_error: " + fn + ": \"" + key + "\" contained invalid type");
                     }
                 }
-                default -> throw new BuiltinError("eval_type_error: " + fn + ": object key must be one of "
-                        + "\"pretty\", \"indent\", \"prefix\" but got " + Values.toJsonText(e.getKey()));
+                default -> throw new BuiltinError("eval_type_error: " + fn + ": object contained unknown key "
+                        + Values.toJsonText(e.getKey()));
             }
         }
-        if (opts.map().isEmpty() || Boolean.FALSE.equals(pretty)) {
+        if ((opts != null && opts.map().isEmpty()) || Boolean.FALSE.equals(pretty)) {
             return Value.str(Values.toJsonText(v));
         }
         StringBuilder sb = new StringBuilder(prefix);

@@ -90,10 +90,14 @@ class ExtraBuiltinsTest {
         assertTrue(error("net.cidr_merge([\"2001:db8::1\"])").contains("IPv6 invalid: needs prefix length"));
         assertEquals("{\"192.0.128.0/23\"}", eval("net.cidr_merge([\"192.0.128.0/24\", \"192.0.129.0/24\"])"));
         assertEquals("{\"10.0.0.0/23\", \"10.0.2.0/24\"}",
-                eval("net.cidr_merge({\"10.0.0.0/24\", \"10.0.1.0/24\", \"10.0.2.0/24\", \"10.0.1.7\"})"));
+                eval("net.cidr_merge({\"10.0.0.0/24\", \"10.0.1.0/24\", \"10.0.2.0/24\", \"10.0.1.7/32\"})"));
+        // a bare IPv4 address stands for its classful network (Go's DefaultMask), as in OPA
+        assertEquals("{\"10.0.0.0/8\"}", eval("net.cidr_merge({\"10.0.0.0/24\", \"10.0.1.7\"})"));
+        assertEquals("{\"192.0.128.0/23\"}", eval("net.cidr_merge([\"192.0.128.0\", \"192.0.129.0\"])"));
+        assertEquals("{\"172.16.0.0/16\"}", eval("net.cidr_merge([\"172.16.5.5\"])"));
         assertEquals("{\"10.0.0.0/8\", \"2001:db8::/31\"}",
                 eval("net.cidr_merge([\"10.0.0.0/8\", \"10.4.0.0/16\", \"2001:db8::/32\", \"2001:db9::/32\"])"));
-        assertEquals("{\"1.2.3.4/32\"}", eval("net.cidr_merge([\"1.2.3.4\"])"));
+
         assertEquals("set()", eval("net.cidr_merge([])"));
         assertTrue(error("net.cidr_merge([\"nope\"])").contains("nope"));
         assertTrue(error("net.cidr_merge([1])").contains("operand 1"));
@@ -135,8 +139,13 @@ class ExtraBuiltinsTest {
                 eval("json.marshal_with_options({\"a\": 1}, {\"prefix\": \"<>\", \"indent\": \"  \"})"));
         assertEquals("{\"a\":1}", eval("json.marshal_with_options({\"a\": 1}, {\"pretty\": false, \"indent\": \"  \"})"));
         assertEquals("\"x\"", eval("json.marshal_with_options(\"x\", {\"pretty\": true})"));
-        assertTrue(error("json.marshal_with_options(1, {\"colour\": true})").contains("pretty"));
-        assertTrue(error("json.marshal_with_options(1, {\"pretty\": 1})").contains("boolean"));
+        assertTrue(error("json.marshal_with_options(1, {\"colour\": true})").contains("unknown key \"colour\""));
+        assertTrue(error("json.marshal_with_options(1, {\"pretty\": 1})").contains("\"pretty\" contained invalid type"));
+        assertTrue(error("json.marshal_with_options(1, {\"indent\": {}})").contains("\"indent\" contained invalid type"));
+        // null options and null option values are the defaults
+        assertEquals("[\n\t1\n]", eval("json.marshal_with_options([1], null)"));
+        assertEquals("> [\n> \t1\n> ]", eval("json.marshal_with_options([1], {\"indent\": null, \"prefix\": \"> \"})"));
+        assertEquals("[\n    [\n        []\n    ]\n]", eval("json.marshal_with_options([[[]]], {\"indent\": \"    \", \"prefix\": null})"));
         assertTrue(error("json.marshal_with_options(1, [])").contains("operand 2 must be object"));
     }
 
