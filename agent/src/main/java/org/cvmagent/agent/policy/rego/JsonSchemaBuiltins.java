@@ -37,9 +37,15 @@ final class JsonSchemaBuiltins {
     private static final ThreadLocal<Budget> VALIDATING = new ThreadLocal<>();
 
     private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7,
-            r -> r.schemaLoader(l -> l.fetchRemoteResources(false).block(iri -> !bundled(iri)))
+            // no schema cache: a schema with an "$id" would stay in it for good, and schemas may come
+            // from requests; the few meta-schemas are kept in META instead
+            r -> r.schemaCacheEnabled(false)
+                    .schemaLoader(l -> l.fetchRemoteResources(false).block(iri -> !bundled(iri)))
                     .schemaRegistryConfig(SchemaRegistryConfig.builder()
                             .regularExpressionFactory(JsonSchemaBuiltins::deadlinePattern).build()));
+
+    /** Each draft's meta-schema, loaded once. */
+    private static final java.util.Map<SpecificationVersion, Schema> META = new java.util.concurrent.ConcurrentHashMap<>();
 
     private JsonSchemaBuiltins() {
     }
@@ -138,7 +144,7 @@ final class JsonSchemaBuiltins {
             SpecificationVersion version = schema.isObject()
                     ? SpecificationVersion.fromSchemaNode(schema).orElse(SpecificationVersion.DRAFT_7)
                     : SpecificationVersion.DRAFT_7;
-            Schema meta = REGISTRY.getSchema(SchemaLocation.of(version.getDialectId()));
+            Schema meta = META.computeIfAbsent(version, v -> REGISTRY.getSchema(SchemaLocation.of(v.getDialectId())));
             // the bundled meta-schemas demand a non-empty "enum"; OPA's validator takes an empty one
             // as a schema that nothing matches, and so do we
             List<Error> errors = meta.validate(schema).stream()
