@@ -32,6 +32,15 @@ final class Builtins {
         UuidBuiltins.register(this);
         GlobBuiltins.register(this);
         JsonFilterBuiltin.register(this);
+        SemverBuiltins.register(this);
+        NetBuiltins.register(this);
+        ObjectExtraBuiltins.register(this);
+        UrlQueryBuiltins.register(this);
+        YamlBuiltins.register(this);
+        GraphBuiltins.register(this);
+        PatternBuiltins.register(this);
+        JsonSchemaBuiltins.register(this);
+        MiscBuiltins.register(this);
     }
 
     void add(String name, int arity, Fn fn) {

@@ -54,7 +54,11 @@ public final class RegoPolicy {
         }
         tree.seal(mods);
         Builtins builtins = new Builtins();
-        tree.layOut(r -> Layout.layOut(r, tree, builtins));
+        try {
+            tree.layOut(r -> CallCheck.check(Layout.layOut(r, tree, builtins)));
+        } catch (CallCheck.Failed e) {
+            throw e.error;
+        }
         return new RegoPolicy(tree, builtins, List.copyOf(mods));
     }
 
