@@ -6,15 +6,13 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * regex.template_match and regex.globs_match.
  *
- * <p>template_match compiles its regular expressions with java.util.regex, as RegexBuiltins does
- * (RE2's (?P<name>...) rewritten to Java's (?<name>...)), and matches under the query's deadline.
- * When the regex builtins move to an RE2 engine this class should compile through the same helper.
+ * <p>template_match compiles its regular expressions as the other regex builtins do
+ * ({@link RustRegex}: Rust regex syntax and semantics, as regorus; linear time), anchored to the
+ * whole subject, and matches under the query's deadline.
  *
  * <p>globs_match needs no regex engine: its patterns are a small language (literal characters,
  * "\" escapes, ".", classes "[...]", each optionally followed by "*" or "+"), and two patterns
@@ -39,9 +37,9 @@ final class PatternBuiltins {
                 throw new BuiltinError("eval_builtin_error: " + fn + ": end delimiter has to be exactly one character long but is "
                         + end.length() + " long");
             }
-            Pattern p = templatePattern(fn, template, start.charAt(0), end.charAt(0));
+            RustRegex p = templatePattern(fn, template, start.charAt(0), end.charAt(0));
             try {
-                return Value.bool(p.matcher(new DeadlineText(subject, bu)).matches());
+                return Value.bool(p.isMatch(new DeadlineText(subject, bu)));
             } catch (DeadlineText.Expired e) {
                 throw new RegoException("eval_limit_error: execution exceeded time limit in " + fn);
             }
@@ -57,7 +55,7 @@ final class PatternBuiltins {
     // ---- regex.template_match
 
     /** The template's text between delimiters is a regex, the rest literal; the whole subject must match. */
-    static Pattern templatePattern(String fn, String template, char open, char close) throws RegoException {
+    static RustRegex templatePattern(String fn, String template, char open, char close) throws RegoException {
         StringBuilder re = new StringBuilder();
         int level = 0;
         int from = 0;
@@ -83,15 +81,20 @@ final class PatternBuiltins {
         }
         literal(re, template.substring(from));
         try {
-            return Pattern.compile(re.toString().replace("(?P<", "(?<"));
-        } catch (PatternSyntaxException e) {
-            throw new BuiltinError("eval_builtin_error: " + fn + ": invalid regular expression: " + e.getDescription(), e);
+            return RustRegex.compile("^(?:" + re + ")$");
+        } catch (RustRegex.SyntaxError | IllegalStateException e) {
+            throw new BuiltinError("eval_builtin_error: " + fn + ": invalid regular expression: " + e.getMessage(), e);
         }
     }
 
+    /** Rust regex's escaping: a backslash before each of its meta characters. */
     private static void literal(StringBuilder re, String text) {
-        if (!text.isEmpty()) {
-            re.append(Pattern.quote(text));
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ("\\.+*?()|[]{}^$#&-~".indexOf(c) >= 0) {
+                re.append('\\');
+            }
+            re.append(c);
         }
     }
 
