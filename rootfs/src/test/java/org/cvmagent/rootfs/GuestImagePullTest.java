@@ -76,23 +76,10 @@ class GuestImagePullTest {
         // The owner's init-data, on a kata-style init-data disk: the registry to speak plain HTTP to
         // (the host's command line can no longer say so) and a policy that lets the host read the
         // app's output.
-        Path initData = Files.writeString(dir.resolve("initdata.toml"), """
-                algorithm = "sha384"
-                version = "0.1.0"
-
-                [data]
-                "cdh.toml" = '''
-                [kbc]
-                name = "cc_kbc"
-                url = "http://10.0.2.2:1"
-
-                [image]
-                insecure_registries = ["%s"]
-                '''
-                "policy.rego" = '''
-                %s
-                '''
-                """.formatted(registryFromGuest(), resource("/policies/allow-all.rego")));
+        Path initData = GuestInitData.write(dir.resolve("initdata.toml"), java.util.Map.of(
+                "cdh.toml", "[kbc]\nname = \"cc_kbc\"\nurl = \"http://10.0.2.2:1\"\n\n[image]\n"
+                        + "insecure_registries = [\"" + registryFromGuest() + "\"]\n",
+                "policy.rego", GuestInitData.shippedPolicy("allow-all.rego")));
         try (Guest guest = Guest.boot(image, dir, List.of("--initdata", initData.toString()), List.of())) {
             try {
                 try (AgentClient client = guest.connect(Duration.ofSeconds(30))) {
@@ -134,14 +121,5 @@ class GuestImagePullTest {
         pod.removeContainer("app", 0);
         pod.removeContainer("pull-pod", 0);
         pod.destroySandbox();
-    }
-
-    private static String resource(String name) throws Exception {
-        try (InputStream in = GuestImagePullTest.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + name + " is not on the class path (agent jar)");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 }

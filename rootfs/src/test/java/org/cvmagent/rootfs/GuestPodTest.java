@@ -119,7 +119,7 @@ class GuestPodTest {
         denied("ExecProcessRequest", () -> pod.exec("guest-pod", "ex1", GuestPodRequests.process("true")));
 
         // The review's attack 6: the shipped default allowed SetPolicy, so the host installed allow-all.
-        denied("SetPolicyRequest", () -> pod.setPolicy(resource("/policies/allow-all.rego")));
+        denied("SetPolicyRequest", () -> pod.setPolicy(GuestInitData.shippedPolicy("allow-all.rego")));
         denied("ExecProcessRequest", () -> pod.exec("guest-pod", "ex2", GuestPodRequests.process("true")));
 
         // "Namespaces": [] used to leave the container in the agent's PID and mount namespaces, where
@@ -139,14 +139,5 @@ class GuestPodTest {
         RpcException e = assertThrows(RpcException.class, call);
         assertEquals(Code.PERMISSION_DENIED, e.code(), e.getMessage());
         assertTrue(e.getMessage().contains(requestType + " is blocked by policy"), e.getMessage());
-    }
-
-    private static String resource(String name) throws Exception {
-        try (InputStream in = GuestPodTest.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + name + " is not on the class path (agent jar)");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 }

@@ -109,26 +109,12 @@ class GuestSignedImageTest {
         GuestImage image = GuestImage.ofCheckout();
         image.build(dir.resolve("build.log"));
         int kbsPort = Integer.parseInt(kbs.url().substring(kbs.url().lastIndexOf(':') + 1));
-        Path initData = Files.writeString(dir.resolve("initdata.toml"), """
-                algorithm = "sha384"
-                version = "0.1.0"
-
-                [data]
-                "cdh.toml" = '''
-                [kbc]
-                name = "cc_kbc"
-                url = "http://%s:%d"
-
-                [image]
-                image_security_policy_uri = "kbs:///default/security-policy/test"
-                sigstore_config_uri = "kbs:///default/sigstore-config/test"
-                insecure_registries = ["%s"]
-                '''
-                "policy.rego" = '''
-                %s
-                '''
-                """.formatted(GuestNetworkRequests.GATEWAY, kbsPort, registryFromGuest(),
-                resource("/policies/allow-all.rego")));
+        Path initData = GuestInitData.write(dir.resolve("initdata.toml"), java.util.Map.of(
+                "cdh.toml", "[kbc]\nname = \"cc_kbc\"\nurl = \"http://" + GuestNetworkRequests.GATEWAY + ":" + kbsPort
+                        + "\"\n\n[image]\nimage_security_policy_uri = \"kbs:///default/security-policy/test\"\n"
+                        + "sigstore_config_uri = \"kbs:///default/sigstore-config/test\"\n"
+                        + "insecure_registries = [\"" + registryFromGuest() + "\"]\n",
+                "policy.rego", GuestInitData.shippedPolicy("allow-all.rego")));
         Path hostDisk = dir.resolve("accept-anything.img");
         Files.writeString(hostDisk, "{\"default\": [{\"type\": \"insecureAcceptAnything\"}]}" + " ".repeat(512));
         try (Guest guest = Guest.boot(image, dir, List.of("--initdata", initData.toString(), "--disk", hostDisk.toString()),
@@ -189,14 +175,5 @@ class GuestSignedImageTest {
         });
         server.start();
         return server;
-    }
-
-    private static String resource(String name) throws Exception {
-        try (InputStream in = GuestSignedImageTest.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + name + " is not on the class path (agent jar)");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 }

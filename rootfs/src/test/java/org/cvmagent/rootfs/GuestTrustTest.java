@@ -66,7 +66,7 @@ class GuestTrustTest {
     void theHostsKernelCommandLineAndDisksCannotMoveTheTrustBoundary() throws Exception {
         // A host disk whose content is an allow-all policy, named as the policy file and more.
         Path hostDisk = dir.resolve("host-disk.img");
-        Files.writeString(hostDisk, resource("/policies/allow-all.rego") + " ".repeat(512));
+        Files.writeString(hostDisk, GuestInitData.shippedPolicy("allow-all.rego") + " ".repeat(512));
         try (Guest guest = Guest.boot(image, dir, List.of("--disk", hostDisk.toString()), HOSTILE_WORDS)) {
             try {
                 try (AgentClient client = guest.connect(Duration.ofSeconds(30))) {
@@ -80,7 +80,7 @@ class GuestTrustTest {
                     assertEquals(3, pod.waitProcess("trust-pod", ""));
                     // the image's confidential default decides, not the host's allow-all disk
                     denied("ExecProcessRequest", () -> pod.exec("trust-pod", "e1", GuestPodRequests.process("true")));
-                    denied("SetPolicyRequest", () -> pod.setPolicy(resource("/policies/allow-all.rego")));
+                    denied("SetPolicyRequest", () -> pod.setPolicy(GuestInitData.shippedPolicy("allow-all.rego")));
                     pod.destroySandbox();
                 }
                 assertPoweredOff(guest);
@@ -106,8 +106,7 @@ class GuestTrustTest {
         // kernel command line's 2 KiB), on the disk kata 3.x makes from the cc_init_data annotation.
         String genpolicy = Files.readString(Path.of("/work/shared/testdata/kata-policy/pod-exec/policy.rego"));
         assertTrue(!genpolicy.contains("'''"), "the policy fits in a TOML literal string");
-        Path initData = Files.writeString(dir.resolve("initdata.toml"), "algorithm = \"sha384\"\nversion = \"0.1.0\"\n\n"
-                + "[data]\n\"policy.rego\" = '''\n" + genpolicy + "'''\n");
+        Path initData = GuestInitData.write(dir.resolve("initdata.toml"), java.util.Map.of("policy.rego", genpolicy));
         try (Guest guest = Guest.boot(image, dir, List.of("--initdata", initData.toString()), List.of())) {
             try {
                 try (AgentClient client = guest.connect(Duration.ofSeconds(30))) {
@@ -162,14 +161,5 @@ class GuestTrustTest {
         RpcException e = assertThrows(RpcException.class, call);
         assertEquals(Code.PERMISSION_DENIED, e.code(), e.getMessage());
         assertTrue(e.getMessage().contains(requestType + " is blocked by policy"), e.getMessage());
-    }
-
-    private static String resource(String name) throws Exception {
-        try (InputStream in = GuestTrustTest.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + name + " is not on the class path (agent jar)");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 }

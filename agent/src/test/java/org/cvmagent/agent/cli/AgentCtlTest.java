@@ -36,8 +36,7 @@ class AgentCtlTest {
     Path dir;
 
     private final List<AgentServer> servers = new ArrayList<>();
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final CtlRunner cli = new CtlRunner();
 
     @AfterEach
     void stop() throws InterruptedException {
@@ -71,19 +70,15 @@ class AgentCtlTest {
     }
 
     private int ctl(String... args) {
-        out.reset();
-        err.reset();
-        return new AgentCtl(new ClientFactory(new Transports()), MethodCatalog.agentServices(),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                Map.of()).run(args);
+        return cli.run(args);
     }
 
     private String out() {
-        return out.toString(StandardCharsets.UTF_8);
+        return cli.out();
     }
 
     private String err() {
-        return err.toString(StandardCharsets.UTF_8);
+        return cli.err();
     }
 
     @Test
