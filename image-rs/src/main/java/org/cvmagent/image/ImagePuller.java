@@ -19,6 +19,7 @@ import org.cvmagent.image.registry.ResolvedImage;
 import org.cvmagent.image.store.Compression;
 import org.cvmagent.image.store.Layer;
 import org.cvmagent.image.store.LayerStore;
+import org.cvmagent.image.store.ImageUnpackBudget;
 import org.cvmagent.image.store.UnsafeLayerException;
 
 /**
@@ -103,6 +104,7 @@ public final class ImagePuller {
     private List<Layer> pullLayers(ImageReference ref, List<Descriptor> layers, PullOptions options,
                                    ProgressListener listener) throws IOException {
         Semaphore slots = new Semaphore(options.parallelLayers());
+        ImageUnpackBudget unpacked = new ImageUnpackBudget(options.image());
         List<Future<Layer>> futures = new ArrayList<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (Descriptor d : layers) {
@@ -111,7 +113,7 @@ public final class ImagePuller {
                 futures.add(pool.submit(() -> {
                     slots.acquire();
                     try {
-                        return pullLayer(ref, d, digest, options, listener);
+                        return pullLayer(ref, d, digest, options, unpacked, listener);
                     } finally {
                         slots.release();
                     }
@@ -132,12 +134,12 @@ public final class ImagePuller {
     }
 
     private Layer pullLayer(ImageReference ref, Descriptor d, Digest digest, PullOptions options,
-                            ProgressListener listener) throws IOException {
+                            ImageUnpackBudget unpacked, ProgressListener listener) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try {
                 listener.onProgress(new ProgressEvent(digest, 0, d.size(), ProgressEvent.State.DOWNLOADING));
                 LayerStore.Ensured e = store.ensure(digest, d.mediaType(), () -> registry.openBlob(ref, d),
-                        options.unpack(), done -> listener.onProgress(
+                        options.unpack(), unpacked, done -> listener.onProgress(
                                 new ProgressEvent(digest, done, d.size(), ProgressEvent.State.DOWNLOADING)));
                 listener.onProgress(new ProgressEvent(digest, d.size(), d.size(),
                         e.downloaded() ? ProgressEvent.State.COMPLETE : ProgressEvent.State.ALREADY_PRESENT));

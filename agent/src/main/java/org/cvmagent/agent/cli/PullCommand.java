@@ -57,7 +57,7 @@ final class PullCommand {
         }
         try {
             ImageSettings settings = new ImageSettings(a.policy(), a.registriesD(), a.auth(), a.insecure(),
-                    Optional.empty(), List.of(), List.of(), Optional.empty());
+                    Optional.empty(), List.of(), List.of(), Optional.empty(), Optional.empty(), Optional.empty());
             ImagePuller puller = ImagePullSetup.puller(settings, a.store(),
                     new CdhResourceClient(a.cdhSocket(), new Transports(), CDH_TIMEOUT));
             Map<String, String> bars = new LinkedHashMap<>();

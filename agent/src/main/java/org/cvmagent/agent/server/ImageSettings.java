@@ -32,10 +32,14 @@ import org.cvmagent.agent.config.KernelCmdline;
  * @param noProxy               hosts reached directly
  * @param extraRootCertificates PEM certificates trusted for registries besides the system CAs
  * @param parallelLayers        layers downloaded at once per image, when configured
+ * @param maxUnpackedBytes      ours: bytes of files all of an image's layers may unpack to, when
+ *                              configured (otherwise derived from the guest's RAM)
+ * @param maxUnpackedEntries    ours: tar entries all of an image's layers may hold, when configured
  */
 public record ImageSettings(Optional<String> policy, Optional<String> registriesD, Optional<String> registryAuth,
                             Set<String> insecureRegistries, Optional<URI> httpsProxy, List<String> noProxy,
-                            List<String> extraRootCertificates, Optional<Integer> parallelLayers) {
+                            List<String> extraRootCertificates, Optional<Integer> parallelLayers,
+                            Optional<Long> maxUnpackedBytes, Optional<Long> maxUnpackedEntries) {
     static final String POLICY_PARAMETER = "agent.image_policy_file";
     static final String REGISTRIES_D_PARAMETER = "agent.image_registries_d";
     static final String AUTH_PARAMETER = "agent.image_registry_auth";
@@ -53,7 +57,7 @@ public record ImageSettings(Optional<String> policy, Optional<String> registries
     /** Nothing configured: unsigned images accepted (and logged), HTTPS only, no proxy. */
     public static ImageSettings none() {
         return new ImageSettings(Optional.empty(), Optional.empty(), Optional.empty(), Set.of(), Optional.empty(),
-                List.of(), List.of(), Optional.empty());
+                List.of(), List.of(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /**
@@ -112,7 +116,9 @@ public record ImageSettings(Optional<String> policy, Optional<String> registries
                 proxy.map(ImageSettings::proxy),
                 List.copyOf(hosts(noProxy)),
                 certificates(image),
-                positive(image, "max_concurrent_layer_downloads_per_image"));
+                positive(image, "max_concurrent_layer_downloads_per_image"),
+                positiveLong(image, "max_unpacked_bytes_per_image"),
+                positiveLong(image, "max_unpacked_entries_per_image"));
     }
 
     /** A comma-separated host[:port] list. */
@@ -142,6 +148,21 @@ public record ImageSettings(Optional<String> policy, Optional<String> registries
             throw new IllegalArgumentException("init-data cdh.toml [image] " + key + " is not a string");
         }
         return value.asText().isBlank() ? Optional.empty() : Optional.of(value.asText().strip());
+    }
+
+    /**
+     * Ours: the per-image unpack bounds, from measured init-data only (the host's command line
+     * could otherwise lift what protects the guest's RAM from a hostile registry).
+     */
+    private static Optional<Long> positiveLong(JsonNode table, String key) {
+        if (table == null || !table.has(key)) {
+            return Optional.empty();
+        }
+        JsonNode value = table.get(key);
+        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 1) {
+            throw new IllegalArgumentException("init-data cdh.toml [image] " + key + " must be a positive integer");
+        }
+        return Optional.of(value.asLong());
     }
 
     private static Optional<Integer> positive(JsonNode table, String key) {
