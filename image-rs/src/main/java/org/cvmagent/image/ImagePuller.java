@@ -24,6 +24,7 @@ import org.cvmagent.image.store.Compression;
 import org.cvmagent.image.store.Layer;
 import org.cvmagent.image.store.LayerSource;
 import org.cvmagent.image.store.LayerStore;
+import org.cvmagent.image.store.ImageUnpackBudget;
 import org.cvmagent.image.store.UnsafeLayerException;
 
 /**
@@ -122,6 +123,7 @@ public final class ImagePuller {
     private List<Layer> pullLayers(ImageReference ref, List<Descriptor> layers, List<LayerCipher> ciphers,
                                    PullOptions options, ProgressListener listener) throws IOException {
         Semaphore slots = new Semaphore(options.parallelLayers());
+        ImageUnpackBudget unpacked = new ImageUnpackBudget(options.image());
         List<Future<Layer>> futures = new ArrayList<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < layers.size(); i++) {
@@ -132,7 +134,7 @@ public final class ImagePuller {
                 futures.add(pool.submit(() -> {
                     slots.acquire();
                     try {
-                        return pullLayer(ref, d, digest, cipher, options, listener);
+                        return pullLayer(ref, d, digest, cipher, options, unpacked, listener);
                     } finally {
                         slots.release();
                     }
@@ -153,7 +155,7 @@ public final class ImagePuller {
     }
 
     private Layer pullLayer(ImageReference ref, Descriptor d, Digest digest, LayerCipher cipher, PullOptions options,
-                            ProgressListener listener) throws IOException {
+                            ImageUnpackBudget unpacked, ProgressListener listener) throws IOException {
         LayerSource blob = () -> registry.openBlob(ref, d);
         // An encrypted layer is staged and its HMAC verified before it is decrypted into the unpacker.
         LayerSource source = cipher == null ? blob
@@ -162,7 +164,7 @@ public final class ImagePuller {
             try {
                 listener.onProgress(new ProgressEvent(digest, 0, d.size(), ProgressEvent.State.DOWNLOADING));
                 LayerStore.Ensured e = store.ensure(digest, EncryptedLayers.plainMediaType(d.mediaType()), source,
-                        options.unpack(), done -> listener.onProgress(
+                        options.unpack(), unpacked, done -> listener.onProgress(
                                 new ProgressEvent(digest, done, d.size(), ProgressEvent.State.DOWNLOADING)));
                 listener.onProgress(new ProgressEvent(digest, d.size(), d.size(),
                         e.downloaded() ? ProgressEvent.State.COMPLETE : ProgressEvent.State.ALREADY_PRESENT));

@@ -48,10 +48,38 @@ public final class Dispatcher {
         }
     }
 
+    /**
+     * Decodes a request payload after reserving, from the call's budget, what decoding it will
+     * allocate; malformed bytes → INVALID_ARGUMENT, over the budget → RESOURCE_EXHAUSTED, in
+     * both cases before anything of the message is built.
+     */
+    public Message decode(BoundMethod method, ByteString payload, MemoryBudget.Reservation memory)
+            throws RpcException {
+        long cost;
+        try {
+            cost = DecodedCost.of(method.requestPrototype().getDescriptorForType(), payload);
+        } catch (InvalidProtocolBufferException e) {
+            throw RpcException.invalidArgument("cannot decode " + method.requestTypeName()
+                    + " for " + method.fullName() + ": " + e.getMessage());
+        }
+        try {
+            memory.grow(cost, "decoding " + method.requestTypeName() + " (" + payload.size() + " bytes)");
+        } catch (MemoryBudgetExceededException e) {
+            throw e.toRpcException();
+        }
+        return decode(method, payload);
+    }
+
     /** Gate, then handler: as the call came, or redacted when the gate said so. */
     public Message invoke(CallContext context, BoundMethod method, Message request)
             throws RpcException, InterruptedException {
-        CallGate.Verdict verdict = gate.check(context, method, request);
+        CallGate.Verdict verdict;
+        try {
+            verdict = gate.check(context, method, request);
+        } catch (MemoryBudgetExceededException e) {
+            // a gate that could not afford to look at the request: refused, not decided
+            throw e.toRpcException();
+        }
         CallContext handlerContext = context;
         if (verdict == CallGate.Verdict.REDACT) {
             if (!method.redactable()) {
@@ -69,6 +97,8 @@ public final class Dispatcher {
             return response;
         } catch (RpcException | InterruptedException e) {
             throw e;
+        } catch (MemoryBudgetExceededException e) {
+            throw e.toRpcException();
         } catch (RuntimeException | Error e) {
             LOG.log(System.Logger.Level.ERROR, "handler " + method.fullName() + " failed", e);
             throw RpcException.internal(method.fullName() + " failed: " + e, e);

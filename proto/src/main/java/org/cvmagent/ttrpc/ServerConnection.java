@@ -8,7 +8,10 @@ import org.cvmagent.proto.ttrpc.Request;
 import org.cvmagent.proto.ttrpc.Response;
 import org.cvmagent.rpc.BoundMethod;
 import org.cvmagent.rpc.CallContext;
+import org.cvmagent.rpc.DecodedCost;
 import org.cvmagent.rpc.Dispatcher;
+import org.cvmagent.rpc.MemoryBudget;
+import org.cvmagent.rpc.MemoryBudgetExceededException;
 import org.cvmagent.rpc.RpcException;
 import org.cvmagent.transport.Connection;
 
@@ -32,15 +35,25 @@ import static java.lang.System.Logger.Level.WARNING;
 /**
  * One accepted ttRPC connection: reads frames on its own thread, runs each request on a virtual
  * thread, writes responses one whole frame at a time. Any failure closes this connection only.
+ * Every call holds a reservation of the server's {@link MemoryBudget} from the moment its frame
+ * header is read until its thread ends, grown before each large allocation (the frame, the
+ * ttRPC envelope, the request, the policy input); a call the budget cannot take is answered
+ * RESOURCE_EXHAUSTED.
  */
 final class ServerConnection {
 
     private static final System.Logger LOG = System.getLogger("org.cvmagent.ttrpc");
+    /**
+     * What a call costs besides its messages: a virtual thread (its object and, while parked, its
+     * stack chunk on the heap), the call's bookkeeping, its context and its response.
+     */
+    static final long CALL_OVERHEAD = 8 * 1024;
 
     private final long id;
     private final Connection connection;
     private final Dispatcher dispatcher;
     private final ServerOptions options;
+    private final MemoryBudget budget;
     private final ScheduledExecutorService deadlines;
     private final BooleanSupplier shuttingDown;
     private final Consumer<ServerConnection> onClosed;
@@ -49,12 +62,13 @@ final class ServerConnection {
     private FrameWriter writer;
 
     ServerConnection(long id, Connection connection, Dispatcher dispatcher, ServerOptions options,
-                     ScheduledExecutorService deadlines, BooleanSupplier shuttingDown,
+                     MemoryBudget budget, ScheduledExecutorService deadlines, BooleanSupplier shuttingDown,
                      Consumer<ServerConnection> onClosed) {
         this.id = id;
         this.connection = connection;
         this.dispatcher = dispatcher;
         this.options = options;
+        this.budget = budget;
         this.deadlines = deadlines;
         this.shuttingDown = shuttingDown;
         this.onClosed = onClosed;
@@ -71,23 +85,23 @@ final class ServerConnection {
     void run() {
         try {
             writer = new FrameWriter(connection.output());
-            FrameReader reader = new FrameReader(connection.input(), options.maxPayload());
+            FrameReader reader = new FrameReader(connection.input(), options.maxPayload(), budget);
             LOG.log(DEBUG, () -> "ttrpc connection " + id + " from " + connection.describe());
             while (!closed.get()) {
-                Frame frame;
+                FrameReader.Reserved frame;
                 try {
-                    frame = reader.read();
+                    frame = reader.readReserved();
                 } catch (FrameTooLargeException e) {
-                    if (e.type() == Frame.TYPE_REQUEST) {
-                        reply(e.streamId(), error(Code.RESOURCE_EXHAUSTED, e.getMessage()));
-                    }
-                    LOG.log(WARNING, "connection " + id + ": " + e.getMessage());
+                    skipped(e.streamId(), e.type(), e.getMessage());
+                    continue;
+                } catch (FrameOverBudgetException e) {
+                    skipped(e.streamId(), e.type(), e.getMessage());
                     continue;
                 }
                 if (frame == null) {
                     break;
                 }
-                onFrame(frame);
+                onFrame(frame.frame(), frame.reservation());
             }
         } catch (IOException e) {
             if (!closed.get()) {
@@ -100,9 +114,32 @@ final class ServerConnection {
         }
     }
 
-    private void onFrame(Frame frame) throws IOException {
+    /** A frame the reader skipped: a request among them still gets its answer. */
+    private void skipped(int streamId, byte type, String why) throws IOException {
+        if (type == Frame.TYPE_REQUEST) {
+            reply(streamId, error(Code.RESOURCE_EXHAUSTED, why));
+        }
+        LOG.log(WARNING, "connection " + id + ": " + why);
+    }
+
+    /** Hands the reservation to the call a request starts, or releases it. */
+    private void onFrame(Frame frame, MemoryBudget.Reservation reservation) throws IOException {
+        boolean handedOver = false;
+        try {
+            if (frame.type() == Frame.TYPE_REQUEST) {
+                handedOver = onRequest(frame, reservation);
+            } else {
+                onOtherFrame(frame);
+            }
+        } finally {
+            if (!handedOver) {
+                reservation.close();
+            }
+        }
+    }
+
+    private void onOtherFrame(Frame frame) {
         switch (frame.type()) {
-            case Frame.TYPE_REQUEST -> onRequest(frame);
             case Frame.TYPE_DATA -> LOG.log(DEBUG, () -> "connection " + id
                     + ": data frame on stream " + frame.unsignedStreamId() + " dropped (no streaming methods)");
             default -> LOG.log(DEBUG, () -> "connection " + id + ": frame of unknown type "
@@ -110,44 +147,51 @@ final class ServerConnection {
         }
     }
 
-    private void onRequest(Frame frame) throws IOException {
+    /** Answers the request or starts its call; returns whether the call took the reservation. */
+    private boolean onRequest(Frame frame, MemoryBudget.Reservation reservation) throws IOException {
         int streamId = frame.streamId();
         long unsignedId = frame.unsignedStreamId();
         if ((unsignedId & 1) == 0) {
             reply(streamId, error(Code.INVALID_ARGUMENT, "stream id " + unsignedId
                     + " must be odd for client-initiated streams"));
-            return;
+            return false;
         }
         // Only an id still in flight is refused: clients that allocate ids on one thread and send
         // from another (ttrpc-rust) may put increasing ids on the wire out of order.
         if (calls.containsKey(streamId)) {
             reply(streamId, error(Code.INVALID_ARGUMENT, "stream id " + unsignedId
                     + " is already in use by a call in flight"));
-            return;
+            return false;
         }
         if (shuttingDown.getAsBoolean()) {
             reply(streamId, error(Code.UNAVAILABLE, "agent is shutting down"));
-            return;
+            return false;
         }
         if (calls.size() >= options.maxCallsPerConnection()) {
             reply(streamId, error(Code.RESOURCE_EXHAUSTED, "too many calls in flight on this connection ("
                     + options.maxCallsPerConnection() + ")"));
-            return;
+            return false;
         }
         if ((frame.flags() & Frame.FLAG_REMOTE_OPEN) != 0) {
             reply(streamId, error(Code.UNIMPLEMENTED, "streaming calls are not supported"));
-            return;
+            return false;
         }
         Request request;
         try {
+            reservation.grow(CALL_OVERHEAD + DecodedCost.of(Request.getDescriptor(), frame.payload()),
+                    "ttrpc request on stream " + unsignedId);
             request = Request.parseFrom(frame.payload());
         } catch (InvalidProtocolBufferException e) {
             reply(streamId, error(Code.INVALID_ARGUMENT, "malformed ttrpc request: " + e.getMessage()));
-            return;
+            return false;
+        } catch (MemoryBudgetExceededException e) {
+            reply(streamId, error(Code.RESOURCE_EXHAUSTED, e.getMessage()));
+            return false;
         }
-        Call call = new Call(streamId, request);
+        Call call = new Call(streamId, request, reservation);
         calls.put(streamId, call);
         call.start();
+        return true;
     }
 
     /** Sends a response frame; a response too large for the peer becomes RESOURCE_EXHAUSTED. */
@@ -182,22 +226,36 @@ final class ServerConnection {
     private final class Call {
         private final int streamId;
         private final Request request;
+        private final MemoryBudget.Reservation memory;
         private final AtomicBoolean answered = new AtomicBoolean();
         private volatile Thread thread;
         private volatile ScheduledFuture<?> deadline;
 
-        Call(int streamId, Request request) {
+        Call(int streamId, Request request, MemoryBudget.Reservation memory) {
             this.streamId = streamId;
             this.request = request;
+            this.memory = memory;
         }
 
         void start() {
             long timeout = request.getTimeoutNano();
             long deadlineNanos = timeout > 0 ? System.nanoTime() + timeout : CallContext.NO_DEADLINE;
             thread = Thread.ofVirtual().name("ttrpc-call-" + id + "-" + Integer.toUnsignedString(streamId))
-                    .start(() -> serve(deadlineNanos));
+                    .start(() -> serveThenRelease(deadlineNanos));
             if (timeout > 0) {
                 deadline = deadlines.schedule(this::expire, timeout, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        /**
+         * The memory goes back when this thread ends, not when the answer is sent: a deadline may
+         * answer while the handler still holds the request.
+         */
+        private void serveThenRelease(long deadlineNanos) {
+            try {
+                serve(deadlineNanos);
+            } finally {
+                memory.close();
             }
         }
 
@@ -205,13 +263,15 @@ final class ServerConnection {
             Response response;
             try {
                 BoundMethod method = dispatcher.resolve(request.getService(), request.getMethod());
-                Message decoded = dispatcher.decode(method, request.getPayload());
+                Message decoded = dispatcher.decode(method, request.getPayload(), memory);
                 CallContext context = new CallContext("ttrpc", connection.describe(), method.fullName(),
-                        metadata(request.getMetadataList()), deadlineNanos);
+                        metadata(request.getMetadataList()), deadlineNanos, memory);
                 Message result = dispatcher.invoke(context, method, decoded);
                 response = Response.newBuilder().setPayload(result.toByteString()).build();
             } catch (RpcException e) {
                 response = Response.newBuilder().setStatus(WireStatus.of(e)).build();
+            } catch (MemoryBudgetExceededException e) {
+                response = Response.newBuilder().setStatus(WireStatus.of(e.toRpcException())).build();
             } catch (InterruptedException e) {
                 response = error(closed.get() ? Code.CANCELLED : Code.DEADLINE_EXCEEDED,
                         request.getService() + "/" + request.getMethod() + " was interrupted");

@@ -1,6 +1,7 @@
 package org.cvmagent.ttrpc;
 
 import org.cvmagent.rpc.Dispatcher;
+import org.cvmagent.rpc.MemoryBudget;
 import org.cvmagent.transport.Connection;
 import org.cvmagent.transport.Listener;
 
@@ -31,15 +32,23 @@ public final class TtrpcServer implements AutoCloseable {
 
     private final Dispatcher dispatcher;
     private final ServerOptions options;
+    private final MemoryBudget budget;
     private final ScheduledThreadPoolExecutor deadlines;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
     private final AtomicLong connectionIds = new AtomicLong();
 
+    /** A server whose calls share a budget of half this JVM's heap ({@link MemoryBudget#forThisHeap}). */
     public TtrpcServer(Dispatcher dispatcher, ServerOptions options) {
+        this(dispatcher, options, MemoryBudget.forThisHeap());
+    }
+
+    /** @param budget bounds the heap that requests in flight hold, over all connections */
+    public TtrpcServer(Dispatcher dispatcher, ServerOptions options, MemoryBudget budget) {
         this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
         this.options = Objects.requireNonNull(options, "options");
+        this.budget = Objects.requireNonNull(budget, "budget");
         this.deadlines = new ScheduledThreadPoolExecutor(1, runnable ->
                 Thread.ofPlatform().daemon().name("ttrpc-deadlines").unstarted(runnable));
         this.deadlines.setRemoveOnCancelPolicy(true);
@@ -92,9 +101,14 @@ public final class TtrpcServer implements AutoCloseable {
             return;
         }
         ServerConnection served = new ServerConnection(connectionIds.incrementAndGet(), connection,
-                dispatcher, options, deadlines, shuttingDown::get, connections::remove);
+                dispatcher, options, budget, deadlines, shuttingDown::get, connections::remove);
         connections.add(served);
         Thread.ofPlatform().daemon().name("ttrpc-conn-" + served.id()).start(served::run);
+    }
+
+    /** The budget this server's calls are charged to. */
+    public MemoryBudget memoryBudget() {
+        return budget;
     }
 
     /** Connections currently open. */

@@ -203,6 +203,72 @@ public final class ConfinedRoot implements AutoCloseable {
     }
 
     /**
+     * Opens the regular file {@code untrusted} beneath this root for reading, following no
+     * symbolic link anywhere on the way: every component is resolved by the kernel in one
+     * openat2(2) with {@code RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS}, so a directory the host swaps
+     * for a link at any moment makes the open fail instead of leading elsewhere, and {@code ..}
+     * cannot climb out. The file is pinned with an {@code O_PATH} descriptor and its type checked
+     * on it before it is opened for reading (opening a FIFO would block, a device could act).
+     *
+     * @throws RefusedPathException when the path has a symbolic link, leaves the root, or does not
+     *         name a regular file
+     * @throws IOException          when it does not exist or cannot be opened
+     */
+    public OpenFd openRegularForReading(String untrusted) throws IOException {
+        ScopedPath.requireUsable(untrusted);
+        String what = "opening " + quote(untrusted) + " beneath " + root + " for reading";
+        List<String> parts = names(untrusted);
+        if (parts.isEmpty()) {
+            throw new RefusedPathException(what + ": the path names the root directory, not a file");
+        }
+        int pinned = retrying(libc, rootFd.number(), String.join("/", parts),
+                FsLibc.O_PATH | FsLibc.O_CLOEXEC | libc.oNofollow(), 0, LAST_COMPONENT, what);
+        if (pinned == -FsLibc.ELOOP) {
+            throw new RefusedPathException(what + ": a component is a symbolic link; none is followed here");
+        }
+        if (pinned == -FsLibc.EXDEV) {
+            throw new RefusedPathException(what + ": the path leads outside " + root);
+        }
+        if (pinned < 0) {
+            throw libc.failure(what, pinned);
+        }
+        int fd;
+        try {
+            int type = libc.fileType(pinned);
+            if (type < 0) {
+                throw libc.failure(what + ": examining it", type);
+            }
+            if (type == FsLibc.S_IFLNK) {
+                throw new RefusedPathException(what + ": it is a symbolic link; none is followed here");
+            }
+            if (type != FsLibc.S_IFREG) {
+                throw new RefusedPathException(what + ": not a regular file (type 0" + Integer.toOctalString(type) + ")");
+            }
+            // The magic link names exactly the pinned inode; it is the one link this open may follow.
+            fd = retrying(libc, AT_FDCWD, "/proc/self/fd/" + pinned, FsLibc.O_RDONLY | FsLibc.O_CLOEXEC
+                    | FsLibc.O_NOCTTY, 0, 0, what);
+            if (fd < 0) {
+                throw libc.failure(what + ": reopening it for reading", fd);
+            }
+        } catch (IOException | RuntimeException e) {
+            closeAfterFailure(pinned, e);
+            throw e;
+        }
+        OpenFd file = new OpenFd(libc, fd, "file " + quote(untrusted) + " beneath " + root);
+        int closed = libc.close(pinned);
+        if (closed < 0) {
+            IOException failure = libc.failure(what + ": closing its O_PATH descriptor", closed);
+            try {
+                file.close();
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
+            throw failure;
+        }
+        return file;
+    }
+
+    /**
      * Opens an existing {@code name} in {@code parent} for writing if it is a regular file. It is
      * first pinned with an {@code O_PATH} descriptor (which opens nothing), its type checked on that
      * descriptor, and only then reopened for writing through {@code /proc/self/fd}, so the check and

@@ -68,6 +68,8 @@ final class FsLibc {
     static final int ENOSYS = 38;
     static final int ENAMETOOLONG = 36;
     static final int ELOOP = 40;
+    static final int EXDEV = 18;
+    static final int O_RDONLY = 0;
 
     /** {@code struct open_how {u64 flags; u64 mode; u64 resolve;}} (linux/openat2.h). */
     static final StructLayout OPEN_HOW = MemoryLayout.structLayout(
@@ -86,6 +88,7 @@ final class FsLibc {
     private final Downcall readlinkat;
     private final Downcall statx;
     private final Downcall pwrite;
+    private final Downcall pread;
     private final ErrnoText errors;
 
     private FsLibc(Linker linker, SymbolLookup lookup, long openat2Number, String arch) {
@@ -116,6 +119,8 @@ final class FsLibc {
         readlinkat = bind(linker, lookup, "readlinkat",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), errno);
         pwrite = bind(linker, lookup, "pwrite",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), errno);
+        pread = bind(linker, lookup, "pread",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), errno);
         errors = new ErrnoText(linker, lookup);
     }
@@ -221,6 +226,16 @@ final class FsLibc {
         }
     }
 
+    /** Reads up to {@code count} bytes at {@code offset}: the count read (0 at end of file), or {@code -errno}. */
+    long pread(int fd, MemorySegment buffer, long count, long offset) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            long r = (long) pread.handle().invokeExact(state, fd, buffer, count, offset);
+            return r < 0 ? -Downcalls.errno(state) : r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
 
     /** The C library's description of an errno, e.g. "Connection refused". */
     String strerror(int errno) {

@@ -73,6 +73,36 @@ public final class OpenFd implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads from the start of the file until its end or {@code maxBytes}, whichever comes first
+     * (pread, so the file position is not used): a file that keeps growing cannot make this read
+     * more than the bound.
+     */
+    public byte[] readUpTo(int maxBytes) throws IOException {
+        requireOpen();
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("negative read bound " + maxBytes);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(Math.max(1, maxBytes));
+            long done = 0;
+            while (done < maxBytes) {
+                long n = libc.pread(fd, buffer.asSlice(done), maxBytes - done, done);
+                if (n == -FsLibc.EINTR) {
+                    continue; // EINTR: nothing was read, try again
+                }
+                if (n < 0) {
+                    throw libc.failure("reading " + description, (int) n);
+                }
+                if (n == 0) {
+                    break;
+                }
+                done += n;
+            }
+            return buffer.asSlice(0, done).toArray(JAVA_BYTE);
+        }
+    }
+
     @Override
     public void close() throws IOException {
         if (closed) {

@@ -4,6 +4,7 @@ import com.google.protobuf.Message;
 import org.cvmagent.rpc.BoundMethod;
 import org.cvmagent.rpc.CallContext;
 import org.cvmagent.rpc.CallGate;
+import org.cvmagent.rpc.MemoryBudgetExceededException;
 import org.cvmagent.rpc.RpcException;
 
 import java.util.Objects;
@@ -41,7 +42,12 @@ public final class PolicyGate implements CallGate {
         String type = method.requestTypeName();
         PolicyDecision decision;
         try {
-            decision = engine.evaluate(type, request);
+            decision = engine.evaluate(type, request, context.memory());
+        } catch (MemoryBudgetExceededException e) {
+            // Not a decision: the request may pass once the agent has memory to look at it.
+            LOG.log(System.Logger.Level.WARNING, "policy input of " + type + " from " + context.peer()
+                    + " not built: " + e.getMessage());
+            throw e.toRpcException();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "policy evaluation of " + type + " failed", e);
             decision = PolicyDecision.deny("policy evaluation failed: " + e.getMessage());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Message;
+import org.cvmagent.rpc.MemoryBudget;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * kata-agent's policy semantics (src/agent/policy/src/policy.rs) over a {@link RegoEvaluator}:
@@ -128,8 +130,24 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
         }
     }
 
+    /** Evaluates without charging the input to any budget (for tools and tests). */
     @Override
     public PolicyDecision evaluate(String requestType, Message request) {
+        return evaluate(requestType, request, MemoryBudget.unbounded().tryReserve(0).orElseThrow());
+    }
+
+    /**
+     * Builds the input only for a compiled policy, and only after reserving its estimated size
+     * ({@link PolicyInputCost}): with no policy or a broken one the decision does not read it, and
+     * a hostile request must not make the agent build what its budget cannot hold.
+     */
+    @Override
+    public PolicyDecision evaluate(String requestType, Message request, MemoryBudget.Reservation memory) {
+        if (!(currentPolicy() instanceof Compiled)) {
+            // Decided below without reading the input; the decision log builds it only if it writes it.
+            return evaluate(requestType, () -> PolicyInput.forPolicy(request, copyFileShape));
+        }
+        memory.grow(PolicyInputCost.of(request), "the policy input of " + requestType);
         JsonNode input;
         try {
             input = PolicyInput.forPolicy(request, copyFileShape);
@@ -141,8 +159,25 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
         return evaluate(requestType, input);
     }
 
+    private Loaded currentPolicy() {
+        lock.lock();
+        try {
+            return policy;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Decides a request already in kata's input shape (for the CLI and tests). */
     public PolicyDecision evaluate(String requestType, JsonNode input) {
+        return evaluate(requestType, () -> input);
+    }
+
+    /**
+     * @param input built when a compiled policy reads it or the decision log writes it; with a
+     *              compiled policy the caller has built it already
+     */
+    private PolicyDecision evaluate(String requestType, Supplier<JsonNode> input) {
         long start = System.nanoTime();
         lock.lock();
         try {
@@ -152,20 +187,32 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
         }
     }
 
-    private PolicyDecision decide(String requestType, JsonNode input, long start) {
+    private PolicyDecision decide(String requestType, Supplier<JsonNode> input, long start) {
         switch (policy) {
             case NoPolicy ignored -> {
-                log.record(requestType, true, false, micros(start), List.of(), Optional.empty(), false, () -> input);
+                log.record(requestType, true, false, micros(start), List.of(), Optional.empty(), false, loggable(input));
                 return PolicyDecision.allow();
             }
             case Broken broken -> {
-                log.record(requestType, false, false, micros(start), List.of(), Optional.of(broken.reason()), false, () -> input);
+                log.record(requestType, false, false, micros(start), List.of(), Optional.of(broken.reason()), false,
+                        loggable(input));
                 return PolicyDecision.deny(broken.reason());
             }
             case Compiled compiled -> {
-                return decide(compiled, requestType, input, start);
+                return decide(compiled, requestType, input.get(), start);
             }
         }
+    }
+
+    /** The input for the decision log: one kata would refuse to build is logged as null. */
+    private static Supplier<JsonNode> loggable(Supplier<JsonNode> input) {
+        return () -> {
+            try {
+                return input.get();
+            } catch (IllegalArgumentException e) {
+                return NODES.nullNode();
+            }
+        };
     }
 
     private PolicyDecision decide(Compiled compiled, String requestType, JsonNode input, long start) {

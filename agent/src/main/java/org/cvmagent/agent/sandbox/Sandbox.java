@@ -646,15 +646,7 @@ public final class Sandbox {
                 throw RpcException.notFound("container " + id + " mounts nothing at its termination message path "
                         + destination);
             }
-            Path file = Path.of(source).normalize();
-            if (!file.startsWith(layout.root()) || !Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                    || !file.toRealPath().startsWith(layout.root().toRealPath())) {
-                throw RpcException.invalidArgument("container " + id + ": termination log source " + source
-                        + " is not a regular file under " + layout.root());
-            }
-            try (var in = Files.newInputStream(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                return new String(in.readNBytes(MAX_TERMINATION_LOG), java.nio.charset.StandardCharsets.UTF_8);
-            }
+            return new TerminationLogReader(layout.root(), MAX_TERMINATION_LOG).read(id, source);
         } catch (IOException e) {
             throw RpcException.internal("termination log of " + id + ": " + e.getMessage(), e);
         }

@@ -14,6 +14,7 @@ import org.cvmagent.agent.storage.SpawnedOverlayMounter;
 import org.cvmagent.image.ImagePuller;
 import org.cvmagent.image.ManifestVerifier;
 import org.cvmagent.image.PolicyOnFirstPull;
+import org.cvmagent.image.store.ImageLimits;
 import org.cvmagent.image.PullOptions;
 import org.cvmagent.image.SignatureChecks;
 import org.cvmagent.image.bundle.LayerCopier;
@@ -53,12 +54,27 @@ public final class ImagePullSetup {
         ImagePuller puller = puller(settings, stateDir.resolve("images/store"), kbs);
         RootfsProvisioner provisioner = new RootfsProvisioner(new OverlaySupport(Path.of("/proc/filesystems")),
                 new SpawnedOverlayMounter(commands), new LayerCopier(new NativeFs(), root));
-        PullOptions options = PullOptions.defaults(root);
+        PullOptions options = PullOptions.defaults(root, imageLimits(settings, Path.of("/proc/meminfo")));
         if (settings.parallelLayers().isPresent()) {
             options = options.withParallelLayers(settings.parallelLayers().get());
         }
         return new ImageGuestPullHandler(puller, provisioner, stateDir.resolve("images/containers"),
                 Path.of("/pause_bundle/rootfs"), mounter, options);
+    }
+
+    /**
+     * What one image may unpack: derived from the guest's RAM (the store is on tmpfs in the guest,
+     * see {@link ImageLimits#fromMeminfo}), or as init-data's cdh.toml sets it.
+     */
+    static ImageLimits imageLimits(ImageSettings settings, Path meminfo) throws IOException {
+        ImageLimits limits = ImageLimits.fromMeminfo(meminfo);
+        if (settings.maxUnpackedBytes().isPresent()) {
+            limits = limits.withMaxBytes(settings.maxUnpackedBytes().get());
+        }
+        if (settings.maxUnpackedEntries().isPresent()) {
+            limits = limits.withMaxEntries(settings.maxUnpackedEntries().get());
+        }
+        return limits;
     }
 
     /**

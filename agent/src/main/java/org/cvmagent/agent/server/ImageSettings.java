@@ -36,11 +36,15 @@ import org.cvmagent.agent.config.KernelCmdline;
  *                              {@code kbs:///} URI or an absolute path (JWK, JWK set or PEM PKCS#8);
  *                              only from init-data's cdh.toml, never from the host's command line
  * @param requireEncryptedLayers ours: refuse images with any unencrypted layer
+ * @param maxUnpackedBytes      ours: bytes of files all of an image's layers may unpack to, when
+ *                              configured (otherwise derived from the guest's RAM)
+ * @param maxUnpackedEntries    ours: tar entries all of an image's layers may hold, when configured
  */
 public record ImageSettings(Optional<String> policy, Optional<String> registriesD, Optional<String> registryAuth,
                             Set<String> insecureRegistries, Optional<URI> httpsProxy, List<String> noProxy,
                             List<String> extraRootCertificates, Optional<Integer> parallelLayers,
-                            Optional<String> decryptionKey, boolean requireEncryptedLayers) {
+                            Optional<String> decryptionKey, boolean requireEncryptedLayers,
+                            Optional<Long> maxUnpackedBytes, Optional<Long> maxUnpackedEntries) {
     static final String POLICY_PARAMETER = "agent.image_policy_file";
     static final String REGISTRIES_D_PARAMETER = "agent.image_registries_d";
     static final String AUTH_PARAMETER = "agent.image_registry_auth";
@@ -55,12 +59,12 @@ public record ImageSettings(Optional<String> policy, Optional<String> registries
         extraRootCertificates = List.copyOf(extraRootCertificates);
     }
 
-    /** Without decryption keys, unencrypted images accepted. */
+    /** Without decryption keys (unencrypted images accepted) and with the default unpack bounds. */
     public ImageSettings(Optional<String> policy, Optional<String> registriesD, Optional<String> registryAuth,
                          Set<String> insecureRegistries, Optional<URI> httpsProxy, List<String> noProxy,
                          List<String> extraRootCertificates, Optional<Integer> parallelLayers) {
         this(policy, registriesD, registryAuth, insecureRegistries, httpsProxy, noProxy, extraRootCertificates,
-                parallelLayers, Optional.empty(), false);
+                parallelLayers, Optional.empty(), false, Optional.empty(), Optional.empty());
     }
 
     /** Nothing configured: unsigned images accepted (and logged), HTTPS only, no proxy. */
@@ -129,7 +133,9 @@ public record ImageSettings(Optional<String> policy, Optional<String> registries
                 positive(image, "max_concurrent_layer_downloads_per_image"),
                 // ours, from init-data only: the host's command line never names a key
                 text(image, "image_decryption_key_uri").map(ImageSettings::location),
-                bool(image, "require_encrypted_layers"));
+                bool(image, "require_encrypted_layers"),
+                positiveLong(image, "max_unpacked_bytes_per_image"),
+                positiveLong(image, "max_unpacked_entries_per_image"));
     }
 
     private static boolean bool(JsonNode table, String key) {
@@ -170,6 +176,21 @@ public record ImageSettings(Optional<String> policy, Optional<String> registries
             throw new IllegalArgumentException("init-data cdh.toml [image] " + key + " is not a string");
         }
         return value.asText().isBlank() ? Optional.empty() : Optional.of(value.asText().strip());
+    }
+
+    /**
+     * Ours: the per-image unpack bounds, from measured init-data only (the host's command line
+     * could otherwise lift what protects the guest's RAM from a hostile registry).
+     */
+    private static Optional<Long> positiveLong(JsonNode table, String key) {
+        if (table == null || !table.has(key)) {
+            return Optional.empty();
+        }
+        JsonNode value = table.get(key);
+        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 1) {
+            throw new IllegalArgumentException("init-data cdh.toml [image] " + key + " must be a positive integer");
+        }
+        return Optional.of(value.asLong());
     }
 
     private static Optional<Integer> positive(JsonNode table, String key) {

@@ -32,6 +32,8 @@ class ImageSettingsTest {
             image_pull_proxy = "http://proxy.example:3128"
             skip_proxy_ips = "10.0.0.1, .svc"
             max_concurrent_layer_downloads_per_image = 5
+            max_unpacked_bytes_per_image = 536870912
+            max_unpacked_entries_per_image = 100000
             """ + "extra_root_certificates = ['''" + PEM + "''']\n";
 
     @Test
@@ -43,6 +45,8 @@ class ImageSettingsTest {
         assertEquals(Optional.of(URI.create("http://proxy.example:3128")), s.httpsProxy());
         assertEquals(Set.of("10.0.0.1", ".svc"), Set.copyOf(s.noProxy()));
         assertEquals(Optional.of(5), s.parallelLayers());
+        assertEquals(Optional.of(536_870_912L), s.maxUnpackedBytes());
+        assertEquals(Optional.of(100_000L), s.maxUnpackedEntries());
         assertEquals(List.of(PEM), s.extraRootCertificates());
         assertEquals(Set.of(), s.insecureRegistries());
     }
@@ -113,6 +117,8 @@ class ImageSettingsTest {
         for (String[] bad : new String[][] {
                 {"[image]\nmax_concurrent_layer_downloads_per_image = 0\n", "max_concurrent_layer_downloads_per_image"},
                 {"[image]\nmax_concurrent_layer_downloads_per_image = \"3\"\n", "max_concurrent_layer_downloads_per_image"},
+                {"[image]\nmax_unpacked_bytes_per_image = 0\n", "max_unpacked_bytes_per_image"},
+                {"[image]\nmax_unpacked_entries_per_image = '9'\n", "max_unpacked_entries_per_image"},
                 {"[image]\nextra_root_certificates = 'not a list'\n", "extra_root_certificates"},
                 {"[image]\nextra_root_certificates = ['nope']\n", "extra_root_certificates"},
                 {"[image]\nimage_security_policy_uri = 3\n", "image_security_policy_uri"},

@@ -150,6 +150,16 @@ public final class LayerStore {
      */
     public Ensured ensure(Digest digest, String mediaType, LayerSource source, UnpackPolicy policy,
                           LayerProgress progress) throws IOException {
+        return ensure(digest, mediaType, source, policy, ImageUnpackBudget.unlimited(), progress);
+    }
+
+    /**
+     * As {@link #ensure(Digest, String, LayerSource, UnpackPolicy, LayerProgress)}, with what
+     * this call unpacks charged to {@code image}, the budget of the image being pulled. A layer
+     * the store has already, or that another pull is unpacking, is not charged again.
+     */
+    public Ensured ensure(Digest digest, String mediaType, LayerSource source, UnpackPolicy policy,
+                          ImageUnpackBudget image, LayerProgress progress) throws IOException {
         Optional<Layer> present = find(digest);
         if (present.isPresent()) {
             return new Ensured(present.get(), false);
@@ -162,7 +172,7 @@ public final class LayerStore {
         try {
             // The previous owner may have finished between find() and putIfAbsent().
             Optional<Layer> again = find(digest);
-            Layer layer = again.isPresent() ? again.get() : unpackNew(digest, mediaType, source, policy, progress);
+            Layer layer = again.isPresent() ? again.get() : unpackNew(digest, mediaType, source, policy, image, progress);
             mine.complete(layer);
             return new Ensured(layer, again.isEmpty());
         } catch (IOException | RuntimeException e) {
@@ -188,7 +198,7 @@ public final class LayerStore {
     }
 
     private Layer unpackNew(Digest digest, String mediaType, LayerSource source, UnpackPolicy policy,
-                            LayerProgress progress) throws IOException {
+                            ImageUnpackBudget image, LayerProgress progress) throws IOException {
         Compression compression = Compression.forMediaType(mediaType);
         Path staging = Files.createTempDirectory(tmp, digest.hex().substring(0, 12) + "-");
         try {
@@ -202,9 +212,11 @@ public final class LayerStore {
                 try {
                     DiffIdInputStream tar = new DiffIdInputStream(
                             compression.decompress(new ProgressInputStream(blob, progress)));
-                    result = unpacker.unpack(tar, diff, policy);
+                    result = unpacker.unpack(tar, diff, policy, image);
                     diffId = tar.finish();
-                } catch (RegistryException | UnsafeLayerException e) {
+                } catch (UnsafeLayerException e) {
+                    throw e.inLayer(digest.toString());
+                } catch (RegistryException e) {
                     throw e;
                 } catch (IOException e) {
                     throw unreadable(digest, blob, e);

@@ -49,13 +49,28 @@ public final class LayerUnpacker {
 
     /** Unpacks {@code tar} into {@code root} (an existing, empty directory). */
     public UnpackResult unpack(InputStream tar, Path root, UnpackPolicy policy) throws IOException {
-        Run run = new Run(root, policy);
-        TarArchiveInputStream in = new TarArchiveInputStream(tar, StandardCharsets.UTF_8.name());
-        TarArchiveEntry e;
-        while ((e = in.getNextEntry()) != null) {
-            run.entry(e, in);
+        return unpack(tar, root, policy, ImageUnpackBudget.unlimited());
+    }
+
+    /**
+     * Unpacks {@code tar} into {@code root} (an existing, empty directory), charging its entries
+     * and bytes to {@code image}, the budget of the image this layer belongs to.
+     */
+    public UnpackResult unpack(InputStream tar, Path root, UnpackPolicy policy, ImageUnpackBudget image)
+            throws IOException {
+        Run run = new Run(root, policy, image);
+        try {
+            TarArchiveInputStream in = new TarArchiveInputStream(tar, StandardCharsets.UTF_8.name());
+            TarArchiveEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                run.entry(e, in);
+            }
+            run.finish();
+        } catch (IOException | RuntimeException | Error failure) {
+            // The caller removes what a failed layer left; a retry must not pay for it twice.
+            image.release(run.chargedBytes, run.chargedEntries);
+            throw failure;
         }
-        run.finish();
         return new UnpackResult(List.copyOf(run.whiteouts.values()), run.entries, run.bytes, run.skippedXattrs);
     }
 
@@ -66,21 +81,27 @@ public final class LayerUnpacker {
     private final class Run {
         private final Path root;
         private final UnpackPolicy policy;
+        private final ImageUnpackBudget image;
         private final Map<String, Whiteout> whiteouts = new LinkedHashMap<>();
         private final List<DirMeta> dirs = new ArrayList<>();
         private final List<String> skippedXattrs = new ArrayList<>();
         private long entries;
         private long bytes;
+        private long chargedBytes;
+        private long chargedEntries;
 
-        Run(Path root, UnpackPolicy policy) {
+        Run(Path root, UnpackPolicy policy, ImageUnpackBudget image) {
             this.root = root;
             this.policy = policy;
+            this.image = image;
         }
 
         void entry(TarArchiveEntry e, InputStream data) throws IOException {
             if (++entries > policy.maxEntries()) {
                 throw new UnsafeLayerException(Kind.LIMIT, "more than " + policy.maxEntries() + " entries");
             }
+            image.addEntry();
+            chargedEntries++;
             List<String> parts = EntryNames.components(e.getName());
             if (parts.isEmpty()) {
                 if (e.isDirectory()) {
@@ -180,6 +201,9 @@ public final class LayerUnpacker {
             if (bytes + e.getSize() > policy.maxBytes()) {
                 throw new UnsafeLayerException(Kind.LIMIT, "more than " + policy.maxBytes() + " bytes of files");
             }
+            // the size the header declares is all the tar reader delivers: charged before writing
+            image.addBytes(e.getSize());
+            chargedBytes += e.getSize();
             try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE, NOFOLLOW)) {
                 byte[] buf = new byte[65536];

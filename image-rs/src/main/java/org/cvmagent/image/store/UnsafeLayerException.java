@@ -17,10 +17,19 @@ public final class UnsafeLayerException extends IOException {
     }
 
     private final Kind kind;
+    private final String detail;
 
     public UnsafeLayerException(Kind kind, String message) {
         super("unsafe layer (" + kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + "): " + message);
         this.kind = kind;
+        this.detail = message;
+    }
+
+    /** The same refusal, naming the layer it was found in. */
+    public UnsafeLayerException inLayer(String layer) {
+        UnsafeLayerException named = new UnsafeLayerException(kind, "layer " + layer + ": " + detail);
+        named.initCause(this);
+        return named;
     }
 
     public Kind kind() {
