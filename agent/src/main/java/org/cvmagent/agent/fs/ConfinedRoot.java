@@ -188,18 +188,7 @@ public final class ConfinedRoot implements AutoCloseable {
             closeAfterFailure(parent, e);
             throw e;
         }
-        OpenFd file = new OpenFd(libc, fd, "file " + quote(untrusted) + " beneath " + root);
-        int closed = libc.close(parent);
-        if (closed < 0) {
-            IOException failure = libc.failure(what + ": closing parent directory", closed);
-            try {
-                file.close();
-            } catch (IOException e) {
-                failure.addSuppressed(e);
-            }
-            throw failure;
-        }
-        return file;
+        return handOver(fd, untrusted, parent, what + ": closing parent directory");
     }
 
     /**
@@ -234,30 +223,23 @@ public final class ConfinedRoot implements AutoCloseable {
         }
         int fd;
         try {
-            int type = libc.fileType(pinned);
-            if (type < 0) {
-                throw libc.failure(what + ": examining it", type);
-            }
-            if (type == FsLibc.S_IFLNK) {
-                throw new RefusedPathException(what + ": it is a symbolic link; none is followed here");
-            }
-            if (type != FsLibc.S_IFREG) {
-                throw new RefusedPathException(what + ": not a regular file (type 0" + Integer.toOctalString(type) + ")");
-            }
-            // The magic link names exactly the pinned inode; it is the one link this open may follow.
-            fd = retrying(libc, AT_FDCWD, "/proc/self/fd/" + pinned, FsLibc.O_RDONLY | FsLibc.O_CLOEXEC
-                    | FsLibc.O_NOCTTY, 0, 0, what);
-            if (fd < 0) {
-                throw libc.failure(what + ": reopening it for reading", fd);
-            }
+            fd = reopenIfRegular(pinned, untrusted, FsLibc.O_RDONLY, "read", what);
         } catch (IOException | RuntimeException e) {
             closeAfterFailure(pinned, e);
             throw e;
         }
+        return handOver(fd, untrusted, pinned, what + ": closing its O_PATH descriptor");
+    }
+
+    /**
+     * The file {@code fd} as an {@link OpenFd}, once the descriptor that led to it ({@code helper}: a
+     * parent directory, an {@code O_PATH} pin) is closed; if that close fails, the file is closed too.
+     */
+    private OpenFd handOver(int fd, String untrusted, int helper, String closing) throws IOException {
         OpenFd file = new OpenFd(libc, fd, "file " + quote(untrusted) + " beneath " + root);
-        int closed = libc.close(pinned);
+        int closed = libc.close(helper);
         if (closed < 0) {
-            IOException failure = libc.failure(what + ": closing its O_PATH descriptor", closed);
+            IOException failure = libc.failure(closing, closed);
             try {
                 file.close();
             } catch (IOException e) {
@@ -282,7 +264,7 @@ public final class ConfinedRoot implements AutoCloseable {
         }
         int fd;
         try {
-            fd = reopenIfRegular(pinned, name, truncate, what);
+            fd = reopenIfRegular(pinned, name, FsLibc.O_WRONLY | (truncate ? FsLibc.O_TRUNC : 0), "write", what);
         } catch (IOException | RuntimeException e) {
             closeAfterFailure(pinned, e);
             throw e;
@@ -296,23 +278,32 @@ public final class ConfinedRoot implements AutoCloseable {
         return fd;
     }
 
-    private int reopenIfRegular(int pinned, String name, boolean truncate, String what) throws IOException {
+    /**
+     * Reopens the inode pinned by the {@code O_PATH} descriptor {@code pinned} with {@code access}
+     * flags, if it is a regular file: the type is checked on the pin, so the check and the open are
+     * about the same inode (a FIFO would block the open, a device could act on it).
+     *
+     * @param purpose "read" or "write", for messages
+     * @throws RefusedPathException when it is a symbolic link or not a regular file
+     */
+    private int reopenIfRegular(int pinned, String name, int access, String purpose, String what) throws IOException {
         int type = libc.fileType(pinned);
         if (type < 0) {
             throw libc.failure(what + ": examining " + quote(name), type);
         }
         if (type == FsLibc.S_IFLNK) {
-            throw new IOException(what + ": " + quote(name) + " is a symbolic link; refusing to write through it");
+            throw new RefusedPathException(what + ": " + quote(name) + " is a symbolic link; refusing to " + purpose
+                    + " through it");
         }
         if (type != FsLibc.S_IFREG) {
-            throw new IOException(what + ": " + quote(name) + " is not a regular file (type 0"
+            throw new RefusedPathException(what + ": " + quote(name) + " is not a regular file (type 0"
                     + Integer.toOctalString(type) + ")");
         }
         // The magic link names exactly the pinned inode; it is the one link this lookup may follow.
-        int fd = retrying(libc, AT_FDCWD, "/proc/self/fd/" + pinned, FsLibc.O_WRONLY | FsLibc.O_CLOEXEC
-                | FsLibc.O_NOCTTY | (truncate ? FsLibc.O_TRUNC : 0), 0, 0, what);
+        int fd = retrying(libc, AT_FDCWD, "/proc/self/fd/" + pinned, access | FsLibc.O_CLOEXEC | FsLibc.O_NOCTTY,
+                0, 0, what);
         if (fd < 0) {
-            throw libc.failure(what + ": reopening " + quote(name) + " for writing", fd);
+            throw libc.failure(what + ": reopening " + quote(name) + " to " + purpose, fd);
         }
         return fd;
     }
