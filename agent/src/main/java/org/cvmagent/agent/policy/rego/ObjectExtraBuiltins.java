@@ -20,9 +20,10 @@ final class ObjectExtraBuiltins {
             if (!(a.get(1) instanceof Value.Arr || a.get(1) instanceof Value.SetV)) {
                 throw Args.typeError("json.remove", 1, "one of {set, array}", a.get(1));
             }
-            PathTree root = new PathTree();
+            JsonPathTree root = new JsonPathTree();
             for (Value path : Args.collection("json.remove", a, 1)) {
-                root.add(segments(path));
+                root.add(JsonPathTree.segments(path, "eval_type_error: json.remove: operand 2 must be one of {set, array} containing "
+                    + "string paths or array of path segments but got "));
             }
             Value out = remove(doc, root);
             return out == null ? Values.EMPTY_OBJ : out;
@@ -98,47 +99,8 @@ final class ObjectExtraBuiltins {
 
     // ---- json.remove
 
-    /** The paths merged into a tree; a leaf removes the whole value under it. */
-    private static final class PathTree {
-        final TreeMap<Value, PathTree> children = new TreeMap<>();
-        boolean leaf;
-
-        void add(List<Value> path) {
-            PathTree n = this;
-            for (Value seg : path) {
-                if (n.leaf) {
-                    return;
-                }
-                n = n.children.computeIfAbsent(seg, k -> new PathTree());
-            }
-            n.leaf = true;
-            n.children.clear();
-        }
-
-        PathTree child(Value key) {
-            return children.get(key);
-        }
-    }
-
-    /** A path is "a/b/c" (leading "/" optional, JSON-pointer escapes ~0 and ~1) or an array of keys. */
-    private static List<Value> segments(Value path) throws RegoException {
-        if (path instanceof Value.Arr arr) {
-            return arr.items();
-        }
-        if (!(path instanceof Value.Str s)) {
-            throw new BuiltinError("eval_type_error: json.remove: operand 2 must be one of {set, array} containing "
-                    + "string paths or array of path segments but got " + Values.typeName(path));
-        }
-        String p = s.value().startsWith("/") ? s.value().substring(1) : s.value();
-        List<Value> out = new ArrayList<>();
-        for (String part : p.split("/", -1)) {
-            out.add(Value.str(part.replace("~1", "/").replace("~0", "~")));
-        }
-        return out;
-    }
-
     /** The value without the paths of n; null when the value itself is removed. */
-    private static Value remove(Value v, PathTree n) {
+    private static Value remove(Value v, JsonPathTree n) {
         if (n.leaf) {
             return null;
         }
@@ -149,7 +111,7 @@ final class ObjectExtraBuiltins {
             case Value.Obj o -> {
                 TreeMap<Value, Value> out = new TreeMap<>();
                 for (Map.Entry<Value, Value> e : o.map().entrySet()) {
-                    PathTree child = n.child(e.getKey());
+                    JsonPathTree child = n.child(e.getKey());
                     Value kept = child == null ? e.getValue() : remove(e.getValue(), child);
                     if (kept != null) {
                         out.put(e.getKey(), kept);
@@ -161,7 +123,7 @@ final class ObjectExtraBuiltins {
                 // positions are addressed by their decimal string (path strings) or by number (path arrays)
                 List<Value> out = new ArrayList<>();
                 for (int i = 0; i < arr.items().size(); i++) {
-                    PathTree child = n.child(Value.str(Integer.toString(i)));
+                    JsonPathTree child = n.child(Value.str(Integer.toString(i)));
                     if (child == null) {
                         child = n.child(Value.num(i));
                     }
@@ -175,7 +137,7 @@ final class ObjectExtraBuiltins {
             case Value.SetV set -> {
                 TreeSet<Value> out = new TreeSet<>();
                 for (Value e : set.items()) {
-                    PathTree child = n.child(e);
+                    JsonPathTree child = n.child(e);
                     Value kept = child == null ? e : remove(e, child);
                     if (kept != null) {
                         out.add(kept);
