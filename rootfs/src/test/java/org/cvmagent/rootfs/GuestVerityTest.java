@@ -31,6 +31,9 @@ class GuestVerityTest {
 
     private static final Duration STOP_TIMEOUT = Duration.ofMinutes(3);
     private static final Pattern OFFSET = Pattern.compile("cvm\\.verity_hash_offset=(\\d+)");
+    /** dump.erofs -e: "   0:        0..    4899 |    4899 :    1626112..   1630208 |    4096". */
+    private static final Pattern FIRST_EXTENT =
+            Pattern.compile("(?m)^\\s*0:\\s*\\d+\\.\\.\\s*\\d+\\s*\\|\\s*\\d+\\s*:\\s*(\\d+)\\.\\.");
     private static GuestImage image;
 
     @TempDir
@@ -49,9 +52,12 @@ class GuestVerityTest {
     @Test
     void aFlippedByteInAFileTheGuestRunsStopsItBeforeTheAgent() throws Exception {
         Path tampered = Files.copy(testImage(), dir.resolve("tampered.img"));
-        // /init on the root disk, which the initrd's switch_root executes: its first block.
-        long block = Long.parseLong(command("debugfs", "-R", "bmap /init 0", tampered.toString()).strip());
-        flip(tampered, block * 4096 + 100);
+        // /init on the root disk, which the initrd's switch_root executes: a byte of its first
+        // (compressed) extent, where dump.erofs says the file system keeps it.
+        String extents = command("dump.erofs", "-e", "--path=/init", tampered.toString());
+        Matcher first = FIRST_EXTENT.matcher(extents);
+        assertTrue(first.find(), "no extent of /init in:\n" + extents);
+        flip(tampered, Long.parseLong(first.group(1)) + 100);
         assertStopsWithoutServing(tampered);
     }
 
