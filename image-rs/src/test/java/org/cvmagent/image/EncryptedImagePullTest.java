@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import java.io.IOException;
@@ -36,6 +35,7 @@ import org.cvmagent.image.signature.ResourceFetcher;
 import org.cvmagent.image.signature.ResourceLoader;
 import org.cvmagent.image.store.LayerStore;
 import org.cvmagent.image.store.NativeFs;
+import org.cvmagent.image.testing.EncryptedImages;
 import org.cvmagent.image.testing.LocalRegistry;
 import org.cvmagent.image.testing.OciLayout;
 import org.cvmagent.image.testing.TarBuilder;
@@ -66,15 +66,15 @@ class EncryptedImagePullTest {
 
     @BeforeAll
     static void pushImages(@TempDir Path dir) throws Exception {
-        KeyPair rsa = rsa();
-        KeyPair other = rsa();
+        KeyPair rsa = EncryptedImages.rsa();
+        KeyPair other = EncryptedImages.rsa();
         KeyPairGenerator ecGen = KeyPairGenerator.getInstance("EC");
         ecGen.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair ec = ecGen.generateKeyPair();
-        Path rsaPub = Files.writeString(dir.resolve("rsa.pub.pem"), pem("PUBLIC KEY", rsa.getPublic().getEncoded()));
-        Path ecPub = Files.writeString(dir.resolve("ec.pub.pem"), pem("PUBLIC KEY", ec.getPublic().getEncoded()));
-        KBS.put(RSA_KEY, pem("PRIVATE KEY", rsa.getPrivate().getEncoded()).getBytes(StandardCharsets.US_ASCII));
-        KBS.put(OTHER_KEY, pem("PRIVATE KEY", other.getPrivate().getEncoded()).getBytes(StandardCharsets.US_ASCII));
+        Path rsaPub = EncryptedImages.writePublicKey(dir.resolve("rsa.pub.pem"), rsa);
+        Path ecPub = EncryptedImages.writePublicKey(dir.resolve("ec.pub.pem"), ec);
+        KBS.put(RSA_KEY, EncryptedImages.privateKeyPem(rsa));
+        KBS.put(OTHER_KEY, EncryptedImages.privateKeyPem(other));
         KBS.put(EC_KEY, new ECKey.Builder(Curve.P_256, (ECPublicKey) ec.getPublic())
                 .privateKey((ECPrivateKey) ec.getPrivate()).build().toJSONString().getBytes(StandardCharsets.UTF_8));
 
@@ -96,19 +96,8 @@ class EncryptedImagePullTest {
         // A registry that re-digests a layer whose ciphertext it changed: the digest matches, the HMAC does not.
         Path encDir = dir.resolve("encrypted");
         REGISTRY.copyEncrypted(layout, "v1", "oci:" + encDir + ":v1", List.of("jwe:" + rsaPub));
-        tamperedLayer = tamperFirstLayer(encDir);
+        tamperedLayer = EncryptedImages.reDigestTamperedFirstLayer(encDir);
         REGISTRY.push(new OciLayout(encDir), "v1", "test/tampered");
-    }
-
-    private static KeyPair rsa() throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        return g.generateKeyPair();
-    }
-
-    private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[]{'\n'}).encodeToString(der)
-                + "\n-----END " + type + "-----\n";
     }
 
     private static Digest digest(Descriptor d) {
@@ -117,31 +106,6 @@ class EncryptedImagePullTest {
 
     private static List<Descriptor> manifestLayers(String repoTag) throws Exception {
         return client().resolve(ImageReference.parse(REGISTRY.host() + "/" + repoTag)).manifest().layers();
-    }
-
-    /** Flips a byte of the first layer's ciphertext in an OCI layout and re-digests it in the manifest. */
-    private static Digest tamperFirstLayer(Path layout) throws IOException {
-        ObjectNode index = (ObjectNode) JSON.readTree(layout.resolve("index.json").toFile());
-        ObjectNode ref = (ObjectNode) index.path("manifests").get(0);
-        Path manifestFile = blob(layout, ref.path("digest").asText());
-        ObjectNode manifest = (ObjectNode) JSON.readTree(manifestFile.toFile());
-        ObjectNode layer = (ObjectNode) manifest.path("layers").get(0);
-        assertTrue(EncryptedLayers.isEncrypted(layer.path("mediaType").asText()), layer.toString());
-        byte[] data = Files.readAllBytes(blob(layout, layer.path("digest").asText()));
-        data[data.length / 2] ^= 0x01;
-        Digest tampered = Digest.sha256(data);
-        Files.write(blob(layout, tampered.toString()), data);
-        layer.put("digest", tampered.toString());
-        byte[] m = JSON.writeValueAsBytes(manifest);
-        Digest md = Digest.sha256(m);
-        Files.write(blob(layout, md.toString()), m);
-        ref.put("digest", md.toString()).put("size", m.length);
-        JSON.writeValue(layout.resolve("index.json").toFile(), index);
-        return tampered;
-    }
-
-    private static Path blob(Path layout, String digest) {
-        return layout.resolve("blobs/sha256").resolve(Digest.parse(digest).hex());
     }
 
     private static RegistryClient client() throws Exception {
