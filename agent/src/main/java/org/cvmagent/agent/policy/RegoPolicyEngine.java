@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,10 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
     private record Broken(String reason) implements Loaded {
     }
 
+    /** The initial policy still compiling: decisions wait for it, so none is made without it. */
+    private record Pending(CompletableFuture<Loaded> result) implements Loaded {
+    }
+
     private final RegoCompiler compiler;
     private final Duration timeout;
     private final CopyFileInput.Shape copyFileShape;
@@ -87,18 +92,49 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
      * allows would fail open.
      */
     public void loadInitial(String source, String origin) {
+        Loaded loaded = compileInitial(source, origin);
         lock.lock();
         try {
-            try {
-                policy = compile(source);
-            } catch (PolicyCompileException e) {
-                policy = new Broken("policy " + origin + " does not compile: " + e.getMessage());
-                LOG.log(System.Logger.Level.ERROR,
-                        "policy " + origin + " does not compile, every request will be denied: " + e.getMessage());
-            }
+            policy = loaded;
             data = initialData();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * As {@link #loadInitial}, but compiled on its own thread: the agent can answer Health (which
+     * the policy does not gate) while a large init-data policy compiles, and every request the
+     * policy gates waits until it is compiled (or broken), so none is decided without it.
+     */
+    public void loadInitialConcurrently(String source, String origin) {
+        CompletableFuture<Loaded> result = new CompletableFuture<>();
+        lock.lock();
+        try {
+            policy = new Pending(result);
+            data = initialData();
+        } finally {
+            lock.unlock();
+        }
+        Thread.ofPlatform().name("policy-compile").daemon(true).start(() -> {
+            try {
+                result.complete(compileInitial(source, origin));
+            } catch (Throwable e) {
+                // e.g. OutOfMemoryError or StackOverflowError in the compiler: fail closed, and say why
+                result.complete(new Broken("policy " + origin + " could not be compiled: " + e));
+                LOG.log(System.Logger.Level.ERROR, "policy " + origin + " could not be compiled, every request will"
+                        + " be denied: " + e);
+            }
+        });
+    }
+
+    private Loaded compileInitial(String source, String origin) {
+        try {
+            return compile(source);
+        } catch (PolicyCompileException e) {
+            LOG.log(System.Logger.Level.ERROR,
+                    "policy " + origin + " does not compile, every request will be denied: " + e.getMessage());
+            return new Broken("policy " + origin + " does not compile: " + e.getMessage());
         }
     }
 
@@ -160,8 +196,23 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
     }
 
     private Loaded currentPolicy() {
+        Loaded current;
         lock.lock();
         try {
+            current = policy;
+        } finally {
+            lock.unlock();
+        }
+        if (!(current instanceof Pending pending)) {
+            return current;
+        }
+        // waited for outside the lock: SetPolicy may replace the pending policy meanwhile
+        Loaded compiled = pending.result().join();
+        lock.lock();
+        try {
+            if (policy == pending) {
+                policy = compiled;
+            }
             return policy;
         } finally {
             lock.unlock();
@@ -179,6 +230,7 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
      */
     private PolicyDecision evaluate(String requestType, Supplier<JsonNode> input) {
         long start = System.nanoTime();
+        currentPolicy();
         lock.lock();
         try {
             return decide(requestType, input, start);
@@ -201,6 +253,7 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
             case Compiled compiled -> {
                 return decide(compiled, requestType, input.get(), start);
             }
+            case Pending pending -> throw new IllegalStateException("decided before the initial policy was settled");
         }
     }
 

@@ -97,7 +97,8 @@ public final class AgentServices {
         }
         RegoPolicyEngine engine = new RegoPolicyEngine(compiler.get());
         if (source.isPresent()) {
-            engine.loadInitial(source.get().text(), source.get().origin());
+            // compiled while the agent starts serving; gated requests wait for it
+            engine.loadInitialConcurrently(source.get().text(), source.get().origin());
             LOG.log(System.Logger.Level.INFO, "agent policy from " + source.get().origin());
         } else {
             LOG.log(System.Logger.Level.INFO, "no agent policy at " + policyFile

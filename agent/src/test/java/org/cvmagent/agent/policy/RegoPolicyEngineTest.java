@@ -50,6 +50,58 @@ class RegoPolicyEngineTest {
     }
 
     @Test
+    void aRequestArrivingWhileTheInitialPolicyCompilesWaitsForItAndIsDecidedByIt() throws Exception {
+        CountDownLatch compiling = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        FakeRego deny = new FakeRego().with("p", new FakeRego.Policy()
+                .constant("CreateContainerRequest", BooleanNode.FALSE));
+        RegoPolicyEngine engine = new RegoPolicyEngine(source -> {
+            compiling.countDown();
+            release.await();
+            return deny.compile(source);
+        }, Duration.ofSeconds(2), CopyFileInput.Shape.KATA, new DecisionLog(logger));
+        engine.loadInitialConcurrently("p", "test");
+        compiling.await();
+        AtomicReference<PolicyDecision> decision = new AtomicReference<>();
+        Thread request = Thread.ofVirtual().start(() -> decision.set(
+                engine.evaluate("CreateContainerRequest", CreateContainerRequest.getDefaultInstance())));
+        request.join(Duration.ofMillis(300));
+        assertTrue(request.isAlive(), "decided before the policy was compiled (without a policy everything is allowed)");
+        release.countDown();
+        request.join(Duration.ofSeconds(10));
+        assertFalse(decision.get().allowed(), "the compiled policy denies it");
+    }
+
+    @Test
+    void anInitialPolicyThatFailsToCompileInTheBackgroundDeniesEverything() {
+        RegoPolicyEngine engine = new RegoPolicyEngine(source -> {
+            throw new StackOverflowError();
+        }, Duration.ofSeconds(2), CopyFileInput.Shape.KATA, new DecisionLog(logger));
+        engine.loadInitialConcurrently("p", "init-data");
+        PolicyDecision decision = engine.evaluate("CreateContainerRequest", CreateContainerRequest.getDefaultInstance());
+        assertFalse(decision.allowed());
+        assertTrue(decision.prints().toString().contains("policy init-data could not be compiled"), decision.prints().toString());
+    }
+
+    @Test
+    void setPolicyWhileTheInitialPolicyCompilesWinsOverIt() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        FakeRego rego = new FakeRego()
+                .with("initial", new FakeRego.Policy().constant("CreateContainerRequest", BooleanNode.FALSE))
+                .with("replacement", new FakeRego.Policy().constant("CreateContainerRequest", BooleanNode.TRUE));
+        RegoPolicyEngine engine = new RegoPolicyEngine(source -> {
+            if (source.equals("initial")) {
+                release.await();
+            }
+            return rego.compile(source);
+        }, Duration.ofSeconds(2), CopyFileInput.Shape.KATA, new DecisionLog(logger));
+        engine.loadInitialConcurrently("initial", "test");
+        engine.replace("replacement");
+        release.countDown();
+        assertTrue(engine.evaluate("CreateContainerRequest", CreateContainerRequest.getDefaultInstance()).allowed());
+    }
+
+    @Test
     void trueAllowsFalseAndUndefinedAndOtherValuesDeny() {
         RegoPolicyEngine engine = engine(new FakeRego.Policy()
                 .constant("CreateContainerRequest", BooleanNode.TRUE, "create: ok")
