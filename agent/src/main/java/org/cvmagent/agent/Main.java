@@ -201,9 +201,10 @@ public final class Main {
 
     /** RSS and uptime for the serving and stopped log lines: the guest's footprint and boot time. */
     private static String footprint() throws IOException {
-        String rss = ResidentMemory.self().kib().stream().mapToObj(k -> "rss " + k + " KiB").findFirst()
-                .orElse("rss unknown");
-        return rss + ", system uptime " + SystemUptime.proc().seconds() + " s";
+        Runtime runtime = Runtime.getRuntime();
+        long usedKib = (runtime.totalMemory() - runtime.freeMemory()) / 1024;
+        return ResidentMemory.self().summary() + ", heap " + usedKib + " of " + runtime.totalMemory() / 1024
+                + " KiB committed, system uptime " + SystemUptime.proc().seconds() + " s";
     }
 
     private static String readCmdline(Path file) throws ConfigException {

@@ -44,7 +44,7 @@ class GuestPodTest {
     private static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration POWER_OFF_TIMEOUT = Duration.ofMinutes(1);
     private static final Pattern SERVING = Pattern.compile(
-            "serving ttrpc on serial://\\S+ as the guest's init; confidential test image mode; rss (\\d+) KiB, "
+            "serving ttrpc on serial://\\S+ as the guest's init; confidential test image mode; rss (\\d+) KiB[^;]*?, "
                     + "system uptime ([0-9.]+) s");
     private static final Pattern AOT_WARNING = Pattern.compile("\\[(warning|error)\\]\\[(aot|cds)[^\\n]*");
     private static final Pattern STOPPED = Pattern.compile("agent stopped; rss (\\d+) KiB");

@@ -30,6 +30,18 @@ class ResidentMemoryTest {
     }
 
     @Test
+    void theSummarySplitsTheResidentSetIntoAnonymousFileAndSharedMemory() throws Exception {
+        Path status = dir.resolve("status");
+        Files.writeString(status, "VmRSS:\t   82440 kB\nRssAnon:\t   30000 kB\nRssFile:\t   52000 kB\n"
+                + "RssShmem:\t     440 kB\n");
+        assertEquals("rss 82440 KiB (anon 30000, file 52000, shmem 440 KiB)", new ResidentMemory(status).summary());
+        Files.writeString(status, "VmRSS:\t   82440 kB\n");
+        assertEquals("rss 82440 KiB", new ResidentMemory(status).summary());
+        Files.writeString(status, "Name:\tkthreadd\n");
+        assertEquals("rss unknown", new ResidentMemory(status).summary());
+    }
+
+    @Test
     void thisProcessHasAResidentSet() throws Exception {
         assertTrue(ResidentMemory.self().kib().orElseThrow() > 0);
     }
