@@ -41,7 +41,7 @@ public final class Dispatcher {
     /** Decodes a request payload; malformed bytes → INVALID_ARGUMENT. */
     public Message decode(BoundMethod method, ByteString payload) throws RpcException {
         try {
-            return method.requestParser().parseFrom(payload);
+            return AliasingParse.parse(method.requestParser(), payload);
         } catch (InvalidProtocolBufferException e) {
             throw RpcException.invalidArgument("cannot decode " + method.requestTypeName()
                     + " for " + method.fullName() + ": " + e.getMessage());

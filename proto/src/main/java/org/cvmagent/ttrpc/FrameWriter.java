@@ -1,5 +1,8 @@
 package org.cvmagent.ttrpc;
 
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.MessageLite;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.concurrent.locks.ReentrantLock;
@@ -39,6 +42,29 @@ public final class FrameWriter {
                 out.write(header);
                 out.write(payload);
             }
+            out.flush();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Encodes {@code message} straight after the header in the one buffer that is written: no
+     * intermediate array for the payload (a ReadStdout answer is 64 KiB or more).
+     */
+    public void write(int streamId, byte type, byte flags, MessageLite message) throws IOException {
+        int size = message.getSerializedSize();
+        byte[] wire = new byte[Frame.HEADER_LENGTH + size];
+        CodedOutputStream encoder = CodedOutputStream.newInstance(wire, Frame.HEADER_LENGTH, size);
+        message.writeTo(encoder);
+        encoder.checkNoSpaceLeft();
+        putInt(wire, 0, size);
+        putInt(wire, 4, streamId);
+        wire[8] = type;
+        wire[9] = flags;
+        lock.lock();
+        try {
+            out.write(wire);
             out.flush();
         } finally {
             lock.unlock();

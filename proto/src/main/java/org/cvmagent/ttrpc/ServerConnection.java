@@ -6,6 +6,7 @@ import io.grpc.Status.Code;
 import org.cvmagent.proto.ttrpc.KeyValue;
 import org.cvmagent.proto.ttrpc.Request;
 import org.cvmagent.proto.ttrpc.Response;
+import org.cvmagent.rpc.AliasingParse;
 import org.cvmagent.rpc.BoundMethod;
 import org.cvmagent.rpc.CallContext;
 import org.cvmagent.rpc.DecodedCost;
@@ -180,7 +181,7 @@ final class ServerConnection {
         try {
             reservation.grow(CALL_OVERHEAD + DecodedCost.of(Request.getDescriptor(), frame.payload()),
                     "ttrpc request on stream " + unsignedId);
-            request = Request.parseFrom(frame.payload());
+            request = AliasingParse.parse(Request.parser(), frame.payload());
         } catch (InvalidProtocolBufferException e) {
             reply(streamId, error(Code.INVALID_ARGUMENT, "malformed ttrpc request: " + e.getMessage()));
             return false;
@@ -196,12 +197,12 @@ final class ServerConnection {
 
     /** Sends a response frame; a response too large for the peer becomes RESOURCE_EXHAUSTED. */
     private void reply(int streamId, Response response) throws IOException {
-        byte[] bytes = response.toByteArray();
-        if (bytes.length > options.maxPayload()) {
-            bytes = error(Code.RESOURCE_EXHAUSTED, "response of " + bytes.length
-                    + " bytes is over the limit of " + options.maxPayload()).toByteArray();
+        int size = response.getSerializedSize();
+        if (size > options.maxPayload()) {
+            response = error(Code.RESOURCE_EXHAUSTED, "response of " + size
+                    + " bytes is over the limit of " + options.maxPayload());
         }
-        writer.write(new Frame(streamId, Frame.TYPE_RESPONSE, (byte) 0, bytes));
+        writer.write(streamId, Frame.TYPE_RESPONSE, (byte) 0, response);
     }
 
     private static Response error(Code code, String message) {

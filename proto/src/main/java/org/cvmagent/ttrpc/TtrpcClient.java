@@ -8,6 +8,7 @@ import io.grpc.Status.Code;
 import org.cvmagent.proto.ttrpc.KeyValue;
 import org.cvmagent.proto.ttrpc.Request;
 import org.cvmagent.proto.ttrpc.Response;
+import org.cvmagent.rpc.AliasingParse;
 import org.cvmagent.rpc.RpcException;
 import org.cvmagent.transport.Connection;
 
@@ -65,7 +66,7 @@ public final class TtrpcClient implements AutoCloseable {
             throws RpcException, IOException, InterruptedException {
         ByteString payload = callRaw(service, method, request.toByteString(), timeout, metadata);
         try {
-            return responseParser.parseFrom(payload);
+            return AliasingParse.parse(responseParser, payload);
         } catch (InvalidProtocolBufferException e) {
             throw new RpcException(Code.INTERNAL, "cannot decode the response of " + service + "/" + method
                     + ": " + e.getMessage(), e);
@@ -160,7 +161,7 @@ public final class TtrpcClient implements AutoCloseable {
                     continue; // the caller gave up (deadline) before the answer arrived
                 }
                 try {
-                    answer.complete(Response.parseFrom(frame.payload()));
+                    answer.complete(AliasingParse.parse(Response.parser(), frame.payload()));
                 } catch (InvalidProtocolBufferException e) {
                     answer.completeExceptionally(new IOException("malformed ttrpc response: " + e.getMessage(), e));
                 }
