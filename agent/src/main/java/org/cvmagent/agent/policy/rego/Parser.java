@@ -9,8 +9,8 @@ import java.util.Set;
 
 /** Recursive-descent parser for Rego v0 (with future.keywords) and v1 modules. */
 final class Parser {
-    /** Parsed module and its rules. */
-    record Parsed(Ast.Module module, List<Ast.Rule> rules) {
+    /** Parsed module and its rules; target is the module's `__target__` (regorus's target extension), or null. */
+    record Parsed(Ast.Module module, List<Ast.Rule> rules, String target) {
     }
 
     private static final Set<String> RELATIONS = Set.of("==", "!=", "<", "<=", ">", ">=");
@@ -25,20 +25,27 @@ final class Parser {
     private boolean v1;
     private boolean sawFuture;
     private Ast.Module module;
+    /** Whether `__target__ := "name"` after the imports declares a target (regorus's extension) rather than a rule. */
+    private final boolean targets;
 
-    private Parser(List<Token> toks, String file) {
+    private Parser(List<Token> toks, String file, boolean targets) {
         this.toks = toks;
         this.file = file;
+        this.targets = targets;
     }
 
     static Parsed parseModule(String src, String file) throws RegoException {
-        Parser ps = new Parser(new Lexer(src, file).tokens(), file);
+        return parseModule(src, file, false);
+    }
+
+    static Parsed parseModule(String src, String file, boolean targets) throws RegoException {
+        Parser ps = new Parser(new Lexer(src, file).tokens(), file, targets);
         return ps.module();
     }
 
     /** Parses a query (a body without braces), for tests that query expressions. */
     static List<Ast.Lit> parseQuery(String src) throws RegoException {
-        Parser ps = new Parser(new Lexer(src, "query").tokens(), "query");
+        Parser ps = new Parser(new Lexer(src, "query").tokens(), "query", false);
         ps.v1 = true;
         ps.module = new Ast.Module(List.of(), Map.of(), true, "query");
         List<Ast.Lit> lits = new ArrayList<>();
@@ -180,12 +187,37 @@ final class Parser {
                 throw error(it, "unexpected import path, must begin with one of: {data, future, input, rego}");
             }
         }
+        String target = targets ? targetDeclaration() : null;
         module = new Ast.Module(List.copyOf(pkg), Map.copyOf(imports), v1, file);
         List<Ast.Rule> rules = new ArrayList<>();
         while (peek().kind() != Token.Kind.EOF) {
             rules.addAll(rule());
+            if (targets && keyword("__target__")) {
+                throw error(peek(), "__target__ must be defined before any rules");
+            }
         }
-        return new Parsed(module, rules);
+        return new Parsed(module, rules, target);
+    }
+
+    /**
+     * regorus's `__target__ := "name"`, only right after the imports: not a rule but the module's
+     * target, and like regorus a module that names one is parsed as Rego v1.
+     */
+    private String targetDeclaration() throws RegoException {
+        if (!keyword("__target__")) {
+            return null;
+        }
+        next();
+        if (!peek().is(":=") || peek().kind() == Token.Kind.STRING) {
+            throw error(peek(), "expected ':=' after __target__");
+        }
+        next();
+        Token name = next();
+        if (name.kind() != Token.Kind.STRING) {
+            throw error(name, "expected string literal");
+        }
+        v1 = true;
+        return name.text();
     }
 
     private List<Ast.Rule> rule() throws RegoException {
