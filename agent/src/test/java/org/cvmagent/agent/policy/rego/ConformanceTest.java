@@ -62,9 +62,14 @@ class ConformanceTest {
             if (cases == null) {
                 continue;
             }
-            for (JsonNode c : cases) {
+            List<org.yaml.snakeyaml.nodes.Node> yamlCases = TypedYamlKeys.cases(f);
+            for (int i = 0; i < cases.size(); i++) {
+                JsonNode c = cases.get(i);
                 if (c.path("skip").asBoolean(false)) {
                     continue;
+                }
+                if (i < yamlCases.size() && c instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+                    TypedYamlKeys.apply(o, yamlCases.get(i));
                 }
                 String id = rel + "::" + c.path("note").asText();
                 String failure = run(c, rel);
