@@ -250,8 +250,8 @@ final class Parser {
                 expect("]");
                 boolean last = !sameLine("[") && !sameLine(".");
                 // a constant string names a path segment (p["a"] := 1 is p.a := 1), except that a v0
-                // head ending in p["a"] without a value or "contains" is the partial set rule containing "a"
-                boolean setElement = last && !v1 && !assignmentFollows() && !keyword("contains");
+                // head ending in p["a"] without a value, arguments or "contains" is the partial set rule containing "a"
+                boolean setElement = last && !v1 && !assignmentFollows() && !keyword("contains") && !sameLine("(");
                 if (key == null && k instanceof Ast.Scalar s && s.value() instanceof Value.Str str && !setElement) {
                     path.add(str.value());
                 } else if (key == null) {
@@ -319,7 +319,10 @@ final class Parser {
             return List.of(new Ast.Rule(List.copyOf(path), kind, args, key, value, List.of(), null, true, module,
                     start.line(), false));
         }
-        if (value == null && !viaContains && !keyword("if") && !(peek().is("{") && peek().kind() == Token.Kind.PUNCT)) {
+        // a v0 set element head "r[\"s\"]" is a whole rule; like regorus, another may follow on the same line
+        boolean bareSetElement = !v1 && kind == Ast.Kind.PARTIAL_SET && !viaContains && key instanceof Ast.Scalar;
+        if (value == null && !viaContains && !bareSetElement && !keyword("if")
+                && !(peek().is("{") && peek().kind() == Token.Kind.PUNCT)) {
             throw error(start, "rule must have a body or assignment");
         }
         List<Ast.Lit> body = ruleBody();
@@ -467,19 +470,11 @@ final class Parser {
             next();
             negated = true;
         }
-        Ast.Term e = expr();
-        if (!negated && peek().is(",") && peek().kind() == Token.Kind.PUNCT) {
-            next();
-            Ast.Term v = relation();
-            if (!keyword("in")) {
-                throw error(peek(), "expected 'in'");
-            }
-            next();
-            e = new Ast.In(e, v, relation(), t.line());
-        }
+        Ast.Term e = negated ? expr() : keyValueMembership(expr(), t);
         if (peek().is("=") || peek().is(":=")) {
             String op = next().text();
-            Ast.Term rhs = expr();
+            // regorus also takes "b := k, v in xs": the assigned value is the membership test
+            Ast.Term rhs = keyValueMembership(expr(), t);
             if (v1 && op.equals(":=") && e instanceof Ast.Var v && (v.name().equals("input") || v.name().equals("data"))) {
                 throw error(t, v.name() + " cannot be shadowed");
             }
@@ -499,6 +494,20 @@ final class Parser {
             withs.add(new Ast.With(target, expr()));
         }
         return new Ast.ExprLit(e, negated, List.copyOf(withs), t.line());
+    }
+
+    /** "k, v in coll" when a comma follows the expression first, which is then the key; otherwise first. */
+    private Ast.Term keyValueMembership(Ast.Term first, Token t) throws RegoException {
+        if (!peek().is(",") || peek().kind() != Token.Kind.PUNCT) {
+            return first;
+        }
+        next();
+        Ast.Term v = relation();
+        if (!keyword("in")) {
+            throw error(peek(), "expected 'in'");
+        }
+        next();
+        return new Ast.In(first, v, relation(), t.line());
     }
 
     /** What makes a default value non-constant (OPA wants a value known without evaluation), or null. */
