@@ -11,11 +11,21 @@ final class Budget {
     final java.util.Map<java.util.List<Value>, Value> randomness = new java.util.HashMap<>();
     private long steps;
     private int depth;
+    /** regorus's engine timer when one is set (null otherwise), its start reading and the work since the last reading. */
+    private final ExecutionTimer timer;
+    private final long timerStart;
+    private long unchecked;
 
     Budget(long maxSteps, int maxDepth, long deadlineNanos) {
+        this(maxSteps, maxDepth, deadlineNanos, null);
+    }
+
+    Budget(long maxSteps, int maxDepth, long deadlineNanos, ExecutionTimer timer) {
         this.maxSteps = maxSteps;
         this.maxDepth = maxDepth;
         this.deadlineNanos = deadlineNanos;
+        this.timer = timer;
+        this.timerStart = timer == null ? 0 : timer.clockNanos().getAsLong();
         java.time.Instant now = java.time.Instant.now();
         this.nowEpochNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
@@ -38,6 +48,15 @@ final class Budget {
         steps += n;
         if (steps > maxSteps) {
             throw new RegoException("eval_limit_error: evaluation exceeded " + maxSteps + " steps");
+        }
+        if (timer != null) {
+            unchecked += n;
+            if (unchecked >= timer.checkInterval()) {
+                unchecked = 0;
+                if (timer.clockNanos().getAsLong() - timerStart > timer.limit().toNanos()) {
+                    throw new RegoException("eval_limit_error: execution exceeded time limit");
+                }
+            }
         }
         if ((steps & 1023) < n || n > 1023) {
             if (System.nanoTime() - deadlineNanos > 0) {

@@ -23,6 +23,9 @@ public final class RegoPolicy {
     private final RuleTree tree;
     private final Builtins builtins;
     private final List<Ast.Module> modules;
+    /** The parsed modules with their `__target__`s, kept when the options enable targets; otherwise empty. */
+    private final List<Parser.Parsed> parsed;
+    private final RegoOptions options;
     /**
      * Threads with deep stacks for evaluation, kept for reuse (creating one per query would cost
      * more than a typical decision); idle ones end after a minute and none keeps the JVM alive.
@@ -34,19 +37,29 @@ public final class RegoPolicy {
                 return t;
             });
 
-    private RegoPolicy(RuleTree tree, Builtins builtins, List<Ast.Module> modules) {
+    private RegoPolicy(RuleTree tree, Builtins builtins, List<Ast.Module> modules, List<Parser.Parsed> parsed,
+            RegoOptions options) {
         this.tree = tree;
         this.builtins = builtins;
         this.modules = modules;
+        this.parsed = parsed;
+        this.options = options;
     }
 
     /** Parses and compiles modules (Rego v0 with `import future.keywords...`, and v1 `import rego.v1`); errors carry line:column. */
     public static RegoPolicy compile(List<String> modules) throws RegoException {
+        return compile(modules, RegoOptions.DEFAULT);
+    }
+
+    /** As {@link #compile(List)}, with regorus's extensions and engine settings that options turn on. */
+    public static RegoPolicy compile(List<String> modules, RegoOptions options) throws RegoException {
         RuleTree tree = new RuleTree();
         List<Ast.Module> mods = new ArrayList<>();
+        List<Parser.Parsed> all = new ArrayList<>();
         int i = 0;
         for (String src : modules) {
-            Parser.Parsed p = Parser.parseModule(src, "module" + (i++) + ".rego");
+            Parser.Parsed p = Parser.parseModule(src, "module" + (i++) + ".rego", options.targets() != null);
+            all.add(p);
             mods.add(p.module());
             for (Ast.Rule r : p.rules()) {
                 tree.add(r);
@@ -59,7 +72,29 @@ public final class RegoPolicy {
         } catch (CallCheck.Failed e) {
             throw e.error;
         }
-        return new RegoPolicy(tree, builtins, List.copyOf(mods));
+        return new RegoPolicy(tree, builtins, List.copyOf(mods), options.targets() != null ? List.copyOf(all) : List.of(),
+                options);
+    }
+
+    /**
+     * Compiles for the modules' target as regorus's compile_for_target does (see {@link
+     * TargetResolver}); fails when the options have no targets or the policy does not fit its target.
+     */
+    TargetResolver.Effect resolveTarget() throws RegoException {
+        if (options.targets() == null) {
+            throw new RegoException("targets are not enabled");
+        }
+        return TargetResolver.resolve(parsed, options.targets());
+    }
+
+    /** The target's effect for input, checked against the effect's schema (an undefined effect is not checked). */
+    Optional<Value> evalEffect(TargetResolver.Effect effect, JsonNode input, JsonNode data, boolean strict)
+            throws RegoException {
+        Optional<Value> v = queryValue(effect.path(), input, data, strict);
+        if (v.isPresent()) {
+            EffectSchema.validate(effect.schema(), v.get());
+        }
+        return v;
     }
 
     /** Evaluates the rule or document at path ("data.pkg.rule") with input and base data. */
@@ -196,7 +231,7 @@ public final class RegoPolicy {
 
     private <T> T attempt(long deadline, boolean strict, Body<T> body, JsonNode input, JsonNode data)
             throws RegoException {
-        Budget budget = new Budget(MAX_STEPS, MAX_DEPTH, deadline);
+        Budget budget = new Budget(MAX_STEPS, MAX_DEPTH, deadline, options.timer());
         Value in = input == null || input.isMissingNode() ? null : Values.fromJson(input);
         Value d = data == null || data.isNull() || data.isMissingNode() ? Values.EMPTY_OBJ : Values.fromJson(data);
         QueryState st = new QueryState(in, d, Set.of(), java.util.Map.of(), budget, new PrintLog());

@@ -4,7 +4,12 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.Locale;
 
-/** Go-style formatting of sprintf: verbs v s d f e g x X o b q t and % with flags, width, precision. */
+/**
+ * sprintf: Go-style verbs v s d f e g x X o b q t and % with flags, width, precision, where regorus
+ * (which kata runs) agrees with Go; where it does not, regorus's answer: a verb without an argument
+ * is an error (Go prints "%!d(MISSING)"), %f without a precision prints the number as it is (Go
+ * pads to six decimals), and %o prefixes "0O" (Go prints bare octal digits).
+ */
 final class Sprintf {
     private Sprintf() {
     }
@@ -51,8 +56,7 @@ final class Sprintf {
                 continue;
             }
             if (argi >= args.items().size()) {
-                out.append("%!").append(verb).append("(MISSING)");
-                continue;
+                throw new BuiltinError("eval_builtin_error: sprintf: no argument specified for format verb " + argi);
             }
             Value v = args.items().get(argi++);
             out.append(pad(one(verb, v, prec, flags.toString()), width, flags.toString()));
@@ -99,7 +103,7 @@ final class Sprintf {
                     return "%!d(float64=" + Values.numberText(d) + ")";
                 case 'f':
                 case 'F':
-                    return sign + d.setScale(prec < 0 ? 6 : prec, RoundingMode.HALF_EVEN).toPlainString();
+                    return sign + (prec < 0 ? Values.numberText(d) : d.setScale(prec, RoundingMode.HALF_EVEN).toPlainString());
                 case 'e':
                     return sign + String.format(Locale.ROOT, "%." + (prec < 0 ? 6 : prec) + "e", d);
                 case 'g':
@@ -110,7 +114,7 @@ final class Sprintf {
                 case 'b':
                     if (Values.isInteger(d)) {
                         String s = d.toBigIntegerExact().toString(verb == 'o' ? 8 : verb == 'b' ? 2 : 16);
-                        return verb == 'X' ? s.toUpperCase(Locale.ROOT) : s;
+                        return verb == 'X' ? s.toUpperCase(Locale.ROOT) : verb == 'o' ? "0O" + s : s;
                     }
                     return Values.numberText(d);
                 case 'v':
