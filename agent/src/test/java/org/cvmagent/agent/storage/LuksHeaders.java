@@ -10,15 +10,15 @@ import java.util.Arrays;
 import java.util.function.Consumer;
 
 /** Synthetic LUKS2 header areas in the layout cryptsetup writes, for tests. */
-final class LuksHeaders {
-    static final int HDR = 16384;
+public final class LuksHeaders {
+    public static final int HDR = 16384;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private LuksHeaders() {
     }
 
     /** The metadata of a volume as this agent formats it. */
-    static ObjectNode metadata() {
+    public static ObjectNode metadata() {
         try {
             return (ObjectNode) JSON.readTree("""
                     {"keyslots":{"0":{"type":"luks2","key_size":64,"area":{"type":"raw","offset":"32768",
@@ -38,7 +38,7 @@ final class LuksHeaders {
     }
 
     /** A 16 MiB area: both headers with {@code metadata}, keyslot bytes 0x5a. */
-    static byte[] area(Consumer<ObjectNode> change) {
+    public static byte[] area(Consumer<ObjectNode> change) {
         ObjectNode meta = metadata();
         change.accept(meta);
         byte[] area = new byte[LuksHeader.AREA];
@@ -48,11 +48,11 @@ final class LuksHeaders {
         return area;
     }
 
-    static byte[] area() {
+    public static byte[] area() {
         return area(m -> { });
     }
 
-    static void write(byte[] area, int at, boolean primary, ObjectNode meta) {
+    public static void write(byte[] area, int at, boolean primary, ObjectNode meta) {
         byte[] header = new byte[HDR];
         ByteBuffer b = ByteBuffer.wrap(header);
         b.put(primary ? new byte[] {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe}
