@@ -30,6 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * 64 random bytes, not a passphrase, and Argon2's default gigabyte would not fit a small guest. The
  * device is wiped on format (cryptsetup's default with --integrity), so every sector has a valid tag
  * before the file system is made.
+ *
+ * <p>{@link #openPersistent} is the persistent kind: a volume under a key from the owner's KBS,
+ * formatted only when the disk is blank, otherwise opened from a copy of its header checked in guest
+ * memory ({@link LuksHeader}).
  */
 public final class LuksScratch {
 
