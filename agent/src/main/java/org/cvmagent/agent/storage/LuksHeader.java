@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A LUKS2 header read from the start of a disk the host provides, checked in guest memory before
@@ -213,7 +214,29 @@ public final class LuksHeader {
             if (offset < 2L * size || length <= 0 || offset + length > dataOffset) {
                 throw new RefusedException(which + " keyslot " + slot.getKey() + " lies outside the keyslots area");
             }
+            // A keyslot the host wrote with cipher_null (or any cipher it chooses) would hand out a
+            // volume key it knows under whatever key the guest tries: only the agent's own kind.
+            JsonNode value = slot.getValue();
+            String areaCipher = value.path("area").path("encryption").asText();
+            if (!value.path("type").asText().equals("luks2") || !value.path("area").path("type").asText().equals("raw")
+                    || !areaCipher.equals(CIPHER)) {
+                throw new RefusedException(which + " keyslot " + slot.getKey() + " is not a luks2 keyslot encrypted with "
+                        + CIPHER + " (" + value.path("type").asText() + ", " + areaCipher + ")");
+            }
+            if (!Set.of("pbkdf2", "argon2i", "argon2id").contains(value.path("kdf").path("type").asText())) {
+                throw new RefusedException(which + " keyslot " + slot.getKey() + " uses key derivation \""
+                        + value.path("kdf").path("type").asText() + "\"");
+            }
             keep.add(new long[] {offset, length});
+        }
+        for (JsonNode digest : meta.path("digests")) {
+            if (!digest.path("type").asText().equals("pbkdf2")) {
+                throw new RefusedException(which + " has a digest of type \"" + digest.path("type").asText() + "\"");
+            }
+        }
+        int sectorSize = segment.path("sector_size").asInt(0);
+        if (sectorSize != 512 && sectorSize != 4096) {
+            throw new RefusedException(which + "'s sector size is " + sectorSize);
         }
         return dataOffset;
     }

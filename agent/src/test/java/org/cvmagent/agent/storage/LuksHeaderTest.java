@@ -71,6 +71,15 @@ class LuksHeaderTest {
                 .contains("segments"));
         assertTrue(refused(m -> ((ObjectNode) m.path("keyslots").path("0").path("area")).put("offset", "16777000"))
                 .contains("keyslot"));
+        // a keyslot that would hand out a key the host chose, whatever key the guest tries
+        assertTrue(refused(m -> ((ObjectNode) m.path("keyslots").path("0").path("area")).put("encryption",
+                "cipher_null-ecb")).contains("cipher_null-ecb"));
+        assertTrue(refused(m -> ((ObjectNode) m.path("keyslots").path("0").path("kdf")).put("type", "none"))
+                .contains("key derivation"));
+        assertTrue(refused(m -> ((ObjectNode) m.path("digests").path("0")).put("type", "plain"))
+                .contains("digest"));
+        assertTrue(refused(m -> ((ObjectNode) m.path("segments").path("0")).put("sector_size", 1))
+                .contains("sector size"));
         byte[] corrupt = LuksHeaders.area();
         corrupt[5000] ^= 1;
         assertTrue(refused(corrupt).contains("checksum"));
