@@ -142,7 +142,8 @@ public final class Main {
         Optional<GuestComponentsServer> guestComponents;
         try {
             guestComponents = new GuestComponentsLauncher(start.host().cmdline(), trusted.initData(), trusted.tee())
-                    .launch(trusted.guestComponentsDir(), Optional.empty(), new Transports());
+                    .launch(trusted.guestComponentsDir(), Optional.empty(), new Transports(),
+                            Optional.of(containers.secureVolumes()));
         } catch (IllegalArgumentException | IOException e) {
             server.shutdown(Duration.ZERO);
             containers.close();

@@ -22,11 +22,15 @@ import org.cvmagent.agent.guest.GuestMetrics;
 import org.cvmagent.agent.guest.VolumeResizer;
 import org.cvmagent.agent.service.SandboxHandlers;
 import org.cvmagent.agent.storage.BlockDevices;
+import org.cvmagent.agent.storage.DiskUse;
+import org.cvmagent.agent.storage.EncryptedVolumes;
 import org.cvmagent.agent.storage.LuksScratch;
 import org.cvmagent.agent.storage.Mounter;
 import org.cvmagent.agent.storage.StorageHandlers;
 import org.cvmagent.agent.storage.StorageManager;
+import org.cvmagent.attestation.cdh.SecureVolumes;
 import org.cvmagent.attestation.service.GuestComponentsServer;
+import org.cvmagent.image.signature.KbsResourceUri;
 import org.cvmagent.proto.agent.StatsContainerResponse;
 import org.cvmagent.transport.Transports;
 
@@ -58,9 +62,11 @@ public final class ContainerHost implements AutoCloseable {
     private final Sandbox sandbox;
     private final List<String> storageDrivers;
     private final GuestHandlers guest;
+    private final SecureVolumes secureVolumes;
 
     private ContainerHost(Reaper reaper, OomMonitor oom, Sandbox sandbox, List<String> storageDrivers,
-                          GuestHandlers guest) {
+                          GuestHandlers guest, SecureVolumes secureVolumes) {
+        this.secureVolumes = secureVolumes;
         this.reaper = reaper;
         this.oom = oom;
         this.sandbox = sandbox;
@@ -95,12 +101,13 @@ public final class ContainerHost implements AutoCloseable {
             OomMonitor oom = OomMonitor.start(locator, OomMonitor.DEFAULT_INTERVAL);
             Files.createDirectories(layout.root());
             Mounter mounter = Mounter.load();
-            StorageHandlers handlers = StorageHandlers.kata(mounter, BlockDevices.system(),
-                    Optional.of(new LuksScratch(commands, layout.stateDir().resolve("keys"), new SecureRandom(),
-                            SCRATCH_TIMEOUT)),
-                    List.of(ImagePullSetup.handler(images, config.stateDir(), mounter, commands,
-                            new CdhResourceClient(guestComponentsDir.resolve(GuestComponentsServer.CDH_SOCKET),
-                                    new Transports(), CDH_TIMEOUT))));
+            EncryptedVolumes encrypted = new EncryptedVolumes(new LuksScratch(commands, layout.stateDir().resolve("keys"),
+                    new SecureRandom(), SCRATCH_TIMEOUT), mounter, DiskUse.system());
+            CdhResourceClient cdh = new CdhResourceClient(guestComponentsDir.resolve(GuestComponentsServer.CDH_SOCKET),
+                    new Transports(), CDH_TIMEOUT);
+            StorageHandlers handlers = StorageHandlers.kata(mounter, BlockDevices.system(), Optional.of(encrypted),
+                    Optional.of(uri -> cdh.fetch(KbsResourceUri.parse(uri.toString()))),
+                    List.of(ImagePullSetup.handler(images, config.stateDir(), mounter, commands, cdh)));
             StorageManager storages = new StorageManager(layout.root(), handlers);
             Sandbox sandbox = new Sandbox(layout, runc, reaper, storages, stats(locator), oom, commands,
                     Path.of("/proc"), CONSOLE_TIMEOUT);
@@ -111,11 +118,17 @@ public final class ContainerHost implements AutoCloseable {
                     new GuestManagement(Path.of("/sys"), Path.of("/dev/random")), new GuestMetrics(Path.of("/proc")),
                     new VolumeResizer(commands, Path.of("/proc/self/mountinfo")), BlockDevices.system(), commands,
                     sandbox);
-            return new ContainerHost(reaper, oom, sandbox, handlers.drivers(), guest);
+            return new ContainerHost(reaper, oom, sandbox, handlers.drivers(), guest,
+                    new AgentSecureVolumes(storages, encrypted));
         } catch (IOException | RuntimeException e) {
             reaper.close();
             throw e;
         }
+    }
+
+    /** The encrypted block volumes the confidential data hub's SecureMount sets up. */
+    public SecureVolumes secureVolumes() {
+        return secureVolumes;
     }
 
     /** The one reaper: anything else that starts children in this JVM must spawn through it. */

@@ -27,6 +27,7 @@ import org.cvmagent.attestation.kbs.KbsConfig;
 import org.cvmagent.attestation.kbs.KbsException;
 import org.cvmagent.attestation.kbs.KbsHttpClientFactory;
 import org.cvmagent.attestation.kbs.RetryPolicy;
+import org.cvmagent.attestation.cdh.SecureVolumes;
 import org.cvmagent.attestation.service.GuestComponentsServer;
 import org.cvmagent.attestation.tdx.TdxAttester;
 import org.cvmagent.transport.Transports;
@@ -67,6 +68,13 @@ public final class GuestComponentsLauncher {
      */
     public Optional<GuestComponentsServer> launch(Path runDir, Optional<Integer> restPortOverride,
                                                   Transports transports) throws IOException {
+        return launch(runDir, restPortOverride, transports, Optional.empty());
+    }
+
+    /** @param volumes the agent's volumes for the data hub's SecureMount (UNIMPLEMENTED without) */
+    public Optional<GuestComponentsServer> launch(Path runDir, Optional<Integer> restPortOverride,
+                                                  Transports transports, Optional<SecureVolumes> volumes)
+            throws IOException {
         String procs = cmdline.value(PROCS_PARAMETER).orElse("api-server-rest");
         switch (procs) {
             case "none" -> {
@@ -97,7 +105,7 @@ public final class GuestComponentsLauncher {
                 : Optional.empty();
         GuestComponentsServer server = GuestComponentsServer.start(runDir, attester.get(), measurements,
                 initDataBinding, tee.get().eventLog(), kbs, rest,
-                transports);
+                transports, volumes);
         LOG.log(System.Logger.Level.INFO, "guest components: attestation agent (" + attester.get().tee().wireName()
                 + ")" + (kbs.isPresent() ? ", confidential data hub (KBS " + kbs.get().config().baseUrl() + ")" : "")
                 + server.restPort().map(p -> ", api-server-rest on 127.0.0.1:" + p).orElse("") + " under " + runDir);

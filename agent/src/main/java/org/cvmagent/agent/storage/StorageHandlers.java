@@ -37,17 +37,26 @@ public final class StorageHandlers {
      * kata's drivers and {@code more} (image_guest_pull, which needs the image service); block
      * storages asking for ephemeral encryption use {@code scratch}.
      */
-    public static StorageHandlers kata(Mounter mounter, BlockDevices devices, Optional<LuksScratch> scratch,
+    public static StorageHandlers kata(Mounter mounter, BlockDevices devices, Optional<EncryptedVolumes> scratch,
                                        List<StorageHandler> more) {
+        return kata(mounter, devices, scratch, Optional.empty(), more);
+    }
+
+    /**
+     * kata's drivers and {@code more}; block storages asking for encryption use {@code encryption},
+     * with {@code keys} for {@code encryption_key=kbs:///…}.
+     */
+    public static StorageHandlers kata(Mounter mounter, BlockDevices devices, Optional<EncryptedVolumes> scratch,
+                                       Optional<VolumeKeys> keys, List<StorageHandler> more) {
         List<StorageHandler> all = new java.util.ArrayList<>(more);
         all.addAll(List.of(
                 new LocalHandler(mounter),
                 new EphemeralHandler(mounter),
                 new VirtioFsHandler(mounter),
                 new WatchableBindHandler(mounter),
-                BlockHandler.virtioBlkPci(mounter, devices, scratch),
-                BlockHandler.virtioBlkMmio(mounter, devices, scratch),
-                BlockHandler.scsi(mounter, devices, scratch)));
+                BlockHandler.virtioBlkPci(mounter, devices, scratch, keys),
+                BlockHandler.virtioBlkMmio(mounter, devices, scratch, keys),
+                BlockHandler.scsi(mounter, devices, scratch, keys)));
         return new StorageHandlers(all);
     }
 

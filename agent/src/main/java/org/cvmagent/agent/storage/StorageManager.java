@@ -199,12 +199,56 @@ public final class StorageManager implements AutoCloseable {
         root.close();
     }
 
+    /**
+     * Sets up one storage that is not one of kata's drivers (the confidential data hub's SecureMount)
+     * with {@code handler}, at {@code mountPoint} beneath the sandbox root, confined and
+     * reference-counted like the others, and released with {@link #release} or {@link #releaseAll}.
+     *
+     * @param field   what asked, for messages (e.g. {@code SecureMount})
+     * @param handler sets up the storage on the mount point it is given
+     * @throws RpcException INVALID_ARGUMENT for a mount point outside the sandbox root; whatever the
+     *         handler throws; INTERNAL when the system refused
+     */
+    public synchronized String mountWith(String field, String mountPoint, String driver, SetUp handler,
+                                         String owner) throws RpcException {
+        try {
+            if (entries.containsKey(MountPoint.of(root.path(), mountPoint).normalized())) {
+                throw new RpcException(io.grpc.Status.Code.ALREADY_EXISTS, field + ": something is already mounted at "
+                        + quote(mountPoint));
+            }
+        } catch (IllegalArgumentException e) {
+            throw RpcException.invalidArgument(field + ".mount_point: " + e.getMessage());
+        }
+        StorageHandler wrapped = new StorageHandler() {
+            @Override
+            public List<String> drivers() {
+                return List.of(driver);
+            }
+
+            @Override
+            public MountedStorage setUp(StorageRequest request) throws RpcException, IOException {
+                return handler.setUp(request);
+            }
+        };
+        return addWith(field, Storage.newBuilder().setDriver(driver).setMountPoint(mountPoint).build(), wrapped, owner);
+    }
+
+    /** Sets up one storage on the mount point of {@code request}, for {@link #mountWith}. */
+    @FunctionalInterface
+    public interface SetUp {
+        MountedStorage setUp(StorageRequest request) throws RpcException, IOException;
+    }
+
     private String addOne(String field, Storage storage, String owner) throws RpcException {
         Optional<StorageHandler> handler = handlers.forDriver(storage.getDriver());
         if (handler.isEmpty()) {
             throw RpcException.invalidArgument(field + ".driver: unknown storage driver " + quote(storage.getDriver())
                     + " (known: " + String.join(", ", handlers.drivers()) + ")");
         }
+        return addWith(field, storage, handler.get(), owner);
+    }
+
+    private String addWith(String field, Storage storage, StorageHandler handler, String owner) throws RpcException {
         MountPoint point;
         try {
             point = MountPoint.of(root.path(), storage.getMountPoint());
@@ -222,7 +266,7 @@ public final class StorageManager implements AutoCloseable {
             parent = root.mkdirs(point.parent(), DIRECTORY_MODE);
             target = root.mkdirs(point.relative(), DIRECTORY_MODE);
             StorageRequest request = new StorageRequest(field, storage, target, point.normalized(), owner);
-            MountedStorage mounted = handler.get().setUp(request);
+            MountedStorage mounted = handler.setUp(request);
             entries.put(point.normalized(), new Entry(storage.getDriver(), point, parent, target, mounted));
             return point.normalized();
         } catch (IOException e) {

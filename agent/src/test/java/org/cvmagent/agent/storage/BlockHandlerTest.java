@@ -162,10 +162,15 @@ class BlockHandlerTest {
         // encrypted scratch needs cryptsetup (the guest's: GuestScratchTest); plain mkfs on the host's
         // disk and unknown options are refused
         for (List<String> options : List.of(List.of("encryption_key=ephemeral"), List.of("create_filesystem"),
-                List.of("encryption_key=ephemeral", "fs_format=xfs"))) {
+                List.of("encryption_key=ephemeral", "fs_format=xfs"),
+                // persistent volumes: a KBS resource of the configured KBS, one key
+                List.of("encryption_key=kbs:///default/disk"), List.of("encryption_key=kbs://kbs.evil/a/b/c"),
+                List.of("encryption_key=file:///etc/key"), List.of("encryption_key=kbs:///a/b/c",
+                        "encryption_key=ephemeral"), List.of("encryption_key=kbs:///a/b/c"))) {
             RpcException e = assertThrows(RpcException.class, () -> manager.add(List.of(
                     storage("blk", "02/01", "ext4", root + "/b").toBuilder().addAllDriverOptions(options).build()),
                     "c1"));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.code(), e.getMessage());
             assertTrue(e.getMessage().startsWith("storages[0].driver_options"), e.getMessage());
         }
     }

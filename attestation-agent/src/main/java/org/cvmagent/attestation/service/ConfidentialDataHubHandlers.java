@@ -6,13 +6,22 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import java.io.IOException;
 import java.util.Base64;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import org.cvmagent.attestation.cdh.BlockDeviceMount;
 import org.cvmagent.attestation.cdh.InvalidResourceUriException;
 import org.cvmagent.attestation.cdh.ResourceFetcher;
+import org.cvmagent.attestation.cdh.SecureMountOptions;
+import org.cvmagent.attestation.cdh.SecureVolumes;
 import org.cvmagent.attestation.kbs.KbsException;
 import org.cvmagent.proto.cdh.GetResourceResponse;
 import org.cvmagent.proto.cdh.GetResourceServiceGrpc;
 import org.cvmagent.proto.cdh.SealedSecretServiceGrpc;
+import org.cvmagent.proto.cdh.SecureMountRequest;
+import org.cvmagent.proto.cdh.SecureMountResponse;
+import org.cvmagent.proto.cdh.SecureMountServiceGrpc;
 import org.cvmagent.proto.cdh.UnsealSecretOutput;
 import org.cvmagent.rpc.RpcException;
 import org.cvmagent.rpc.ServiceBinding;
@@ -27,14 +36,21 @@ public final class ConfidentialDataHubHandlers {
 
     private final ResourceFetcher resources;
     private final ObjectMapper json;
+    private final Optional<SecureVolumes> volumes;
 
     public ConfidentialDataHubHandlers(ResourceFetcher resources, ObjectMapper json) {
+        this(resources, json, Optional.empty());
+    }
+
+    /** @param volumes the agent's volumes; without them SecureMount stays UNIMPLEMENTED */
+    public ConfidentialDataHubHandlers(ResourceFetcher resources, ObjectMapper json, Optional<SecureVolumes> volumes) {
         this.resources = resources;
         this.json = json;
+        this.volumes = volumes;
     }
 
     public List<ServiceBinding> bindings() {
-        return List.of(
+        List<ServiceBinding> bindings = new ArrayList<>(List.of(
                 ServiceBinding.of(GetResourceServiceGrpc.getServiceDescriptor())
                         .unary(GetResourceServiceGrpc.getGetResourceMethod(), (ctx, req) ->
                                 GetResourceResponse.newBuilder().setResource(ByteString.copyFrom(
@@ -44,7 +60,36 @@ public final class ConfidentialDataHubHandlers {
                         .unary(SealedSecretServiceGrpc.getUnsealSecretMethod(), (ctx, req) ->
                                 UnsealSecretOutput.newBuilder().setPlaintext(ByteString.copyFrom(
                                         unseal(req.getSecret().toStringUtf8()))).build())
-                        .build());
+                        .build()));
+        volumes.ifPresent(v -> bindings.add(ServiceBinding.of(SecureMountServiceGrpc.getServiceDescriptor())
+                .unary(SecureMountServiceGrpc.getSecureMountMethod(), (ctx, req) -> secureMount(v, req))
+                .build()));
+        return List.copyOf(bindings);
+    }
+
+    private SecureMountResponse secureMount(SecureVolumes v, SecureMountRequest request) throws RpcException {
+        BlockDeviceMount mount;
+        try {
+            mount = SecureMountOptions.parse(request);
+        } catch (IllegalArgumentException e) {
+            throw RpcException.invalidArgument("SecureMount: " + e.getMessage());
+        }
+        Optional<byte[]> key = switch (mount.key()) {
+            case BlockDeviceMount.KeySource.Ephemeral e -> Optional.empty();
+            case BlockDeviceMount.KeySource.Kbs kbs -> Optional.of(fetch(kbs.uri().toString(), "SecureMount"));
+            case BlockDeviceMount.KeySource.Sealed sealed -> Optional.of(unseal(sealed.secret()));
+        };
+        if (key.isPresent() && key.get().length == 0) {
+            throw new RpcException(Status.Code.FAILED_PRECONDITION, "SecureMount: the volume key "
+                    + (mount.key() instanceof BlockDeviceMount.KeySource.Kbs k ? k.uri() : "(sealed secret)")
+                    + " is empty; the disk was not changed");
+        }
+        try {
+            v.mountBlockDevice(mount, key);
+        } finally {
+            key.ifPresent(k -> Arrays.fill(k, (byte) 0));
+        }
+        return SecureMountResponse.getDefaultInstance();
     }
 
     private byte[] fetch(String uri, String method) throws RpcException {

@@ -13,6 +13,7 @@ import org.cvmagent.attestation.attester.Attester;
 import org.cvmagent.attestation.attester.InitDataBinding;
 import org.cvmagent.attestation.attester.TeeMeasurements;
 import org.cvmagent.attestation.cdh.ResourceFetcher;
+import org.cvmagent.attestation.cdh.SecureVolumes;
 import org.cvmagent.attestation.kbs.KbsClient;
 import org.cvmagent.rpc.CallGates;
 import org.cvmagent.rpc.Dispatcher;
@@ -52,6 +53,15 @@ public final class GuestComponentsServer implements AutoCloseable {
                                               Optional<InitDataBinding> initData, Optional<RuntimeEventLog> eventLog,
                                               Optional<KbsClient> kbs, Optional<Integer> restPort,
                                               Transports transports) throws IOException {
+        return start(runDir, attester, measurements, initData, eventLog, kbs, restPort, transports, Optional.empty());
+    }
+
+    /** @param volumes the agent's volumes for the data hub's SecureMount; without them it is UNIMPLEMENTED */
+    public static GuestComponentsServer start(Path runDir, Attester attester, Optional<TeeMeasurements> measurements,
+                                              Optional<InitDataBinding> initData, Optional<RuntimeEventLog> eventLog,
+                                              Optional<KbsClient> kbs, Optional<Integer> restPort,
+                                              Transports transports, Optional<SecureVolumes> volumes)
+            throws IOException {
         List<TtrpcServer> servers = new ArrayList<>();
         Optional<ApiServerRest> rest = Optional.empty();
         try {
@@ -60,7 +70,7 @@ public final class GuestComponentsServer implements AutoCloseable {
             if (kbs.isPresent()) {
                 ResourceFetcher fetcher = new ResourceFetcher(kbs.get());
                 servers.add(serve(runDir.resolve(CDH_SOCKET),
-                        new ConfidentialDataHubHandlers(fetcher, new ObjectMapper()).bindings(), transports));
+                        new ConfidentialDataHubHandlers(fetcher, new ObjectMapper(), volumes).bindings(), transports));
                 if (restPort.isPresent()) {
                     rest = Optional.of(ApiServerRest.start(restPort.get(), fetcher, kbs.get()));
                 }
