@@ -39,7 +39,7 @@ public final class SignatureChecks {
         return new RegistryReader() {
             @Override
             public Optional<byte[]> manifest(DockerReference repository, String tag) throws IOException {
-                ImageReference ref = ImageReference.parse(repository.name() + ":" + tag);
+                ImageReference ref = ImageReference.parse(repository.name() + (tag.contains(":") ? "@" : ":") + tag);
                 try {
                     return Optional.of(client.fetchManifest(ref).bytes());
                 } catch (RegistryException e) {
@@ -54,6 +54,12 @@ public final class SignatureChecks {
             public byte[] blob(DockerReference repository, String digest, long maxBytes) throws IOException {
                 ImageReference ref = ImageReference.parse(repository.name());
                 return client.fetchBlobByDigest(ref, Digest.parse(digest), (int) Math.min(maxBytes, Integer.MAX_VALUE - 1));
+            }
+
+            @Override
+            public Optional<byte[]> referrers(DockerReference repository, String digest, String artifactType)
+                    throws IOException {
+                return client.fetchReferrers(ImageReference.parse(repository.name()), Digest.parse(digest), artifactType);
             }
         };
     }
