@@ -47,10 +47,10 @@ import org.bouncycastle.tsp.TimeStampTokenGenerator;
  * authority; and a builder for Sigstore bundles v0.1–v0.3 made with them, with knobs to break each
  * part. Everything is generated here; no outside test data.
  */
-final class BundleFixture {
+public final class BundleFixture {
 
-    static final String ISSUER = "https://oidc.example.com";
-    static final String EMAIL = "signer@example.com";
+    public static final String ISSUER = "https://oidc.example.com";
+    public static final String EMAIL = "signer@example.com";
     private static final AtomicLong SERIAL = new AtomicLong(1000);
 
     final KeyPair caRootKey = ec();
@@ -63,7 +63,7 @@ final class BundleFixture {
     final KeyPair tsaKey = ec();
     final X509Certificate tsaLeaf;
 
-    BundleFixture() throws Exception {
+    public BundleFixture() throws Exception {
         Instant now = Instant.now();
         caRoot = ca("CN=test-fulcio-root", caRootKey, null, null, now.minus(Duration.ofDays(30)), now.plus(Duration.ofDays(365)));
         caIntermediate = ca("CN=test-fulcio-intermediate", caIntKey, caRoot, caRootKey.getPrivate(),
@@ -142,6 +142,23 @@ final class BundleFixture {
         s.initSign(key);
         s.update(data);
         return s.sign();
+    }
+
+    /** A trusted root with the CA, the Rekor key and the TSA. */
+    public String trustedRoot() throws Exception {
+        return trustedRoot(true, true, true);
+    }
+
+    /**
+     * A keyless cosign v3 bundle (v0.3, DSSE with cosign's signing predicate, Rekor entry with promise
+     * and proof) for the manifest {@code manifestDigest} ("sha256:<hex>"), signed as {@link #EMAIL}.
+     */
+    public byte[] keylessBundle(String manifestDigest) throws Exception {
+        Spec s = new Spec();
+        s.content = Content.DSSE;
+        s.leaf = leaf(s.signer);
+        s.signedDigest = java.util.HexFormat.of().parseHex(manifestDigest.substring("sha256:".length()));
+        return bundle(s).getBytes(StandardCharsets.UTF_8);
     }
 
     /** The trusted root with what {@code withCa}, {@code withLog}, {@code withTsa} select. */
