@@ -22,9 +22,15 @@ public final class SignatureChecks {
 
     /** The policy as the puller's hook; a refusal names the policy's reason. */
     public static ManifestVerifier verifier(SignaturePolicyVerifier policy) {
+        return verifier(policy, how -> { });
+    }
+
+    /** As above; {@code report} is told how the policy accepted each image (format and identity per requirement). */
+    public static ManifestVerifier verifier(SignaturePolicyVerifier policy, java.util.function.Consumer<String> report) {
         return (reference, manifest, mediaType, digest) -> {
             try {
-                policy.verify(DockerReference.parse(reference.toString()), manifest, digest.toString());
+                policy.verifyDescribing(DockerReference.parse(reference.toString()), manifest, digest.toString())
+                        .forEach(report);
             } catch (SignatureVerificationException e) {
                 throw new ImageRejectedException(e.getMessage(), e);
             } catch (IllegalArgumentException e) {
