@@ -47,7 +47,18 @@ final class SigstoreRequirement {
                 }
             }
         }
-        for (byte[] json : signatures.sigstoreBundles(image, manifestDigest)) {
+        List<byte[]> bundles;
+        try {
+            bundles = signatures.sigstoreBundles(image, manifestDigest);
+        } catch (SignatureVerificationException e) {
+            if (e.reason() == Reason.INVALID_POLICY) {
+                throw e;
+            }
+            // an unreadable referrers index must not hide why a legacy signature was refused
+            attempts.failed(e);
+            bundles = List.of();
+        }
+        for (byte[] json : bundles) {
             try {
                 SigstoreBundle bundle = SigstoreBundle.parse(json);
                 String how = BundleVerifier.verify(bundle, trust.bundles(), manifest);

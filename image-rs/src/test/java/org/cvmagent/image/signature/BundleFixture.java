@@ -265,8 +265,13 @@ public final class BundleFixture {
         String body;
         String kind;
         if (s.content == Content.MESSAGE) {
-            Signature sig = Signature.getInstance("NONEwithECDSA");
+            boolean rsa = s.signer.getPrivate().getAlgorithm().equals("RSA");
+            Signature sig = Signature.getInstance(rsa ? "NONEwithRSA" : "NONEwithECDSA");
             sig.initSign(s.signer.getPrivate());
+            if (rsa) {
+                // PKCS#1 v1.5 over SHA-256 DigestInfo, i.e. SHA256withRSA over the manifest
+                sig.update(HexFormat.of().parseHex("3031300d060960864801650304020105000420"));
+            }
             sig.update(s.signedDigest);
             signature = sig.sign();
             kind = "hashedrekord";

@@ -129,6 +129,51 @@ class SigstoreBundleTest {
     }
 
     @Test
+    void acceptsAnRsaKeyOverTheManifest() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        KeyPair rsa = g.generateKeyPair();
+        BundleFixture.Spec s = spec(x -> {
+            x.signer = rsa;
+            x.leaf = null;
+            x.tlog = false;
+        });
+        verify(keyPolicy(rsa, false), fx.bundle(s));
+        // the same signature is what SHA256withRSA over the manifest bytes gives
+        java.security.Signature v = java.security.Signature.getInstance("SHA256withRSA");
+        v.initVerify(rsa.getPublic());
+        v.update(MANIFEST);
+        SigstoreBundle parsed = SigstoreBundle.parse(fx.bundle(s).getBytes(StandardCharsets.UTF_8));
+        assertTrue(v.verify(((SigstoreBundle.MessageSignature) parsed.content()).signature()));
+    }
+
+    @Test
+    void policyFieldsForTheTrustedRoot() throws Exception {
+        String bundle = fx.bundle(spec(s -> {}));
+        String inline = java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(root));
+        verify("{\"default\":[{\"type\":\"sigstoreSigned\",\"fulcio\":{\"oidcIssuer\":\"" + BundleFixture.ISSUER
+                + "\",\"subjectEmail\":\"" + BundleFixture.EMAIL + "\"},\"trustedRootData\":\"" + inline + "\"}]}", bundle);
+        for (String bad : List.of(
+                // fulcio without a CA needs a trusted root
+                "{\"type\":\"sigstoreSigned\",\"fulcio\":{\"oidcIssuer\":\"i\",\"subjectEmail\":\"e\"},\"rekorPublicKeyData\":\"eA==\"}",
+                "{\"type\":\"sigstoreSigned\",\"keyData\":\"eA==\",\"trustedRootPath\":\"relative.json\"}",
+                "{\"type\":\"sigstoreSigned\",\"keyData\":\"eA==\",\"trustedRootPath\":\"/a\",\"trustedRootData\":\"eA==\"}")) {
+            SignatureVerificationException e = assertThrows(SignatureVerificationException.class,
+                    () -> new PolicyParser().parse(("{\"default\":[" + bad + "]}").getBytes(StandardCharsets.UTF_8)), bad);
+            assertEquals(Reason.INVALID_POLICY, e.reason(), e.getMessage());
+        }
+        // a file that is not a trusted root is the policy's error, not the signature's
+        Path notRoot = Files.writeString(dir.resolve("not-root.json"), "{\"mediaType\":\"something/else\"}");
+        refuse(Reason.INVALID_POLICY, "not a Sigstore trusted root", keyless(notRoot, BundleFixture.ISSUER,
+                BundleFixture.EMAIL, ""), bundle);
+    }
+
+    @Test
+    void aSingleCertificateNeedsBundleV03() throws Exception {
+        refuse(Reason.INVALID_SIGNATURE, "cannot hold a single certificate", keyless(), fx.bundle(spec(s -> s.minor = 2)));
+    }
+
+    @Test
     void acceptsSignedTimestampAlone() throws Exception {
         // a certificate long expired, signed while valid, as the TSA proves; no transparency log
         KeyPair signer = BundleFixture.ec();
