@@ -25,11 +25,17 @@ public final class PolicyOnFirstPull implements ManifestVerifier {
 
     /** @param location where the policy comes from, for the refusal's message */
     public PolicyOnFirstPull(String location, Loader loader) {
+        this(location, loader, how -> { });
+    }
+
+    /** As above; {@code report} is told how the policy accepted each image. */
+    public PolicyOnFirstPull(String location, Loader loader, java.util.function.Consumer<String> report) {
         Objects.requireNonNull(location);
         Objects.requireNonNull(loader);
+        Objects.requireNonNull(report);
         this.policy = new LoadedOnSuccess<>(() -> {
             try {
-                return SignatureChecks.verifier(loader.load());
+                return SignatureChecks.verifier(loader.load(), report);
             } catch (SignatureVerificationException e) {
                 throw new ImageRejectedException("the signature policy " + location + " is unavailable, so no image "
                         + "is accepted: " + e.getMessage(), e);

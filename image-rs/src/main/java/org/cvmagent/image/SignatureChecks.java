@@ -22,9 +22,15 @@ public final class SignatureChecks {
 
     /** The policy as the puller's hook; a refusal names the policy's reason. */
     public static ManifestVerifier verifier(SignaturePolicyVerifier policy) {
+        return verifier(policy, how -> { });
+    }
+
+    /** As above; {@code report} is told how the policy accepted each image (format and identity per requirement). */
+    public static ManifestVerifier verifier(SignaturePolicyVerifier policy, java.util.function.Consumer<String> report) {
         return (reference, manifest, mediaType, digest) -> {
             try {
-                policy.verify(DockerReference.parse(reference.toString()), manifest, digest.toString());
+                policy.verifyDescribing(DockerReference.parse(reference.toString()), manifest, digest.toString())
+                        .forEach(report);
             } catch (SignatureVerificationException e) {
                 throw new ImageRejectedException(e.getMessage(), e);
             } catch (IllegalArgumentException e) {
@@ -39,7 +45,7 @@ public final class SignatureChecks {
         return new RegistryReader() {
             @Override
             public Optional<byte[]> manifest(DockerReference repository, String tag) throws IOException {
-                ImageReference ref = ImageReference.parse(repository.name() + ":" + tag);
+                ImageReference ref = ImageReference.parse(repository.name() + (tag.contains(":") ? "@" : ":") + tag);
                 try {
                     return Optional.of(client.fetchManifest(ref).bytes());
                 } catch (RegistryException e) {
@@ -54,6 +60,12 @@ public final class SignatureChecks {
             public byte[] blob(DockerReference repository, String digest, long maxBytes) throws IOException {
                 ImageReference ref = ImageReference.parse(repository.name());
                 return client.fetchBlobByDigest(ref, Digest.parse(digest), (int) Math.min(maxBytes, Integer.MAX_VALUE - 1));
+            }
+
+            @Override
+            public Optional<byte[]> referrers(DockerReference repository, String digest, String artifactType)
+                    throws IOException {
+                return client.fetchReferrers(ImageReference.parse(repository.name()), Digest.parse(digest), artifactType);
             }
         };
     }

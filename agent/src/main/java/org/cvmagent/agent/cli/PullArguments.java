@@ -16,20 +16,21 @@ import org.cvmagent.image.signature.KbsResourceUri;
  * @param help whether {@code --help} was given (then nothing else is read)
  */
 record PullArguments(boolean help, String image, Path store, Optional<String> policy, Optional<String> registriesD,
-                     Optional<String> auth, Set<String> insecure, Path cdhSocket) {
+                     Optional<String> auth, Set<String> insecure, Path cdhSocket, Optional<String> decryptionKey) {
 
     static final Path DEFAULT_STORE = Path.of("/tmp/cvm-agent-images");
 
     static PullArguments parse(Deque<String> args) throws AgentCtl.UsageException {
         if (args.contains("--help") || args.contains("-h")) {
             return new PullArguments(true, "", DEFAULT_STORE, Optional.empty(), Optional.empty(), Optional.empty(),
-                    Set.of(), Path.of(""));
+                    Set.of(), Path.of(""), Optional.empty());
         }
         String image = null;
         Path store = DEFAULT_STORE;
         Optional<String> policy = Optional.empty();
         Optional<String> registriesD = Optional.empty();
         Optional<String> auth = Optional.empty();
+        Optional<String> decryptionKey = Optional.empty();
         Set<String> insecure = Set.of();
         Path cdhSocket = GuestComponentsLauncher.DEFAULT_RUN_DIR.resolve(GuestComponentsServer.CDH_SOCKET);
         while (!args.isEmpty()) {
@@ -53,6 +54,7 @@ record PullArguments(boolean help, String image, Path store, Optional<String> po
                     case "--auth" -> auth = Optional.of(local(value));
                     case "--insecure" -> insecure = ImageSettings.hosts(value);
                     case "--cdh-socket" -> cdhSocket = Path.of(value);
+                    case "--decryption-key" -> decryptionKey = Optional.of(local(value));
                     default -> throw new AgentCtl.UsageException("unknown pull option " + arg);
                 }
             } catch (IllegalArgumentException e) {
@@ -62,7 +64,7 @@ record PullArguments(boolean help, String image, Path store, Optional<String> po
         if (image == null) {
             throw new AgentCtl.UsageException("pull needs an IMAGE");
         }
-        return new PullArguments(false, image, store, policy, registriesD, auth, insecure, cdhSocket);
+        return new PullArguments(false, image, store, policy, registriesD, auth, insecure, cdhSocket, decryptionKey);
     }
 
     /** A location as cdh.toml writes it ({@code file:///…}, {@code kbs:///…}) or a path relative to here. */

@@ -30,12 +30,17 @@ final class PullCommand {
     static final String USAGE = """
               pull IMAGE [--store DIR] [--policy FILE|kbs:///R/T/TAG] [--registries-d DIR]
                          [--auth AUTH.JSON|kbs:///R/T/TAG] [--insecure HOST[:PORT],...] [--cdh-socket PATH]
+                         [--decryption-key FILE|kbs:///R/T/TAG]
                                          pull IMAGE into a layer store (default /tmp/cvm-agent-images) as
                                          the guest does, verified against a containers-policy.json;
+                                         encrypted layers decrypted with the private key FILE (PEM or
+                                         JWK, as skopeo's --decryption-key) or the KBS;
                                          kbs:/// policies and keys through the confidential data hub
                                          (default /run/confidential-containers/cdh.sock);
-                                         progress on stderr; on stdout the result and the unpacked
-                                         layer directories, bottom to top (an overlay's lowerdirs)
+                                         progress on stderr; on stdout the result, how the image was
+                                         verified (signature format and identity) and decrypted (key
+                                         source), and the unpacked layer directories, bottom to top
+                                         (an overlay's lowerdirs)
             """;
     private static final int BAR = 30;
     /** The first fetch attests to the KBS, which takes a few round trips. */
@@ -57,9 +62,13 @@ final class PullCommand {
         }
         try {
             ImageSettings settings = new ImageSettings(a.policy(), a.registriesD(), a.auth(), a.insecure(),
-                    Optional.empty(), List.of(), List.of(), Optional.empty());
+                    Optional.empty(), List.of(), List.of(), Optional.empty(), a.decryptionKey(), false, Optional.empty(),
+                    Optional.empty());
+            List<String> verified = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Map<String, String> decrypted = new java.util.concurrent.ConcurrentSkipListMap<>();
             ImagePuller puller = ImagePullSetup.puller(settings, a.store(),
-                    new CdhResourceClient(a.cdhSocket(), new Transports(), CDH_TIMEOUT));
+                    new CdhResourceClient(a.cdhSocket(), new Transports(), CDH_TIMEOUT), verified::add,
+                    (layer, source) -> decrypted.put(layer.toString(), source));
             Map<String, String> bars = new LinkedHashMap<>();
             PulledImage pulled = puller.pull(a.image(), PullOptions.defaults(false), event -> progress(bars, event));
             err.println();
@@ -67,6 +76,12 @@ final class PullCommand {
             out.println("pulled " + pulled.reference().withDigest(pulled.manifestDigest()) + " ("
                     + LayerCount.of(pulled.layers().size()) + ", config " + pulled.configDigest() + ") into "
                     + a.store().toAbsolutePath());
+            for (String how : verified) {
+                out.println("signature: " + how);
+            }
+            for (Map.Entry<String, String> layer : decrypted.entrySet()) {
+                out.println("decrypted layer " + layer.getKey() + ": " + layer.getValue());
+            }
             out.println("unpacked layers, bottom to top:");
             for (Layer layer : pulled.layers()) {
                 out.println("  " + layer.diff());

@@ -83,6 +83,17 @@ public final class ImagePullSetup {
      * @param kbs fetches what the settings and the policy name by {@code kbs:///} URI
      */
     public static ImagePuller puller(ImageSettings settings, Path store, ResourceFetcher kbs) throws IOException {
+        return puller(settings, store, kbs, how -> { }, (layer, source) -> { });
+    }
+
+    /**
+     * As above, telling {@code signatures} how the policy accepted each image (or that no policy
+     * checked it) and {@code keySources} which key decrypted each encrypted layer.
+     */
+    public static ImagePuller puller(ImageSettings settings, Path store, ResourceFetcher kbs,
+                                     java.util.function.Consumer<String> signatures,
+                                     java.util.function.BiConsumer<org.cvmagent.image.registry.Digest, String> keySources)
+            throws IOException {
         ResourceLoader resources = new ResourceLoader(kbs);
         RegistryConfig config = RegistryConfig.defaults().withInsecureRegistries(settings.insecureRegistries());
         if (settings.httpsProxy().isPresent()) {
@@ -97,7 +108,8 @@ public final class ImagePullSetup {
             // they hold no credentials, so redirects are followed as containers/image does
             var lookaside = new HttpClientOnFirstUse(withCas, HttpClient.Redirect.NORMAL);
             return new ImagePuller(registry, LayerStore.open(store, new NativeFs(), isRoot()),
-                    verifier(settings, registry, lookaside, resources), decryption(settings, resources, kbs));
+                    verifier(settings, registry, lookaside, resources, signatures),
+                    decryption(settings, resources, kbs).reportingKeySources(keySources));
         });
     }
 
@@ -159,23 +171,24 @@ public final class ImagePullSetup {
     }
 
     private static ManifestVerifier verifier(ImageSettings settings, RegistryClient registry,
-                                             Supplier<HttpClient> lookaside, ResourceLoader resources)
+                                             Supplier<HttpClient> lookaside, ResourceLoader resources,
+                                             java.util.function.Consumer<String> report)
             throws IOException {
         if (settings.policy().isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "no image signature policy (init-data's cdh.toml "
                     + "image_security_policy_uri; in development mode also " + ImageSettings.POLICY_PARAMETER
                     + "): images pulled in the guest are not checked for signatures");
-            return (reference, manifest, mediaType, digest) -> { };
+            return (reference, manifest, mediaType, digest) -> report.accept("not verified (no signature policy)");
         }
         SignaturePolicyLoader loader = new SignaturePolicyLoader(resources, lookaside,
                 SignatureChecks.reader(registry), Duration.ofSeconds(30));
         String location = settings.policy().get();
         String registriesD = settings.registriesD().orElse(null);
         if (KbsResourceUri.isKbs(location)) {
-            return new PolicyOnFirstPull(location, () -> loader.load(location, registriesD));
+            return new PolicyOnFirstPull(location, () -> loader.load(location, registriesD), report);
         }
         try {
-            return SignatureChecks.verifier(loader.load(location, registriesD));
+            return SignatureChecks.verifier(loader.load(location, registriesD), report);
         } catch (SignatureVerificationException e) {
             throw new IOException("image signature policy " + location + ": " + e.getMessage(), e);
         }

@@ -81,9 +81,11 @@ class LauncherPullIT {
         List<String> lines = r.out().lines().toList();
         assertTrue(lines.getFirst().startsWith("pulled " + REGISTRY.host() + "/test/signed:1@sha256:")
                 && lines.getFirst().contains("(1 layer, config sha256:"), r.toString());
-        assertEquals("unpacked layers, bottom to top:", lines.get(1), r.toString());
-        assertEquals(3, lines.size(), r.toString());
-        Path layer = Path.of(lines.get(2).strip());
+        assertTrue(lines.get(1).startsWith("signature: gpg simple signing by a key of " + work.resolve("signer.gpg")
+                + ", identity " + REGISTRY.host() + "/test/signed:1"), r.toString());
+        assertEquals("unpacked layers, bottom to top:", lines.get(2), r.toString());
+        assertEquals(4, lines.size(), r.toString());
+        Path layer = Path.of(lines.get(3).strip());
         assertTrue(layer.startsWith(store.toRealPath()), r.toString());
         assertEquals(MOTD, Files.readString(layer.resolve("etc/motd")), "the listed directory is the unpacked layer");
     }

@@ -55,6 +55,12 @@ final class KeyUnwrapper {
      */
     byte[] unwrap(Digest layer, Map<String, String> annotations, PrivateKeys keys, ResourceFetcher kbs)
             throws LayerDecryptionException {
+        return unwrap(layer, annotations, keys, kbs, source -> { });
+    }
+
+    /** As above; {@code source} is told where the key that unwrapped the layer key came from. */
+    byte[] unwrap(Digest layer, Map<String, String> annotations, PrivateKeys keys, ResourceFetcher kbs,
+            java.util.function.Consumer<String> source) throws LayerDecryptionException {
         String jwes = EncryptedLayers.annotation(annotations, EncryptedLayers.JWE_KEYS);
         String provider = EncryptedLayers.annotation(annotations, EncryptedLayers.PROVIDER_KEYS);
         if (jwes == null && provider == null) {
@@ -72,11 +78,14 @@ final class KeyUnwrapper {
         if (jwes != null && !keys.isEmpty()) {
             byte[] opts = unwrapJwe(layer, jwes, keys, failures);
             if (opts != null) {
+                source.accept("JWE, configured private key");
                 return opts;
             }
         }
         if (provider != null && kbs != null) {
-            return unwrapProvider(layer, provider, kbs);
+            byte[] opts = unwrapProvider(layer, provider, kbs);
+            source.accept("key provider, KBS key-encryption key");
+            return opts;
         }
         if (jwes != null && !keys.isEmpty()) {
             throw new LayerDecryptionException(LayerDecryptionException.Reason.WRONG_KEY, layer,

@@ -32,6 +32,16 @@ public final class LayerDecryption {
     private final ResourceFetcher kbs;
     private final boolean requireEncrypted;
     private final KeyUnwrapper unwrapper = new KeyUnwrapper();
+    private volatile java.util.function.BiConsumer<org.cvmagent.image.registry.Digest, String> keySources = (d, s) -> { };
+
+    /**
+     * Tells {@code report} which key unwrapped each encrypted layer's key ("JWE, configured private
+     * key FILE" or "key provider, KBS key-encryption key"), for {@code cvm-agent-ctl pull}.
+     */
+    public LayerDecryption reportingKeySources(java.util.function.BiConsumer<org.cvmagent.image.registry.Digest, String> report) {
+        this.keySources = Objects.requireNonNull(report);
+        return this;
+    }
 
     /**
      * @param keyLocation      where the private keys come from, for messages; null when none is configured
@@ -104,7 +114,8 @@ public final class LayerDecryption {
             throw new LayerDecryptionException(LayerDecryptionException.Reason.NO_KEY, digest,
                     "the decryption key " + keyLocation + " is unavailable: " + e.getMessage(), e);
         }
-        byte[] options = unwrapper.unwrap(digest, d.annotations(), privateKeys, kbs);
+        byte[] options = unwrapper.unwrap(digest, d.annotations(), privateKeys, kbs,
+                source -> keySources.accept(digest, source.startsWith("JWE") ? source + " " + keyLocation : source));
         try {
             return LayerCipher.parse(digest, options, EncryptedLayers.annotation(d.annotations(), EncryptedLayers.PUBOPTS));
         } finally {

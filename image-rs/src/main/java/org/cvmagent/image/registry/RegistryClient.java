@@ -163,6 +163,32 @@ public final class RegistryClient {
     }
 
     /**
+     * The OCI 1.1 referrers index of manifest {@code subject} ({@code GET /v2/<name>/referrers/<digest>}),
+     * filtered by {@code artifactType}; empty when the registry answers 404, i.e. has no referrers API.
+     */
+    public Optional<byte[]> fetchReferrers(ImageReference ref, Digest subject, String artifactType)
+            throws RegistryException {
+        String path = "/v2/" + ref.repository() + "/referrers/" + subject + "?artifactType="
+                + java.net.URLEncoder.encode(artifactType, java.nio.charset.StandardCharsets.UTF_8);
+        HttpResponse<InputStream> r;
+        try {
+            r = get(ref, path, MediaTypes.OCI_INDEX);
+        } catch (RegistryException e) {
+            if (e.reason() == Reason.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        try (InputStream in = r.body()) {
+            return Optional.of(readBounded(in, MAX_MANIFEST_BYTES, "referrers of " + ref));
+        } catch (RegistryException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new RegistryException(Reason.NETWORK, "reading referrers of " + ref + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * A blob whose size is not known in advance (signature payloads named by digest alone), read up
      * to {@code maxBytes} and verified against its digest.
      */

@@ -35,15 +35,22 @@ final class FulcioVerifier {
     static final String ISSUER_V1_OID = "1.3.6.1.4.1.57264.1.1";
     static final String ISSUER_V2_OID = "1.3.6.1.4.1.57264.1.8";
     private static final String CODE_SIGNING_EKU = "1.3.6.1.5.5.7.3.3";
-    private static final String SAN_OID = "2.5.29.17";
     private static final int SAN_RFC822_NAME = 1;
 
     private final List<X509Certificate> roots;
+    private final List<TrustedRoot.Authority> authorities;
     private final String oidcIssuer;
     private final String subjectEmail;
 
     FulcioVerifier(List<X509Certificate> roots, String oidcIssuer, String subjectEmail) {
+        this(roots, List.of(), oidcIssuer, subjectEmail);
+    }
+
+    /** @param authorities the Fulcio CAs of a trusted root, besides the policy's {@code roots} */
+    FulcioVerifier(List<X509Certificate> roots, List<TrustedRoot.Authority> authorities, String oidcIssuer,
+            String subjectEmail) {
         this.roots = List.copyOf(roots);
+        this.authorities = List.copyOf(authorities);
         this.oidcIssuer = oidcIssuer;
         this.subjectEmail = subjectEmail;
     }
@@ -80,6 +87,73 @@ final class FulcioVerifier {
             path.addAll(chain.subList(0, chain.size() - 1));
         }
         validatePath(path, at);
+        checkIdentity(leaf);
+        return leaf.getPublicKey();
+    }
+
+    private void validatePath(List<X509Certificate> path, Instant at) throws SignatureVerificationException {
+        List<X509Certificate> anchors = new ArrayList<>(roots);
+        for (TrustedRoot.Authority ca : authorities) {
+            if (ca.validAt(at)) {
+                anchors.add(ca.root());
+            }
+        }
+        try {
+            CertificatePaths.validate(path, anchors, at);
+        } catch (GeneralSecurityException e) {
+            throw new SignatureVerificationException(Reason.WRONG_KEY,
+                    "signing certificate does not chain to the Fulcio CA at " + at + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * A bundle's signing certificate: it must chain to a trusted CA (a policy CA, or a trusted root's
+     * CA valid then, through that CA's own intermediates or those the bundle carries) at every one of
+     * {@code times}, be for code signing and name the policy's issuer and e-mail.
+     */
+    PublicKey verifyLeaf(List<Instant> times, X509Certificate leaf, List<X509Certificate> bundleChain)
+            throws SignatureVerificationException {
+        if (times.isEmpty()) {
+            throw new SignatureVerificationException(Reason.WRONG_KEY, "the bundle's certificate cannot be checked: "
+                    + "no verified transparency log time or signed timestamp says when it signed");
+        }
+        for (Instant at : times) {
+            List<List<X509Certificate>> paths = new ArrayList<>();
+            List<X509Certificate> carried = new ArrayList<>(List.of(leaf));
+            for (X509Certificate c : bundleChain) {
+                // a root the bundle carries proves nothing: roots come from the policy
+                if (!c.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
+                    carried.add(c);
+                }
+            }
+            paths.add(carried);
+            for (TrustedRoot.Authority ca : authorities) {
+                if (ca.validAt(at)) {
+                    List<X509Certificate> p = new ArrayList<>(List.of(leaf));
+                    p.addAll(ca.chain().subList(0, ca.chain().size() - 1));
+                    paths.add(p);
+                }
+            }
+            SignatureVerificationException last = null;
+            boolean ok = false;
+            for (List<X509Certificate> path : paths) {
+                try {
+                    validatePath(path, at);
+                    ok = true;
+                    break;
+                } catch (SignatureVerificationException e) {
+                    last = e;
+                }
+            }
+            if (!ok) {
+                throw last;
+            }
+        }
+        checkIdentity(leaf);
+        return leaf.getPublicKey();
+    }
+
+    private void checkIdentity(X509Certificate leaf) throws SignatureVerificationException {
         try {
             List<String> eku = leaf.getExtendedKeyUsage();
             if (eku == null || !eku.contains(CODE_SIGNING_EKU)) {
@@ -97,25 +171,10 @@ final class FulcioVerifier {
             throw new SignatureVerificationException(Reason.IDENTITY_MISMATCH,
                     "signing certificate does not name the required subject e-mail");
         }
-        return leaf.getPublicKey();
     }
 
-    private void validatePath(List<X509Certificate> path, Instant at) throws SignatureVerificationException {
-        Set<TrustAnchor> anchors = new HashSet<>();
-        for (X509Certificate root : roots) {
-            anchors.add(new TrustAnchor(root, null));
-        }
-        try {
-            CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(path);
-            PKIXParameters params = new PKIXParameters(anchors);
-            params.setRevocationEnabled(false);
-            params.setDate(Date.from(at));
-            params.addCertPathChecker(new SanCriticalChecker());
-            CertPathValidator.getInstance("PKIX").validate(certPath, params);
-        } catch (GeneralSecurityException e) {
-            throw new SignatureVerificationException(Reason.WRONG_KEY,
-                    "signing certificate does not chain to the Fulcio CA at " + at + ": " + e.getMessage());
-        }
+    String identity() {
+        return subjectEmail + " (OIDC issuer " + oidcIssuer + ")";
     }
 
     private static String issuerOf(X509Certificate cert) throws SignatureVerificationException {
@@ -166,31 +225,5 @@ final class FulcioVerifier {
 
     private static SignatureVerificationException invalid(String message) {
         return new SignatureVerificationException(Reason.INVALID_SIGNATURE, message);
-    }
-
-    /**
-     * Fulcio certificates have an empty subject, so their SAN is critical (RFC 5280); the identity
-     * in it is checked by {@link #verify} itself, so the path validator may treat it as handled.
-     */
-    private static final class SanCriticalChecker extends PKIXCertPathChecker {
-        @Override
-        public void init(boolean forward) {
-            // Stateless.
-        }
-
-        @Override
-        public boolean isForwardCheckingSupported() {
-            return true;
-        }
-
-        @Override
-        public Set<String> getSupportedExtensions() {
-            return Set.of(SAN_OID);
-        }
-
-        @Override
-        public void check(java.security.cert.Certificate cert, Collection<String> unresolvedCritExts) {
-            unresolvedCritExts.remove(SAN_OID);
-        }
     }
 }

@@ -16,7 +16,8 @@ final class GpgRequirement {
         this.resources = Objects.requireNonNull(resources);
     }
 
-    void check(PolicyRequirement.SignedBy requirement, DockerReference image, byte[] manifest, String manifestDigest)
+    /** @return how the image was accepted */
+    String check(PolicyRequirement.SignedBy requirement, DockerReference image, byte[] manifest, String manifestDigest)
             throws SignatureVerificationException {
         GpgKeyring keyring = GpgKeyring.parse(requirement.keys().load(resources), requirement.keys().describe());
         List<byte[]> candidates = signatures.simpleSignatures(image, manifestDigest);
@@ -26,7 +27,8 @@ final class GpgRequirement {
                 byte[] payload = gpg.verify(candidate, keyring);
                 SigningPayload claim = SigningPayload.parse(payload, SigningPayload.SIMPLE_SIGNING_TYPE);
                 ClaimCheck.check(claim, manifest, image, requirement.signedIdentity());
-                return;
+                return "gpg simple signing by a key of " + requirement.keys().describe() + ", identity "
+                        + claim.dockerReference();
             } catch (SignatureVerificationException e) {
                 if (e.reason() == Reason.INVALID_POLICY) {
                     throw e;

@@ -123,28 +123,34 @@ public final class PolicyParser {
 
     private PolicyRequirement sigstoreSigned(JsonNode node, String where) throws SignatureVerificationException {
         JsonFields f = new JsonFields(node, where, Set.of("type", "keyPath", "keyPaths", "keyData", "keyDatas",
-                "fulcio", "rekorPublicKeyPath", "rekorPublicKeyData", "signedIdentity"));
+                "fulcio", "rekorPublicKeyPath", "rekorPublicKeyData", "signedIdentity", "trustedRootPath",
+                "trustedRootData"));
         Optional<KeySource> keys = keySource(f, where, "keyPath", "keyPaths", "keyData", "keyDatas");
+        // Ours: a Sigstore trusted_root.json (Fulcio CAs, Rekor keys, timestamp authorities) for bundles.
+        Optional<KeySource> trustedRoot = keySource(f, where, "trustedRootPath", null, "trustedRootData", null);
         Optional<PolicyRequirement.FulcioConfig> fulcio = Optional.empty();
         if (f.has("fulcio")) {
-            fulcio = Optional.of(fulcio(f.raw("fulcio"), f.where("fulcio")));
+            fulcio = Optional.of(fulcio(f.raw("fulcio"), f.where("fulcio"), trustedRoot.isPresent()));
         }
         if (keys.isPresent() == fulcio.isPresent()) {
             throw SignatureVerificationException.invalidPolicy(
                     where + " needs exactly one of keyPath, keyPaths, keyData, keyDatas or fulcio");
         }
         Optional<KeySource> rekor = keySource(f, where, "rekorPublicKeyPath", null, "rekorPublicKeyData", null);
-        if (fulcio.isPresent() && rekor.isEmpty()) {
+        if (fulcio.isPresent() && rekor.isEmpty() && trustedRoot.isEmpty()) {
             throw SignatureVerificationException.invalidPolicy(
-                    where + " with fulcio needs rekorPublicKeyPath or rekorPublicKeyData");
+                    where + " with fulcio needs rekorPublicKeyPath, rekorPublicKeyData or a trusted root");
         }
-        return new PolicyRequirement.SigstoreSigned(keys, fulcio, rekor, signedIdentity(f));
+        return new PolicyRequirement.SigstoreSigned(keys, fulcio, rekor, signedIdentity(f), trustedRoot);
     }
 
-    private PolicyRequirement.FulcioConfig fulcio(JsonNode node, String where) throws SignatureVerificationException {
+    private PolicyRequirement.FulcioConfig fulcio(JsonNode node, String where, boolean trustedRoot)
+            throws SignatureVerificationException {
         JsonFields f = new JsonFields(node, where, Set.of("caPath", "caData", "oidcIssuer", "subjectEmail"));
-        KeySource ca = keySource(f, where, "caPath", null, "caData", null)
-                .orElseThrow(() -> SignatureVerificationException.invalidPolicy(where + " needs caPath or caData"));
+        Optional<KeySource> ca = keySource(f, where, "caPath", null, "caData", null);
+        if (ca.isEmpty() && !trustedRoot) {
+            throw SignatureVerificationException.invalidPolicy(where + " needs caPath or caData (or a trustedRootPath)");
+        }
         return new PolicyRequirement.FulcioConfig(ca, f.requiredString("oidcIssuer"), f.requiredString("subjectEmail"));
     }
 

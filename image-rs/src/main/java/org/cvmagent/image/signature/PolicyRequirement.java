@@ -20,16 +20,29 @@ public sealed interface PolicyRequirement {
             Optional<KeySource> keys,
             Optional<FulcioConfig> fulcio,
             Optional<KeySource> rekorPublicKey,
-            SignedIdentity signedIdentity)
+            SignedIdentity signedIdentity,
+            Optional<KeySource> trustedRoot)
             implements PolicyRequirement {
 
         public SigstoreSigned {
             if (keys.isPresent() == fulcio.isPresent()) {
                 throw new IllegalArgumentException("exactly one of keys or fulcio must be given");
             }
+            if (fulcio.isPresent() && fulcio.get().ca().isEmpty() && trustedRoot.isEmpty()) {
+                throw new IllegalArgumentException("fulcio needs a CA or a trusted root");
+            }
+        }
+
+        /** Without a Sigstore trusted root (our extension). */
+        public SigstoreSigned(Optional<KeySource> keys, Optional<FulcioConfig> fulcio, Optional<KeySource> rekorPublicKey,
+                SignedIdentity signedIdentity) {
+            this(keys, fulcio, rekorPublicKey, signedIdentity, Optional.empty());
         }
     }
 
-    /** Fulcio trust: the CA, and which OIDC issuer and e-mail subject the certificate must carry. */
-    record FulcioConfig(KeySource ca, String oidcIssuer, String subjectEmail) {}
+    /**
+     * Fulcio trust: the CA (optional when the requirement has a trusted root, whose certificate
+     * authorities then count), and which OIDC issuer and e-mail subject the certificate must carry.
+     */
+    record FulcioConfig(Optional<KeySource> ca, String oidcIssuer, String subjectEmail) {}
 }

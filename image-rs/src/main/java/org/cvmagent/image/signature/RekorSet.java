@@ -115,7 +115,7 @@ final class RekorSet {
         }
     }
 
-    private static boolean signedByAny(List<PublicKey> keys, byte[] data, byte[] signature) {
+    static boolean signedByAny(List<PublicKey> keys, byte[] data, byte[] signature) {
         for (PublicKey key : keys) {
             try {
                 Signature verifier = Signature.getInstance("SHA256withECDSA");

@@ -23,6 +23,15 @@ public final class SignaturePolicyVerifier implements ManifestVerifier {
     @Override
     public void verify(DockerReference ref, byte[] manifestBytes, String manifestDigest)
             throws SignatureVerificationException {
+        verifyDescribing(ref, manifestBytes, manifestDigest);
+    }
+
+    /**
+     * Like {@link #verify}, and says how each requirement accepted the image: "insecureAcceptAnything",
+     * or the signature format (gpg simple signing, cosign legacy, cosign bundle) and identity.
+     */
+    public java.util.List<String> verifyDescribing(DockerReference ref, byte[] manifestBytes, String manifestDigest)
+            throws SignatureVerificationException {
         Objects.requireNonNull(ref, "ref");
         Objects.requireNonNull(manifestBytes, "manifestBytes");
         Objects.requireNonNull(manifestDigest, "manifestDigest");
@@ -40,26 +49,27 @@ public final class SignaturePolicyVerifier implements ManifestVerifier {
                     "manifest of " + ref + " does not match the digest in the reference");
         }
         Policy.ScopedRequirements scoped = policy.requirementsFor(ref);
+        java.util.List<String> how = new java.util.ArrayList<>();
         for (PolicyRequirement requirement : scoped.requirements()) {
             try {
-                check(requirement, ref, manifestBytes, manifestDigest);
+                how.add(check(requirement, ref, manifestBytes, manifestDigest));
             } catch (SignatureVerificationException e) {
                 throw new SignatureVerificationException(e.reason(),
                         ref + " (policy scope " + scoped.scope() + "): " + e.detail(), e);
             }
         }
+        return java.util.List.copyOf(how);
     }
 
-    private void check(PolicyRequirement requirement, DockerReference ref, byte[] manifest, String digest)
+    private String check(PolicyRequirement requirement, DockerReference ref, byte[] manifest, String digest)
             throws SignatureVerificationException {
-        switch (requirement) {
-            case PolicyRequirement.InsecureAcceptAnything accept -> {
-                // Accepts by definition; the administrator chose no verification for this scope.
-            }
+        return switch (requirement) {
+            // Accepts by definition; the administrator chose no verification for this scope.
+            case PolicyRequirement.InsecureAcceptAnything accept -> "insecureAcceptAnything (not verified)";
             case PolicyRequirement.Reject reject ->
                     throw new SignatureVerificationException(Reason.REJECTED_BY_POLICY, "the policy rejects this image");
             case PolicyRequirement.SignedBy signedBy -> gpg.check(signedBy, ref, manifest, digest);
             case PolicyRequirement.SigstoreSigned sigstoreSigned -> sigstore.check(sigstoreSigned, ref, manifest, digest);
-        }
+        };
     }
 }

@@ -26,17 +26,44 @@ final class SigstoreRequirement {
 
     /** What the policy trusts, loaded once per evaluation. */
     private record Trust(Optional<SigstorePublicKeys> keys, Optional<FulcioVerifier> fulcio,
-            Optional<List<PublicKey>> rekorKeys) {}
+            Optional<List<PublicKey>> rekorKeys, BundleVerifier.Trust bundles) {}
 
-    void check(PolicyRequirement.SigstoreSigned requirement, DockerReference image, byte[] manifest,
+    /** @return how the image was accepted (the signature's format and identity) */
+    String check(PolicyRequirement.SigstoreSigned requirement, DockerReference image, byte[] manifest,
             String manifestDigest) throws SignatureVerificationException {
         Trust trust = loadTrust(requirement);
-        List<SigstoreSignature> candidates = signatures.sigstoreSignatures(image, manifestDigest);
         SignatureAttempts attempts = new SignatureAttempts();
-        for (SigstoreSignature candidate : candidates) {
+        // Legacy attachments need a Rekor key for keyless use; a requirement that only has a trusted root has none.
+        if (requirement.keys().isPresent() || trust.rekorKeys().isPresent()) {
+            List<SigstoreSignature> candidates = signatures.sigstoreSignatures(image, manifestDigest);
+            for (SigstoreSignature candidate : candidates) {
+                try {
+                    return verifyOne(candidate, trust, requirement, image, manifest);
+                } catch (SignatureVerificationException e) {
+                    if (e.reason() == Reason.INVALID_POLICY) {
+                        throw e;
+                    }
+                    attempts.failed(e);
+                }
+            }
+        }
+        List<byte[]> bundles;
+        try {
+            bundles = signatures.sigstoreBundles(image, manifestDigest);
+        } catch (SignatureVerificationException e) {
+            if (e.reason() == Reason.INVALID_POLICY) {
+                throw e;
+            }
+            // an unreadable referrers index must not hide why a legacy signature was refused
+            attempts.failed(e);
+            bundles = List.of();
+        }
+        for (byte[] json : bundles) {
             try {
-                verifyOne(candidate, trust, requirement, image, manifest);
-                return;
+                SigstoreBundle bundle = SigstoreBundle.parse(json);
+                String how = BundleVerifier.verify(bundle, trust.bundles(), manifest);
+                checkBundleIdentity(requirement.signedIdentity(), image);
+                return how + ", for " + image.name() + " (the bundle names no reference)";
             } catch (SignatureVerificationException e) {
                 if (e.reason() == Reason.INVALID_POLICY) {
                     throw e;
@@ -47,9 +74,28 @@ final class SigstoreRequirement {
         throw attempts.refusal("sigstoreSigned (" + describe(requirement) + ")");
     }
 
+    /**
+     * A bundle binds a signature to the manifest digest only, never to a name. So only the
+     * identities that a by-digest match of the pulled reference can satisfy are accepted:
+     * matchRepoDigestOrExact and matchRepository (the signed identity is taken to be the pulled
+     * repository). Policies that name a reference or repository, or remap one, need a signature
+     * that names it: the legacy form.
+     */
+    private static void checkBundleIdentity(SignedIdentity identity, DockerReference image)
+            throws SignatureVerificationException {
+        if (identity instanceof SignedIdentity.MatchRepoDigestOrExact || identity instanceof SignedIdentity.MatchRepository) {
+            return;
+        }
+        throw new SignatureVerificationException(Reason.IDENTITY_MISMATCH, "a Sigstore bundle names no docker reference, so "
+                + identity.describe() + " cannot accept it for \"" + image + "\" (only matchRepoDigestOrExact and "
+                + "matchRepository can)");
+    }
+
     private static String describe(PolicyRequirement.SigstoreSigned requirement) {
-        return requirement.keys().map(k -> "keys " + k.describe())
-                .orElseGet(() -> "Fulcio CA " + requirement.fulcio().orElseThrow().ca().describe());
+        String root = requirement.trustedRoot().map(r -> ", trusted root " + r.describe()).orElse("");
+        return requirement.keys().map(k -> "keys " + k.describe() + root)
+                .orElseGet(() -> requirement.fulcio().orElseThrow().ca().map(ca -> "Fulcio CA " + ca.describe() + root)
+                        .orElseGet(() -> root.substring(2)));
     }
 
     private Trust loadTrust(PolicyRequirement.SigstoreSigned requirement) throws SignatureVerificationException {
@@ -70,23 +116,40 @@ final class SigstoreRequirement {
             }
             rekorKeys = Optional.of(parsed);
         }
+        Optional<TrustedRoot> root = Optional.empty();
+        if (requirement.trustedRoot().isPresent()) {
+            KeySource source = requirement.trustedRoot().get();
+            List<byte[]> blobs = source.load(resources);
+            if (blobs.size() != 1) {
+                throw SignatureVerificationException.invalidPolicy("trusted root " + source.describe() + " must be one file");
+            }
+            root = Optional.of(TrustedRoot.parse(blobs.getFirst(), source.describe()));
+        }
         Optional<FulcioVerifier> fulcio = Optional.empty();
         if (requirement.fulcio().isPresent()) {
             PolicyRequirement.FulcioConfig config = requirement.fulcio().get();
             List<X509Certificate> roots = new java.util.ArrayList<>();
-            for (byte[] pem : config.ca().load(resources)) {
-                try {
-                    roots.addAll(FulcioVerifier.parseCertificates(pem, "Fulcio CA " + config.ca().describe()));
-                } catch (SignatureVerificationException e) {
-                    throw SignatureVerificationException.invalidPolicy(e.detail());
+            if (config.ca().isPresent()) {
+                for (byte[] pem : config.ca().get().load(resources)) {
+                    try {
+                        roots.addAll(FulcioVerifier.parseCertificates(pem, "Fulcio CA " + config.ca().get().describe()));
+                    } catch (SignatureVerificationException e) {
+                        throw SignatureVerificationException.invalidPolicy(e.detail());
+                    }
                 }
             }
-            fulcio = Optional.of(new FulcioVerifier(roots, config.oidcIssuer(), config.subjectEmail()));
+            fulcio = Optional.of(new FulcioVerifier(roots, root.map(TrustedRoot::certificateAuthorities).orElse(List.of()),
+                    config.oidcIssuer(), config.subjectEmail()));
         }
-        return new Trust(keys, fulcio, rekorKeys);
+        List<TrustedRoot.LogKey> logs = new java.util.ArrayList<>();
+        rekorKeys.ifPresent(ks -> ks.forEach(k -> logs.add(TrustedRoot.LogKey.of(k))));
+        root.ifPresent(r -> logs.addAll(r.transparencyLogs()));
+        BundleVerifier.Trust bundles = new BundleVerifier.Trust(keys.map(SigstorePublicKeys::keys), fulcio, List.copyOf(logs),
+                root.map(TrustedRoot::timestampAuthorities).orElse(List.of()));
+        return new Trust(keys, fulcio, rekorKeys, bundles);
     }
 
-    private static void verifyOne(SigstoreSignature candidate, Trust trust, PolicyRequirement.SigstoreSigned requirement,
+    private static String verifyOne(SigstoreSignature candidate, Trust trust, PolicyRequirement.SigstoreSigned requirement,
             DockerReference image, byte[] manifest) throws SignatureVerificationException {
         if (!SigstoreSignature.SIMPLE_SIGNING_MEDIA_TYPE.equals(candidate.mediaType())) {
             throw invalid("sigstore signature has media type \"" + candidate.mediaType() + "\", expected \""
@@ -100,6 +163,9 @@ final class SigstoreRequirement {
         }
         SigningPayload claim = SigningPayload.parse(payload, SigningPayload.COSIGN_TYPE);
         ClaimCheck.check(claim, manifest, image, requirement.signedIdentity());
+        return "cosign legacy signature (.sig tag) by " + (trust.fulcio().isPresent()
+                ? "Fulcio certificate for " + trust.fulcio().get().identity() : "a key of " + requirement.keys().get().describe())
+                + ", identity " + claim.dockerReference();
     }
 
     /** The keys that may have made this signature, after the Rekor and Fulcio checks that vouch for them. */

@@ -8,4 +8,12 @@ public interface SigstoreSignatureSource {
 
     List<SigstoreSignature> sigstoreSignatures(DockerReference ref, String manifestDigest)
             throws SignatureVerificationException;
+
+    /**
+     * The Sigstore bundles (cosign v3) attached to the manifest through OCI 1.1 referrers, as JSON;
+     * none by default.
+     */
+    default List<byte[]> sigstoreBundles(DockerReference ref, String manifestDigest) throws SignatureVerificationException {
+        return List.of();
+    }
 }

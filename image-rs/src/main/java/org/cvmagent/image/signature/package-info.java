@@ -11,7 +11,8 @@
  *       {@link java.net.http.HttpClient} for lookaside stores (its proxy, TLS and redirect settings
  *       apply as configured; the JDK default follows no redirects, so a redirect fails closed), and a
  *       {@link org.cvmagent.image.signature.RegistryReader} that reads manifests by tag and blobs by
- *       digest with the registry client's own auth — used only for sigstore {@code .sig} attachments.</li>
+ *       digest with the registry client's own auth, and OCI 1.1 referrers indexes — used only for
+ *       sigstore {@code .sig} attachments and cosign v3 Sigstore bundles.</li>
  *   <li>After resolving the reference to its top-level manifest (an index stays an index), call
  *       {@link org.cvmagent.image.signature.ManifestVerifier#verify} with
  *       {@code DockerReference.parse(reference)} (with an explicit tag or digest), the exact manifest
@@ -29,6 +30,9 @@
  *       built-in {@code file:///var/lib/containers/sigstore} default is not used.</li>
  *   <li>Signed Docker schema 1 manifests are refused.</li>
  *   <li>{@code remapIdentity}: a bare-host prefix does not match the same host with a port.</li>
+ *   <li>Ours: {@code sigstoreSigned} also verifies cosign v3 Sigstore bundles attached through OCI
+ *       1.1 referrers ({@link org.cvmagent.image.signature.BundleVerifier}), with trust from the
+ *       existing fields or from a Sigstore trusted root ({@code trustedRootPath}/{@code trustedRootData}).</li>
  *   <li>Not supported (refused as unknown fields): {@code sigstoreSigned.pki}, Rekor key lists
  *       ({@code rekorPublicKeyPaths}/{@code rekorPublicKeyDatas}), and {@code signedBy} key types
  *       other than {@code GPGKeys}.</li>
