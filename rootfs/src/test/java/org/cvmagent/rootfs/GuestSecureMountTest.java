@@ -44,7 +44,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * confidential data hub from the host's KBS (sample TEE, init-data naming the KBS). Three boots with
  * one disk: the first formats the blank disk and a container writes a file; the second re-opens the
  * volume and the file is there; the third, with the KBS serving another key, is refused with
- * FAILED_PRECONDITION and the disk image's hash is unchanged. The disk never holds the plaintext.
+ * FAILED_PRECONDITION and the disk image's hash is unchanged; the fourth, with the right key but a
+ * header whose metadata the host stripped of integrity (checksums redone), is refused the same way.
+ * The disk never holds the plaintext.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
@@ -121,6 +123,47 @@ class GuestSecureMountTest {
             System.out.println("guest (secure mount): boot 3 refused: " + e.code() + ": " + e.getMessage());
         });
         assertEquals(before, sha256(disk), "the disk image changed under a wrong key");
+
+        // 4: the right key again, but the host has dropped integrity from the header's metadata and
+        // redone its (unkeyed) checksums: refused before cryptsetup sees it, the disk left as it is
+        kbs.putResource(KEY_RESOURCE, key);
+        try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
+            byte[] area = new byte[64 * 1024];
+            f.readFully(area);
+            int size = (int) java.nio.ByteBuffer.wrap(area, 8, 8).getLong();
+            dropIntegrity(area, 0, size);
+            dropIntegrity(area, size, size);
+            f.seek(0);
+            f.write(area);
+        }
+        String tampered = sha256(disk);
+        boot(dir.resolve("boot4"), initData, disk, pod -> {
+            RpcException e = assertThrows(RpcException.class, () -> run(pod, "downgraded", "true"));
+            assertEquals(Status.Code.FAILED_PRECONDITION, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains("integrity") && e.getMessage().contains("the disk was not changed"),
+                    e.getMessage());
+            System.out.println("guest (secure mount): boot 4 refused: " + e.code() + ": " + e.getMessage());
+        });
+        assertEquals(tampered, sha256(disk), "the disk image changed under a downgraded header");
+    }
+
+    /** What a host can do to a LUKS2 header: edit its JSON metadata and redo the unkeyed SHA-256 checksum. */
+    private static void dropIntegrity(byte[] area, int at, int size) throws Exception {
+        int end = at + 4096;
+        while (area[end] != 0) {
+            end++;
+        }
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode meta = (com.fasterxml.jackson.databind.node.ObjectNode)
+                json.readTree(new String(area, at + 4096, end - at - 4096, StandardCharsets.UTF_8));
+        assertTrue(((com.fasterxml.jackson.databind.node.ObjectNode) meta.path("segments").path("0"))
+                .remove("integrity") != null, "the guest formatted the volume with integrity: " + meta);
+        byte[] text = json.writeValueAsBytes(meta);
+        Arrays.fill(area, at + 4096, at + size, (byte) 0);
+        System.arraycopy(text, 0, area, at + 4096, text.length);
+        Arrays.fill(area, at + 448, at + 448 + 64, (byte) 0);
+        byte[] sum = MessageDigest.getInstance("SHA-256").digest(Arrays.copyOfRange(area, at, at + size));
+        System.arraycopy(sum, 0, area, at + 448, sum.length);
     }
 
     private interface PodSteps {
