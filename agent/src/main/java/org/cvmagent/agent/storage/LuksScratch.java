@@ -99,10 +99,8 @@ public final class LuksScratch {
         random.nextBytes(key);
         Path keyFile = writeKey(name, key);
         try {
-            run("luksFormat of " + device, List.of(CRYPTSETUP, "luksFormat", "--type", "luks2", "--batch-mode",
-                    "--cipher", "aes-xts-plain64", "--key-size", "512", "--integrity", "hmac-sha256",
-                    "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000", "--key-file", keyFile.toString(),
-                    device.toString()));
+            // PBKDF2 with few iterations: the key is random and dies with the boot
+            run("luksFormat of " + device, luksFormat(device, keyFile, "--pbkdf-force-iterations", "1000"));
             // No dm-integrity journal: it only makes a data sector and its tag change together across
             // a crash, worthless when the key dies with the boot; without it every write lands in place
             // once (half the writes), and every read comes from the disk, so a sector the host changed
@@ -165,10 +163,7 @@ public final class LuksScratch {
             }
             Path keyFile = writeKey(name, key);
             try {
-                run("luksFormat of " + device, List.of(CRYPTSETUP, "luksFormat", "--type", "luks2", "--batch-mode",
-                        "--cipher", "aes-xts-plain64", "--key-size", "512", "--integrity", "hmac-sha256",
-                        "--pbkdf", "pbkdf2", "--iter-time", "1000", "--key-file", keyFile.toString(),
-                        device.toString()));
+                run("luksFormat of " + device, luksFormat(device, keyFile, "--iter-time", "1000"));
             } finally {
                 Files.deleteIfExists(keyFile);
             }
@@ -232,6 +227,16 @@ public final class LuksScratch {
     /** Closes the device: its key leaves the kernel, and the disk is ciphertext only. */
     public void close(OpenVolume volume) throws IOException {
         run("closing " + volume.name(), List.of(CRYPTSETUP, "close", volume.name()));
+    }
+
+    /**
+     * LUKS2 with authenticated encryption (AES-XTS and an HMAC-SHA256 tag per sector in
+     * dm-integrity), the key slot under PBKDF2 with {@code pbkdfCost} (an iteration option).
+     */
+    private static List<String> luksFormat(Path device, Path keyFile, String pbkdfCostOption, String pbkdfCost) {
+        return List.of(CRYPTSETUP, "luksFormat", "--type", "luks2", "--batch-mode",
+                "--cipher", "aes-xts-plain64", "--key-size", "512", "--integrity", "hmac-sha256",
+                "--pbkdf", "pbkdf2", pbkdfCostOption, pbkdfCost, "--key-file", keyFile.toString(), device.toString());
     }
 
     private Path writeKey(String name, byte[] key) throws IOException {
