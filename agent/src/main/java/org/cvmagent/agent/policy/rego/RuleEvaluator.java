@@ -34,7 +34,7 @@ abstract class RuleEvaluator extends DirectEvaluator {
                 Value v = callFunction(node, NO_ARGS);
                 return v == null || select(v, path, i, env, k);
             }
-            Optional<Value> v = ruleValue(node);
+            Optional<Value> v = ruleDocument(node, base);
             return v.isEmpty() || select(v.get(), path, i, env, k);
         }
         if (i == path.size()) {
@@ -81,7 +81,7 @@ abstract class RuleEvaluator extends DirectEvaluator {
             if (node.kind == Ast.Kind.FUNCTION) {
                 return arity(node) == 0 ? callFunction(node, NO_ARGS) : null;
             }
-            return ruleValue(node).orElse(null);
+            return ruleDocument(node, base).orElse(null);
         }
         TreeMap<Value, Value> out = new TreeMap<>();
         if (base instanceof Value.Obj o) {
@@ -95,6 +95,28 @@ abstract class RuleEvaluator extends DirectEvaluator {
             }
         }
         return Values.obj(out);
+    }
+
+    /**
+     * The document at a rule's path. Where the base data has a value there too, regorus keeps the
+     * base value (it merges a rule's value into data only where the base data has none), so a
+     * complete or set rule there is not consulted and a partial object adds only the keys the
+     * base object lacks.
+     */
+    private Optional<Value> ruleDocument(RuleTree.Node node, Value base) throws RegoException {
+        if (base == null) {
+            return ruleValue(node);
+        }
+        if (node.kind != Ast.Kind.PARTIAL_OBJECT || !(base instanceof Value.Obj b)) {
+            return Optional.of(base);
+        }
+        Optional<Value> v = ruleValue(node);
+        if (v.isEmpty() || !(v.get() instanceof Value.Obj r)) {
+            return Optional.of(base);
+        }
+        TreeMap<Value, Value> out = new TreeMap<>(r.map());
+        out.putAll(b.map());
+        return Optional.of(Values.obj(out));
     }
 
     Optional<Value> ruleValue(RuleTree.Node node) throws RegoException {
@@ -381,32 +403,30 @@ abstract class RuleEvaluator extends DirectEvaluator {
         st.budget.enter();
         try {
             Outputs values = new Outputs();
+            RegoException firstError = null;
             for (Ast.Rule r : fn.rules) {
-                Env root = Env.of(r);
-                if (r.plainParams()) {
-                    List<Ast.Term> params = r.args();
-                    for (int i = 0; i < args.length; i++) {
-                        Ast.Var v = (Ast.Var) params.get(i);
-                        if (!v.wildcard()) {
-                            root.set(v.slot(), args[i]);
-                        }
+                try {
+                    evalDefinition(r, args, values);
+                } catch (LimitError e) {
+                    throw e;
+                } catch (RegoException e) {
+                    // regorus evaluates every definition of a function and keeps a failing one's
+                    // error: strict evaluation fails the call with it, otherwise it fails the call
+                    // only when no definition gives a value
+                    if (strict) {
+                        throw e;
                     }
-                    evalChain(r, root, values, true);
-                    continue;
+                    firstError = firstError == null ? e : firstError;
                 }
-                for (Ast.Term p : r.args()) {
-                    declare(p, root);
-                }
-                bindArgs(r.args(), java.util.Arrays.asList(args), 0, root, e -> {
-                    evalChain(r, e, values, true);
-                    return true;
-                });
             }
             if (values.conflict()) {
                 throw new RegoException("eval_conflict_error: functions must not produce multiple outputs for same "
                         + "inputs (" + fn.name() + ")");
             }
             if (values.isEmpty()) {
+                if (firstError != null) {
+                    throw firstError;
+                }
                 if (fn.defaultRule != null) {
                     return single(fn.defaultRule.value(), Env.of(fn.defaultRule));
                 }
@@ -416,6 +436,29 @@ abstract class RuleEvaluator extends DirectEvaluator {
         } finally {
             st.budget.exit();
         }
+    }
+
+    /** Adds the values one definition of a function gives for args to values. */
+    private void evalDefinition(Ast.Rule r, Value[] args, Outputs values) throws RegoException {
+        Env root = Env.of(r);
+        if (r.plainParams()) {
+            List<Ast.Term> params = r.args();
+            for (int i = 0; i < args.length; i++) {
+                Ast.Var v = (Ast.Var) params.get(i);
+                if (!v.wildcard()) {
+                    root.set(v.slot(), args[i]);
+                }
+            }
+            evalChain(r, root, values, true);
+            return;
+        }
+        for (Ast.Term p : r.args()) {
+            declare(p, root);
+        }
+        bindArgs(r.args(), java.util.Arrays.asList(args), 0, root, e -> {
+            evalChain(r, e, values, true);
+            return true;
+        });
     }
 
     boolean bindArgs(List<Ast.Term> params, List<Value> args, int i, Env env, BodyK k) throws RegoException {
