@@ -131,6 +131,10 @@ abstract class DirectEvaluator extends TermEvaluator {
         if (t instanceof Ast.Call c) {
             return directCallValue(c, env);
         }
+        if (t instanceof Ast.Binary b && b.op().equals("or")) {
+            Value l = direct(b.left(), env);
+            return l == null || l.equals(Value.FALSE) || l.equals(Value.NULL) ? direct(b.right(), env) : l;
+        }
         if (t instanceof Ast.Binary b) {
             Value l = direct(b.left(), env);
             Value r = l == null ? null : direct(b.right(), env);

@@ -19,6 +19,8 @@ abstract class ExprParser extends TokenCursor {
     /** Whether the module is Rego v1 (keywords, shadowing rules). */
     boolean v1;
     Ast.Module module;
+    /** Whether `a or b` is regorus's operator (see {@link RegoOptions#orOperator}) rather than an identifier. */
+    boolean orOperator;
 
     ExprParser(List<Token> toks, String file) {
         super(toks, file);
@@ -171,7 +173,13 @@ abstract class ExprParser extends TokenCursor {
     // ---- expressions, lowest precedence first
 
     Ast.Term expr() throws RegoException {
-        return membership(false);
+        Ast.Term e = membership(false);
+        // regorus's `or` extension: the loosest operator, left-associative
+        while (orOperator && keyword("or")) {
+            Token t = next();
+            e = new Ast.Binary("or", e, membership(false), t.line());
+        }
+        return e;
     }
 
     Ast.Term membership(boolean noOr) throws RegoException {

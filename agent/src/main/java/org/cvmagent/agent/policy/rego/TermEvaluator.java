@@ -472,6 +472,9 @@ abstract class TermEvaluator {
     // ---- operators
 
     boolean evalBinary(Ast.Binary b, Env env, K k) throws RegoException {
+        if (b.op().equals("or")) {
+            return evalOr(b, env, k);
+        }
         if (b.op().equals("=") || b.op().equals(":=")) {
             return evalPositive(b, env, e -> k.accept(Value.TRUE, e));
         }
@@ -479,6 +482,19 @@ abstract class TermEvaluator {
             Value v = binaryOp(b.op(), l, r);
             return v == null || k.accept(v, e2);
         }));
+    }
+
+    /**
+     * regorus's `a or b`: a's value unless a is false, null or undefined, then b's. Undefined
+     * counts, so a is searched for a value first and b evaluated when it has none.
+     */
+    boolean evalOr(Ast.Binary b, Env env, K k) throws RegoException {
+        boolean[] defined = {false};
+        boolean more = evalTerm(b.left(), env, (l, e) -> {
+            defined[0] = true;
+            return l.equals(Value.FALSE) || l.equals(Value.NULL) ? evalTerm(b.right(), e, k) : k.accept(l, e);
+        });
+        return !more || defined[0] || evalTerm(b.right(), env, k);
     }
 
     boolean evalIn(Ast.In in, Env env, K k) throws RegoException {
