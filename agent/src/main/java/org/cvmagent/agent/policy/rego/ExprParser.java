@@ -65,6 +65,7 @@ abstract class ExprParser extends TokenCursor {
                 if (terms.size() > 2) {
                     throw error(t, "too many terms before 'in'");
                 }
+                SomeInLiteralCheck.check(terms.get(terms.size() - 1), coll, this, t);
                 return terms.size() == 1 ? new Ast.SomeIn(null, terms.get(0), coll, t.line())
                         : new Ast.SomeIn(terms.get(0), terms.get(1), coll, t.line());
             }
