@@ -38,7 +38,10 @@ abstract class RuleEvaluator extends DirectEvaluator {
             return v.isEmpty() || select(v.get(), path, i, env, k);
         }
         if (i == path.size()) {
-            return k.accept(wholeNode(node, base), env);
+            // the whole data document from inside a rule includes that rule: regorus gives it as
+            // evaluated so far instead of evaluating it again (no recursion error)
+            boolean partial = node == tree.root && !st.inProgress.isEmpty();
+            return k.accept(partial ? evaluatedSoFar(node, base) : wholeNode(node, base), env);
         }
         Ast.Term sel = path.get(i);
         if (sel instanceof Ast.Scalar s) {
@@ -90,6 +93,29 @@ abstract class RuleEvaluator extends DirectEvaluator {
         for (Map.Entry<String, RuleTree.Node> c : node.children.entrySet()) {
             Value key = Value.str(c.getKey());
             Value v = wholeNode(c.getValue(), base == null ? null : lookup(base, key));
+            if (v != null) {
+                out.put(key, v);
+            }
+        }
+        return Values.obj(out);
+    }
+
+    /** As {@link #wholeNode}, but with only the rules this query has already evaluated. */
+    private Value evaluatedSoFar(RuleTree.Node node, Value base) throws RegoException {
+        if (node == null || st.isMasked(node.path)) {
+            return base;
+        }
+        if (node.hasRules()) {
+            Optional<Value> done = node.kind == Ast.Kind.FUNCTION ? null : st.cache.get(node);
+            return base != null || done == null ? base : done.orElse(null);
+        }
+        TreeMap<Value, Value> out = new TreeMap<>();
+        if (base instanceof Value.Obj o) {
+            out.putAll(o.map());
+        }
+        for (Map.Entry<String, RuleTree.Node> c : node.children.entrySet()) {
+            Value key = Value.str(c.getKey());
+            Value v = evaluatedSoFar(c.getValue(), base == null ? null : lookup(base, key));
             if (v != null) {
                 out.put(key, v);
             }
