@@ -47,27 +47,27 @@ final class Budget {
     void charge(long n) throws RegoException {
         steps += n;
         if (steps > maxSteps) {
-            throw new RegoException("eval_limit_error: evaluation exceeded " + maxSteps + " steps");
+            throw new LimitError("eval_limit_error: evaluation exceeded " + maxSteps + " steps");
         }
         if (timer != null) {
             unchecked += n;
             if (unchecked >= timer.checkInterval()) {
                 unchecked = 0;
                 if (timer.clockNanos().getAsLong() - timerStart > timer.limit().toNanos()) {
-                    throw new RegoException("eval_limit_error: execution exceeded time limit");
+                    throw new LimitError("eval_limit_error: execution exceeded time limit");
                 }
             }
         }
         if ((steps & 1023) < n || n > 1023) {
             if (System.nanoTime() - deadlineNanos > 0) {
-                throw new RegoException("eval_limit_error: execution exceeded time limit");
+                throw new LimitError("eval_limit_error: execution exceeded time limit");
             }
         }
     }
 
     void enter() throws RegoException {
         if (++depth > maxDepth) {
-            throw new RegoException("eval_limit_error: evaluation exceeded maximum depth " + maxDepth);
+            throw new LimitError("eval_limit_error: evaluation exceeded maximum depth " + maxDepth);
         }
     }
 

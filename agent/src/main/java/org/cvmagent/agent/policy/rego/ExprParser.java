@@ -19,6 +19,8 @@ abstract class ExprParser extends TokenCursor {
     /** Whether the module is Rego v1 (keywords, shadowing rules). */
     boolean v1;
     Ast.Module module;
+    /** Whether `a or b` is regorus's operator (see {@link RegoOptions#orOperator}) rather than an identifier. */
+    boolean orOperator;
 
     ExprParser(List<Token> toks, String file) {
         super(toks, file);
@@ -63,6 +65,7 @@ abstract class ExprParser extends TokenCursor {
                 if (terms.size() > 2) {
                     throw error(t, "too many terms before 'in'");
                 }
+                SomeInLiteralCheck.check(terms.get(terms.size() - 1), coll, this, t);
                 return terms.size() == 1 ? new Ast.SomeIn(null, terms.get(0), coll, t.line())
                         : new Ast.SomeIn(terms.get(0), terms.get(1), coll, t.line());
             }
@@ -171,7 +174,13 @@ abstract class ExprParser extends TokenCursor {
     // ---- expressions, lowest precedence first
 
     Ast.Term expr() throws RegoException {
-        return membership(false);
+        Ast.Term e = membership(false);
+        // regorus's `or` extension: the loosest operator, left-associative
+        while (orOperator && keyword("or")) {
+            Token t = next();
+            e = new Ast.Binary("or", e, membership(false), t.line());
+        }
+        return e;
     }
 
     Ast.Term membership(boolean noOr) throws RegoException {

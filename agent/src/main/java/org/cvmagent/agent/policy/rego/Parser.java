@@ -20,13 +20,15 @@ final class Parser extends ExprParser {
         this.targets = targets;
     }
 
-    static Parsed parseModule(String src, String file) throws RegoException {
-        return parseModule(src, file, false);
+    /** Parses a module with the language extensions options turn on. */
+    static Parsed parseModule(String src, String file, RegoOptions options) throws RegoException {
+        Parser ps = new Parser(new Lexer(src, file).tokens(), file, options.targets() != null);
+        ps.orOperator = options.orOperator();
+        return ps.module();
     }
 
-    static Parsed parseModule(String src, String file, boolean targets) throws RegoException {
-        Parser ps = new Parser(new Lexer(src, file).tokens(), file, targets);
-        return ps.module();
+    static Parsed parseModule(String src, String file) throws RegoException {
+        return parseModule(src, file, RegoOptions.DEFAULT);
     }
 
     /** Parses a query (a body without braces), for tests that query expressions. */

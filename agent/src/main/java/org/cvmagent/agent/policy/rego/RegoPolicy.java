@@ -58,7 +58,7 @@ public final class RegoPolicy {
         List<Parser.Parsed> all = new ArrayList<>();
         int i = 0;
         for (String src : modules) {
-            Parser.Parsed p = Parser.parseModule(src, "module" + (i++) + ".rego", options.targets() != null);
+            Parser.Parsed p = Parser.parseModule(src, "module" + (i++) + ".rego", options);
             all.add(p);
             mods.add(p.module());
             for (Ast.Rule r : p.rules()) {

@@ -17,11 +17,11 @@ import java.util.TreeSet;
  *     name; {@link #effectNames} gives that order)
  * @param defaultResourceSchema the resource schema for inputs of no listed type, or null
  */
-public record Target(String name, String selector, Map<String, Value> effects, Set<Value> resourceTypes,
+record Target(String name, String selector, Map<String, Value> effects, Set<Value> resourceTypes,
         Value defaultResourceSchema) {
 
     /** Reads a definition ({"name", "version", "resource_schema_selector", "resource_schemas", "effects"}). */
-    public static Target fromJson(JsonNode def) throws RegoException {
+    static Target fromJson(JsonNode def) throws RegoException {
         String name = text(def, "name");
         text(def, "version");
         String selector = text(def, "resource_schema_selector");

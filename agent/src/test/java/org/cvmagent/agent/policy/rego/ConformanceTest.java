@@ -170,8 +170,8 @@ class ConformanceTest {
     }
 
     /**
-     * The extensions a case of file rel is run with, as regorus's test runner sets them: targets for
-     * the target cases (which it compiles for their target too), the case's execution timer (its
+     * The extensions a case of file rel is run with, as regorus's test runner sets them: `or` for
+     * the rego-extensions cases, targets for the target cases (which it compiles for their target too), the case's execution timer (its
      * own, else the "global" one unless that is disabled) over a clock that advances by the case's
      * time_source steps at each reading.
      */
@@ -179,6 +179,9 @@ class ConformanceTest {
         RegoOptions o = RegoOptions.DEFAULT;
         if (rel.contains("target")) {
             o = o.withTargets(TARGETS);
+        }
+        if (rel.startsWith("rego-extensions/")) {
+            o = o.withOrOperator();
         }
         JsonNode timer = c.has("execution_timer") ? c.get("execution_timer") : c.get("global_execution_timer");
         if (timer != null && !timer.path("disable").asBoolean(false) && timer.has("limit_ms")) {

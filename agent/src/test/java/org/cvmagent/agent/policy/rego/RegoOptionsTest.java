@@ -73,6 +73,21 @@ class RegoOptionsTest {
     }
 
     @Test
+    void orIsAnIdentifierUnlessTheOptionMakesItAnOperator() throws Exception {
+        RegoPolicy plain = RegoPolicy.compile(List.of("package p\nor := 1\nx := or\n"));
+        assertEquals(Optional.of(Value.num(1)), plain.queryValue("data.p.x", null, null, true));
+        RegoPolicy ext = RegoPolicy.compile(List.of("""
+                package p
+                a := data.missing or null or 4
+                b := [x | x := false or [1, 2][_]]
+                c := 1 > 2 or false
+                """), RegoOptions.DEFAULT.withOrOperator());
+        assertEquals(Optional.of(Value.num(4)), ext.queryValue("data.p.a", null, null, true));
+        assertEquals(Optional.of(Values.arr(List.of(Value.num(1), Value.num(2)))), ext.queryValue("data.p.b", null, null, true));
+        assertEquals(Optional.of(Value.FALSE), ext.queryValue("data.p.c", null, null, true));
+    }
+
+    @Test
     void executionTimerFailsOnceItsClockPassesTheLimit() throws Exception {
         String m = "package t\nn := count({v | v := data.values[_]})\n";
         JsonNode data = json("{\"values\": [1, 2, 3, 4, 5]}");

@@ -238,4 +238,14 @@ class RegoPolicyTest {
         assertTrue(te.getMessage().contains("time limit") || te.getMessage().contains("steps"), te.getMessage());
         assertTrue(System.nanoTime() - t1 < Duration.ofSeconds(2).toNanos());
     }
+
+    @Test
+    void wholeDataInsideARuleIsTheDocumentEvaluatedSoFar() throws Exception {
+        // regorus: no recursion error although the document includes the rule itself
+        String m = "package p\na := 1\nb := object.keys(data.p) if { a == 1 }\nd := object.keys(data) if { a == 1 }\n";
+        RegoPolicy p = RegoPolicy.compile(List.of(m));
+        assertEquals(Optional.of(json("[\"p\", \"q\"]")), p.query("data.p.d", null, json("{\"q\": 1}")).value());
+        RegoException rec = assertThrows(RegoException.class, () -> p.query("data.p.b", null, null));
+        assertTrue(rec.getMessage().contains("recursive"), "a named path into the rule's own package still recurses");
+    }
 }
