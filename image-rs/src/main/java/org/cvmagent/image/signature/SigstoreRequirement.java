@@ -33,7 +33,7 @@ final class SigstoreRequirement {
             String manifestDigest) throws SignatureVerificationException {
         Trust trust = loadTrust(requirement);
         SignatureAttempts attempts = new SignatureAttempts();
-        // Legacy attachments need a Rekor key for keyless use; a requirement that only has a trusted root has none.
+        // Keyless legacy attachments need a Rekor key (the policy's, or the trusted root's logs).
         if (requirement.keys().isPresent() || trust.rekorKeys().isPresent()) {
             List<SigstoreSignature> candidates = signatures.sigstoreSignatures(image, manifestDigest);
             for (SigstoreSignature candidate : candidates) {
@@ -146,6 +146,14 @@ final class SigstoreRequirement {
         root.ifPresent(r -> logs.addAll(r.transparencyLogs()));
         BundleVerifier.Trust bundles = new BundleVerifier.Trust(keys.map(SigstorePublicKeys::keys), fulcio, List.copyOf(logs),
                 root.map(TrustedRoot::timestampAuthorities).orElse(List.of()));
+        if (fulcio.isPresent() && rekorKeys.isEmpty() && root.isPresent()) {
+            // keyless legacy signatures: their Rekor bundle is checked with the trusted root's (ECDSA) log keys
+            List<PublicKey> logKeys = root.get().transparencyLogs().stream().map(TrustedRoot.LogKey::key)
+                    .filter(k -> k.getAlgorithm().equals("EC")).toList();
+            if (!logKeys.isEmpty()) {
+                rekorKeys = Optional.of(logKeys);
+            }
+        }
         return new Trust(keys, fulcio, rekorKeys, bundles);
     }
 
