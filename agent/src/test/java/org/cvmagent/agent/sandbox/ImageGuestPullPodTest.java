@@ -107,8 +107,9 @@ class ImageGuestPullPodTest {
         assertTrue(out.toString().startsWith("pulled " + REGISTRY.host() + "/test/busybox:1@sha256:"), out.toString());
         assertTrue(out.toString().contains("(1 layer, config sha256:"), out.toString());
         List<String> lines = out.toString().lines().toList();
-        assertEquals("unpacked layers, bottom to top:", lines.get(1), out.toString());
-        Path layer = Path.of(lines.get(2).strip());
+        assertEquals("signature: not verified (no signature policy)", lines.get(1), out.toString());
+        assertEquals("unpacked layers, bottom to top:", lines.get(2), out.toString());
+        Path layer = Path.of(lines.get(3).strip());
         assertTrue(layer.startsWith(Path.of(store)) && Files.isRegularFile(layer.resolve("etc/motd")),
                 "the listed layer is the unpacked tree: " + out);
         assertTrue(err.toString().contains("[" + "#".repeat(30) + "] 100%"), err.toString());
