@@ -139,7 +139,7 @@ final class SigstoreRequirement {
                 }
             }
             fulcio = Optional.of(new FulcioVerifier(roots, root.map(TrustedRoot::certificateAuthorities).orElse(List.of()),
-                    config.oidcIssuer(), config.subjectEmail()));
+                    config.oidcIssuer(), config.subjectEmail(), config.subject().orElse(null)));
         }
         List<TrustedRoot.LogKey> logs = new java.util.ArrayList<>();
         rekorKeys.ifPresent(ks -> ks.forEach(k -> logs.add(TrustedRoot.LogKey.of(k))));

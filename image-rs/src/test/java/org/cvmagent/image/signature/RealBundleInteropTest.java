@@ -87,6 +87,12 @@ class RealBundleInteropTest {
                 () -> fulcio.verifyLeaf(List.of(signed), bundle.certificates().getFirst(), List.of()));
         assertEquals(SignatureVerificationException.Reason.IDENTITY_MISMATCH, e.reason(), e.getMessage());
         assertTrue(e.getMessage().contains("subject e-mail"), e.getMessage());
+        // ours: subject, the workflow URI that Fulcio certified
+        String workflow = bundle.certificates().getFirst().getSubjectAlternativeNames().stream()
+                .filter(n -> Integer.valueOf(6).equals(n.get(0))).map(n -> (String) n.get(1)).findFirst().orElseThrow();
+        assertTrue(workflow.startsWith("https://github.com/sigstore-conformance/"), workflow);
+        new FulcioVerifier(List.of(), root.certificateAuthorities(), issuer, null, workflow)
+                .verifyLeaf(List.of(signed), bundle.certificates().getFirst(), List.of());
         // an hour later the ten-minute certificate had expired
         SignatureVerificationException late = assertThrows(SignatureVerificationException.class,
                 () -> fulcio.verifyLeaf(List.of(signed.plusSeconds(3600)), bundle.certificates().getFirst(), List.of()));

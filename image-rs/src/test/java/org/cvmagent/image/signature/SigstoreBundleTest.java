@@ -219,6 +219,32 @@ class SigstoreBundleTest {
     }
 
     @Test
+    void subjectMatchesAWorkflowUriOrAnEmail() throws Exception {
+        String workflow = "https://github.com/example/app/.github/workflows/release.yml@refs/heads/main";
+        String ci = "https://token.actions.githubusercontent.com";
+        KeyPair signer = BundleFixture.ec();
+        var leaf = fx.leafWithUri(signer, ci, workflow);
+        String bundle = fx.bundle(spec(s -> {
+            s.signer = signer;
+            s.leaf = leaf;
+        }));
+        String policy = "{\"default\":[{\"type\":\"sigstoreSigned\",\"fulcio\":{\"oidcIssuer\":\"" + ci
+                + "\",\"subject\":\"%s\"},\"trustedRootPath\":\"" + root + "\"}]}";
+        assertTrue(verify(policy.formatted(workflow), bundle).getFirst().contains(workflow));
+        refuse(Reason.IDENTITY_MISMATCH, "required subject (e-mail or URI)",
+                policy.formatted("https://github.com/example/app/.github/workflows/other.yml@refs/heads/main"), bundle);
+        // subjectEmail never matches a URI
+        refuse(Reason.IDENTITY_MISMATCH, "subject e-mail", keyless(root, ci, workflow, ""), bundle);
+        // subject matches an e-mail too
+        verify(keyless(root, BundleFixture.ISSUER, BundleFixture.EMAIL, "").replace("subjectEmail", "subject"),
+                fx.bundle(spec(s -> {})));
+        SignatureVerificationException both = assertThrows(SignatureVerificationException.class,
+                () -> new PolicyParser().parse(policy.formatted(workflow).replace("\"subject\"", "\"subjectEmail\":\"a@b\",\"subject\"")
+                        .getBytes(StandardCharsets.UTF_8)));
+        assertEquals(Reason.INVALID_POLICY, both.reason(), both.getMessage());
+    }
+
+    @Test
     void refusesWrongIdentityAndIssuer() throws Exception {
         String bundle = fx.bundle(spec(s -> {}));
         refuse(Reason.IDENTITY_MISMATCH, "e-mail", keyless(root, BundleFixture.ISSUER, "other@example.com", ""), bundle);
