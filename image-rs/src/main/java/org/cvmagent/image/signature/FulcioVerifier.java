@@ -36,23 +36,38 @@ final class FulcioVerifier {
     static final String ISSUER_V2_OID = "1.3.6.1.4.1.57264.1.8";
     private static final String CODE_SIGNING_EKU = "1.3.6.1.5.5.7.3.3";
     private static final int SAN_RFC822_NAME = 1;
+    private static final int SAN_URI = 6;
 
     private final List<X509Certificate> roots;
     private final List<TrustedRoot.Authority> authorities;
     private final String oidcIssuer;
     private final String subjectEmail;
+    private final String subject;
 
     FulcioVerifier(List<X509Certificate> roots, String oidcIssuer, String subjectEmail) {
         this(roots, List.of(), oidcIssuer, subjectEmail);
     }
 
-    /** @param authorities the Fulcio CAs of a trusted root, besides the policy's {@code roots} */
     FulcioVerifier(List<X509Certificate> roots, List<TrustedRoot.Authority> authorities, String oidcIssuer,
             String subjectEmail) {
+        this(roots, authorities, oidcIssuer, subjectEmail, null);
+    }
+
+    /**
+     * @param authorities the Fulcio CAs of a trusted root, besides the policy's {@code roots}
+     * @param subjectEmail the e-mail SAN required, or null when {@code subject} is given
+     * @param subject an e-mail or URI SAN required (ours), or null
+     */
+    FulcioVerifier(List<X509Certificate> roots, List<TrustedRoot.Authority> authorities, String oidcIssuer,
+            String subjectEmail, String subject) {
+        if ((subjectEmail == null) == (subject == null)) {
+            throw new IllegalArgumentException("exactly one of subjectEmail and subject");
+        }
         this.roots = List.copyOf(roots);
         this.authorities = List.copyOf(authorities);
         this.oidcIssuer = oidcIssuer;
         this.subjectEmail = subjectEmail;
+        this.subject = subject;
     }
 
     static List<X509Certificate> parseCertificates(byte[] pem, String source) throws SignatureVerificationException {
@@ -167,14 +182,19 @@ final class FulcioVerifier {
             throw new SignatureVerificationException(Reason.IDENTITY_MISMATCH,
                     "signing certificate was issued for OIDC issuer \"" + issuer + "\", not \"" + oidcIssuer + "\"");
         }
-        if (!emailsOf(leaf).contains(subjectEmail)) {
+        if (subjectEmail != null && !namesOf(leaf, SAN_RFC822_NAME).contains(subjectEmail)) {
             throw new SignatureVerificationException(Reason.IDENTITY_MISMATCH,
                     "signing certificate does not name the required subject e-mail");
+        }
+        if (subject != null && !namesOf(leaf, SAN_RFC822_NAME).contains(subject)
+                && !namesOf(leaf, SAN_URI).contains(subject)) {
+            throw new SignatureVerificationException(Reason.IDENTITY_MISMATCH,
+                    "signing certificate does not name the required subject (e-mail or URI)");
         }
     }
 
     String identity() {
-        return subjectEmail + " (OIDC issuer " + oidcIssuer + ")";
+        return (subjectEmail != null ? subjectEmail : subject) + " (OIDC issuer " + oidcIssuer + ")";
     }
 
     private static String issuerOf(X509Certificate cert) throws SignatureVerificationException {
@@ -206,13 +226,13 @@ final class FulcioVerifier {
         return issuer;
     }
 
-    private static List<String> emailsOf(X509Certificate cert) throws SignatureVerificationException {
+    private static List<String> namesOf(X509Certificate cert, int type) throws SignatureVerificationException {
         List<String> out = new ArrayList<>();
         try {
             Collection<List<?>> names = cert.getSubjectAlternativeNames();
             if (names != null) {
                 for (List<?> name : names) {
-                    if (name.size() >= 2 && Integer.valueOf(SAN_RFC822_NAME).equals(name.get(0))) {
+                    if (name.size() >= 2 && Integer.valueOf(type).equals(name.get(0))) {
                         out.add(String.valueOf(name.get(1)));
                     }
                 }

@@ -146,12 +146,17 @@ public final class PolicyParser {
 
     private PolicyRequirement.FulcioConfig fulcio(JsonNode node, String where, boolean trustedRoot)
             throws SignatureVerificationException {
-        JsonFields f = new JsonFields(node, where, Set.of("caPath", "caData", "oidcIssuer", "subjectEmail"));
+        JsonFields f = new JsonFields(node, where, Set.of("caPath", "caData", "oidcIssuer", "subjectEmail", "subject"));
         Optional<KeySource> ca = keySource(f, where, "caPath", null, "caData", null);
         if (ca.isEmpty() && !trustedRoot) {
             throw SignatureVerificationException.invalidPolicy(where + " needs caPath or caData (or a trustedRootPath)");
         }
-        return new PolicyRequirement.FulcioConfig(ca, f.requiredString("oidcIssuer"), f.requiredString("subjectEmail"));
+        Optional<String> email = f.optionalString("subjectEmail");
+        Optional<String> subject = f.optionalString("subject");
+        if (email.isPresent() == subject.isPresent()) {
+            throw SignatureVerificationException.invalidPolicy(where + " needs exactly one of subjectEmail and subject");
+        }
+        return new PolicyRequirement.FulcioConfig(ca, f.requiredString("oidcIssuer"), email.orElse(null), subject);
     }
 
     /** At most one of the named fields may be set; null names a form this requirement does not have. */

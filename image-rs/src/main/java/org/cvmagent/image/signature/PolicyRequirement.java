@@ -42,7 +42,21 @@ public sealed interface PolicyRequirement {
 
     /**
      * Fulcio trust: the CA (optional when the requirement has a trusted root, whose certificate
-     * authorities then count), and which OIDC issuer and e-mail subject the certificate must carry.
+     * authorities then count), and which OIDC issuer and identity the certificate must carry: an
+     * e-mail ({@code subjectEmail}, containers-policy.json's) or — ours — {@code subject}, an e-mail
+     * or URI subject alternative name matched exactly (cosign's {@code --certificate-identity}; CI
+     * workflows are URIs). {@code subjectEmail} is null when {@code subject} is given.
      */
-    record FulcioConfig(Optional<KeySource> ca, String oidcIssuer, String subjectEmail) {}
+    record FulcioConfig(Optional<KeySource> ca, String oidcIssuer, String subjectEmail, Optional<String> subject) {
+
+        public FulcioConfig {
+            if ((subjectEmail == null) == subject.isEmpty()) {
+                throw new IllegalArgumentException("exactly one of subjectEmail and subject must be given");
+            }
+        }
+
+        public FulcioConfig(Optional<KeySource> ca, String oidcIssuer, String subjectEmail) {
+            this(ca, oidcIssuer, subjectEmail, Optional.empty());
+        }
+    }
 }

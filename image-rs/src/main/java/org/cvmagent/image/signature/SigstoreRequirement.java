@@ -33,7 +33,7 @@ final class SigstoreRequirement {
             String manifestDigest) throws SignatureVerificationException {
         Trust trust = loadTrust(requirement);
         SignatureAttempts attempts = new SignatureAttempts();
-        // Legacy attachments need a Rekor key for keyless use; a requirement that only has a trusted root has none.
+        // Keyless legacy attachments need a Rekor key (the policy's, or the trusted root's logs).
         if (requirement.keys().isPresent() || trust.rekorKeys().isPresent()) {
             List<SigstoreSignature> candidates = signatures.sigstoreSignatures(image, manifestDigest);
             for (SigstoreSignature candidate : candidates) {
@@ -139,13 +139,21 @@ final class SigstoreRequirement {
                 }
             }
             fulcio = Optional.of(new FulcioVerifier(roots, root.map(TrustedRoot::certificateAuthorities).orElse(List.of()),
-                    config.oidcIssuer(), config.subjectEmail()));
+                    config.oidcIssuer(), config.subjectEmail(), config.subject().orElse(null)));
         }
         List<TrustedRoot.LogKey> logs = new java.util.ArrayList<>();
         rekorKeys.ifPresent(ks -> ks.forEach(k -> logs.add(TrustedRoot.LogKey.of(k))));
         root.ifPresent(r -> logs.addAll(r.transparencyLogs()));
         BundleVerifier.Trust bundles = new BundleVerifier.Trust(keys.map(SigstorePublicKeys::keys), fulcio, List.copyOf(logs),
                 root.map(TrustedRoot::timestampAuthorities).orElse(List.of()));
+        if (fulcio.isPresent() && rekorKeys.isEmpty() && root.isPresent()) {
+            // keyless legacy signatures: their Rekor bundle is checked with the trusted root's (ECDSA) log keys
+            List<PublicKey> logKeys = root.get().transparencyLogs().stream().map(TrustedRoot.LogKey::key)
+                    .filter(k -> k.getAlgorithm().equals("EC")).toList();
+            if (!logKeys.isEmpty()) {
+                rekorKeys = Optional.of(logKeys);
+            }
+        }
         return new Trust(keys, fulcio, rekorKeys, bundles);
     }
 

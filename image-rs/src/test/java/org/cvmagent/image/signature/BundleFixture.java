@@ -107,13 +107,24 @@ public final class BundleFixture {
 
     /** A Fulcio-style signing certificate for {@code key}, issued by the intermediate. */
     X509Certificate leaf(KeyPair key, String issuer, String email, Instant from, Instant to) throws Exception {
+        return leaf(key, issuer, new GeneralName(GeneralName.rfc822Name, email), from, to);
+    }
+
+    /** A signing certificate whose identity is a URI, as Fulcio issues to CI workflows. */
+    X509Certificate leafWithUri(KeyPair key, String issuer, String uri) throws Exception {
+        Instant now = Instant.now();
+        return leaf(key, issuer, new GeneralName(GeneralName.uniformResourceIdentifier, uri), now.minus(Duration.ofMinutes(5)),
+                now.plus(Duration.ofMinutes(10)));
+    }
+
+    private X509Certificate leaf(KeyPair key, String issuer, GeneralName identity, Instant from, Instant to) throws Exception {
         JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
                 X500Name.getInstance(caIntermediate.getSubjectX500Principal().getEncoded()),
                 BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(from), Date.from(to), new X500Name(new org.bouncycastle.asn1.x500.RDN[0]),
                 key.getPublic());
         b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
         b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_codeSigning));
-        b.addExtension(Extension.subjectAlternativeName, true, new GeneralNames(new GeneralName(GeneralName.rfc822Name, email)));
+        b.addExtension(Extension.subjectAlternativeName, true, new GeneralNames(identity));
         b.addExtension(new ASN1ObjectIdentifier(FulcioVerifier.ISSUER_V1_OID), false, issuer.getBytes(StandardCharsets.UTF_8));
         b.addExtension(new ASN1ObjectIdentifier(FulcioVerifier.ISSUER_V2_OID), false, new DERUTF8String(issuer));
         return sign(b, caIntKey.getPrivate());

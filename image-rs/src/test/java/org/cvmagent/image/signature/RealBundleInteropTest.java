@@ -71,6 +71,35 @@ class RealBundleInteropTest {
     }
 
     @Test
+    void theRealPublicGoodTrustedRootAndAFulcioCertificateItIssued() throws Exception {
+        TrustedRoot root = TrustedRoot.parse(resource("sigstore-go-trusted-root-public-good.json"), "public good");
+        assertEquals(1, root.transparencyLogs().size());
+        assertArrayEquals(publicGood().getFirst().logId(), root.transparencyLogs().getFirst().logId());
+        assertTrue(root.certificateAuthorities().size() >= 2, "Fulcio's CAs: " + root.certificateAuthorities().size());
+
+        SigstoreBundle bundle = SigstoreBundle.parse(resource("sigstore-go-bundle-v02.json"));
+        Instant signed = Instant.ofEpochSecond(bundle.tlogEntries().getFirst().integratedTime());
+        String issuer = "https://token.actions.githubusercontent.com";
+        FulcioVerifier fulcio = new FulcioVerifier(List.of(), root.certificateAuthorities(), issuer, "nobody@example.com");
+        // the chain (through the trusted root's intermediate) and the OIDC issuer pass; the identity is a
+        // GitHub workflow URI, not an e-mail
+        SignatureVerificationException e = assertThrows(SignatureVerificationException.class,
+                () -> fulcio.verifyLeaf(List.of(signed), bundle.certificates().getFirst(), List.of()));
+        assertEquals(SignatureVerificationException.Reason.IDENTITY_MISMATCH, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().contains("subject e-mail"), e.getMessage());
+        // ours: subject, the workflow URI that Fulcio certified
+        String workflow = bundle.certificates().getFirst().getSubjectAlternativeNames().stream()
+                .filter(n -> Integer.valueOf(6).equals(n.get(0))).map(n -> (String) n.get(1)).findFirst().orElseThrow();
+        assertTrue(workflow.startsWith("https://github.com/sigstore-conformance/"), workflow);
+        new FulcioVerifier(List.of(), root.certificateAuthorities(), issuer, null, workflow)
+                .verifyLeaf(List.of(signed), bundle.certificates().getFirst(), List.of());
+        // an hour later the ten-minute certificate had expired
+        SignatureVerificationException late = assertThrows(SignatureVerificationException.class,
+                () -> fulcio.verifyLeaf(List.of(signed.plusSeconds(3600)), bundle.certificates().getFirst(), List.of()));
+        assertEquals(SignatureVerificationException.Reason.WRONG_KEY, late.reason(), late.getMessage());
+    }
+
+    @Test
     void signedEntryTimestampOfARealV01Bundle() throws Exception {
         SigstoreBundle bundle = SigstoreBundle.parse(resource("sigstore-go-bundle-publish.json"));
         assertEquals(1, bundle.minorVersion());

@@ -169,6 +169,30 @@ class SigstoreBundleTest {
     }
 
     @Test
+    void theTrustedRootAlsoServesKeylessLegacySignatures() throws Exception {
+        KeyPair signer = BundleFixture.ec();
+        var leaf = fx.leaf(signer);
+        String leafPem = BundleFixture.pem("CERTIFICATE", leaf.getEncoded());
+        byte[] payload = CosignAttachments.payload(REF, ManifestDigest.of(MANIFEST, "sha256"), SigningPayload.COSIGN_TYPE)
+                .getBytes(StandardCharsets.UTF_8);
+        String sig = CosignAttachments.sign(signer.getPrivate(), payload);
+        SigstoreSignature legacy = new SigstoreSignature(SigstoreSignature.SIMPLE_SIGNING_MEDIA_TYPE, payload, java.util.Map.of(
+                SigstoreSignature.SIGNATURE_ANNOTATION, sig,
+                SigstoreSignature.CERTIFICATE_ANNOTATION, leafPem,
+                // cosign's chain annotation ends with the root (which only the policy may supply)
+                SigstoreSignature.CHAIN_ANNOTATION, BundleFixture.pem("CERTIFICATE", fx.caIntermediate.getEncoded())
+                        + BundleFixture.pem("CERTIFICATE", fx.caRoot.getEncoded()),
+                SigstoreSignature.BUNDLE_ANNOTATION, FulcioFixture.bundle(fx.rekor.getPrivate(), leafPem, sig, payload,
+                        Instant.now())));
+        String how = new SignaturePolicyVerifier(new PolicyParser().parse(keyless().getBytes(StandardCharsets.UTF_8)),
+                (r, d) -> List.of(), (r, d) -> List.of(legacy), new ResourceLoader(uri -> {
+                    throw new IOException("no KBS");
+                })).verifyDescribing(DockerReference.parse(REF), MANIFEST, ManifestDigest.of(MANIFEST, "sha256")).getFirst();
+        assertTrue(how.startsWith("cosign legacy signature (.sig tag) by Fulcio certificate for " + BundleFixture.EMAIL), how);
+        assertTrue(how.endsWith("identity " + REF), how);
+    }
+
+    @Test
     void aSingleCertificateNeedsBundleV03() throws Exception {
         refuse(Reason.INVALID_SIGNATURE, "cannot hold a single certificate", keyless(), fx.bundle(spec(s -> s.minor = 2)));
     }
@@ -192,6 +216,32 @@ class SigstoreBundleTest {
         refuse(Reason.WRONG_KEY, "no verified transparency log time or signed timestamp",
                 keyless(Files.writeString(dir.resolve("ca-only.json"), fx.trustedRoot(true, false, false)),
                         BundleFixture.ISSUER, BundleFixture.EMAIL, ""), bundle);
+    }
+
+    @Test
+    void subjectMatchesAWorkflowUriOrAnEmail() throws Exception {
+        String workflow = "https://github.com/example/app/.github/workflows/release.yml@refs/heads/main";
+        String ci = "https://token.actions.githubusercontent.com";
+        KeyPair signer = BundleFixture.ec();
+        var leaf = fx.leafWithUri(signer, ci, workflow);
+        String bundle = fx.bundle(spec(s -> {
+            s.signer = signer;
+            s.leaf = leaf;
+        }));
+        String policy = "{\"default\":[{\"type\":\"sigstoreSigned\",\"fulcio\":{\"oidcIssuer\":\"" + ci
+                + "\",\"subject\":\"%s\"},\"trustedRootPath\":\"" + root + "\"}]}";
+        assertTrue(verify(policy.formatted(workflow), bundle).getFirst().contains(workflow));
+        refuse(Reason.IDENTITY_MISMATCH, "required subject (e-mail or URI)",
+                policy.formatted("https://github.com/example/app/.github/workflows/other.yml@refs/heads/main"), bundle);
+        // subjectEmail never matches a URI
+        refuse(Reason.IDENTITY_MISMATCH, "subject e-mail", keyless(root, ci, workflow, ""), bundle);
+        // subject matches an e-mail too
+        verify(keyless(root, BundleFixture.ISSUER, BundleFixture.EMAIL, "").replace("subjectEmail", "subject"),
+                fx.bundle(spec(s -> {})));
+        SignatureVerificationException both = assertThrows(SignatureVerificationException.class,
+                () -> new PolicyParser().parse(policy.formatted(workflow).replace("\"subject\"", "\"subjectEmail\":\"a@b\",\"subject\"")
+                        .getBytes(StandardCharsets.UTF_8)));
+        assertEquals(Reason.INVALID_POLICY, both.reason(), both.getMessage());
     }
 
     @Test
