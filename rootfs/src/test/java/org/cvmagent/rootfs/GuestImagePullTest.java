@@ -41,7 +41,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  * with UpdateInterface and UpdateRoutes, then runs a pod whose sandbox container uses the image's
  * pause bundle and whose app container's rootfs is pulled by the agent (kata's
  * {@code image_guest_pull} driver) over plain HTTP from a docker-registry on the host, which the
- * guest reaches as 10.0.2.2. Fails, never skips, without QEMU, docker-registry or skopeo.
+ * guest reaches as 10.0.2.2. The owner's init-data puts the layer store on a disk of the host
+ * ({@code image_store_device}, issue 18): the agent formats it as LUKS2 + dm-integrity under a key of
+ * this boot at the first pull, and once the VM is off the host's file holds a LUKS2 header and not
+ * the plaintext of a file of the image's layer. Fails, never skips, without QEMU, docker-registry or
+ * skopeo.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class GuestImagePullTest {
@@ -54,6 +58,10 @@ class GuestImagePullTest {
     private static final Duration POWER_OFF_TIMEOUT = Duration.ofMinutes(1);
     private static final String MOTD = "pulled in the guest over QEMU's user network\n";
     private static final int SIGTERM = 15;
+    /** The layer store's disk: the third virtio-blk disk after the root disk and the init-data disk. */
+    private static final String STORE_DEVICE = "/dev/vdc";
+    private static final long STORE_DISK_BYTES = 64L * 1024 * 1024;
+    private static final byte[] LUKS_MAGIC = {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe};
 
     @TempDir
     Path dir;
@@ -75,12 +83,18 @@ class GuestImagePullTest {
         image.build(dir.resolve("build.log"));
         // The owner's init-data, on a kata-style init-data disk: the registry to speak plain HTTP to
         // (the host's command line can no longer say so) and a policy that lets the host read the
-        // app's output.
+        // app's output, and the host disk for the encrypted layer store.
         Path initData = GuestInitData.write(dir.resolve("initdata.toml"), java.util.Map.of(
                 "cdh.toml", "[kbc]\nname = \"cc_kbc\"\nurl = \"http://10.0.2.2:1\"\n\n[image]\n"
-                        + "insecure_registries = [\"" + registryFromGuest() + "\"]\n",
+                        + "insecure_registries = [\"" + registryFromGuest() + "\"]\n"
+                        + "image_store_device = \"" + STORE_DEVICE + "\"\n",
                 "policy.rego", GuestInitData.shippedPolicy("allow-all.rego")));
-        try (Guest guest = Guest.boot(image, dir, List.of("--initdata", initData.toString()), List.of())) {
+        Path storeDisk = dir.resolve("image-store.img");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(storeDisk.toFile(), "rw")) {
+            f.setLength(STORE_DISK_BYTES);
+        }
+        try (Guest guest = Guest.boot(image, dir, List.of("--initdata", initData.toString(),
+                "--scratch-disk", storeDisk.toString()), List.of())) {
             try {
                 try (AgentClient client = guest.connect(Duration.ofSeconds(30))) {
                     HealthCheckResponse health = (HealthCheckResponse) client.call(HealthGrpc.getCheckMethod(),
@@ -94,6 +108,16 @@ class GuestImagePullTest {
                     fail("the guest did not power off within " + POWER_OFF_TIMEOUT + " of DestroySandbox");
                 }
                 assertEquals(Optional.of(0), guest.exitCode(), "QEMU's exit code after the guest powered off");
+                java.util.regex.Matcher store = guest.awaitConsole(java.util.regex.Pattern.compile(
+                        "image layer store on encrypted " + STORE_DEVICE + "[^\"]*"), Duration.ZERO).orElseThrow(
+                        () -> new AssertionError("no report on the console that the store is on the encrypted disk"));
+                System.out.println("guest (image pull): " + store.group());
+                // the VM is off (the agent synced before powering off): what the host keeps is ciphertext
+                byte[] bytes = Files.readAllBytes(storeDisk);
+                assertTrue(java.util.Arrays.equals(LUKS_MAGIC, java.util.Arrays.copyOf(bytes, LUKS_MAGIC.length)),
+                        "a LUKS2 header on the image store's disk");
+                assertTrue(indexOf(bytes, MOTD.getBytes(StandardCharsets.UTF_8)) < 0,
+                        "the host's disk holds the plaintext of the image's /etc/motd");
             } catch (AssertionError | Exception e) {
                 System.out.println("guest console (" + dir.resolve("console.log") + "):\n" + guest.console());
                 throw e;
@@ -121,5 +145,18 @@ class GuestImagePullTest {
         pod.removeContainer("app", 0);
         pod.removeContainer("pull-pod", 0);
         pod.destroySandbox();
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 }

@@ -107,7 +107,8 @@ public final class ContainerHost implements AutoCloseable {
                     new Transports(), CDH_TIMEOUT);
             StorageHandlers handlers = StorageHandlers.kata(mounter, BlockDevices.system(), Optional.of(encrypted),
                     Optional.of(uri -> cdh.fetch(KbsResourceUri.parse(uri.toString()))),
-                    List.of(ImagePullSetup.handler(images, config.stateDir(), mounter, commands, cdh)));
+                    List.of(ImagePullSetup.handler(images, config.stateDir(), mounter, commands, cdh,
+                            encrypted)));
             StorageManager storages = new StorageManager(layout.root(), handlers);
             Sandbox sandbox = new Sandbox(layout, runc, reaper, storages, stats(locator), oom, commands,
                     Path.of("/proc"), CONSOLE_TIMEOUT);

@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.cvmagent.agent.process.CommandRunner;
+import org.cvmagent.agent.storage.EncryptedImageStore;
+import org.cvmagent.agent.storage.EncryptedVolumes;
 import org.cvmagent.agent.storage.ImageGuestPullHandler;
+import org.cvmagent.agent.storage.ImageStore;
 import org.cvmagent.agent.storage.Mounter;
 import org.cvmagent.agent.storage.SpawnedOverlayMounter;
 import org.cvmagent.image.ImagePuller;
@@ -47,27 +50,61 @@ public final class ImagePullSetup {
     private ImagePullSetup() {
     }
 
-    /** @param kbs where {@code kbs:///} policies, keys and credentials come from: the confidential data hub */
+    /** Where the setting that puts the layer store on an encrypted disk is written, for messages. */
+    static final String STORE_DEVICE_SETTING = "init-data cdh.toml [image] " + ImageSettings.STORE_DEVICE;
+
+    /**
+     * @param kbs       where {@code kbs:///} policies, keys and credentials come from: the confidential data hub
+     * @param encrypted sets up the encrypted disk when the settings name one for the layer store
+     */
     static ImageGuestPullHandler handler(ImageSettings settings, Path stateDir, Mounter mounter,
-                                         CommandRunner commands, ResourceFetcher kbs) throws IOException {
+                                         CommandRunner commands, ResourceFetcher kbs, EncryptedVolumes encrypted)
+            throws IOException {
         boolean root = isRoot();
-        ImagePuller puller = puller(settings, stateDir.resolve("images/store"), kbs);
+        // the signature policy, credentials and keys are checked now, whichever store the layers go to
+        Pullers pullers = pullers(settings, kbs, how -> { }, (layer, source) -> { });
         RootfsProvisioner provisioner = new RootfsProvisioner(new OverlaySupport(Path.of("/proc/filesystems")),
                 new SpawnedOverlayMounter(commands), new LayerCopier(new NativeFs(), root));
-        PullOptions options = PullOptions.defaults(root, imageLimits(settings, Path.of("/proc/meminfo")));
+        ImageStore store;
+        if (settings.storeDevice().isEmpty()) {
+            store = ImageStore.fixed(pullers.open(stateDir.resolve("images/store")),
+                    stateDir.resolve("images/containers"),
+                    options(settings, root, ImageLimits.fromMeminfo(Path.of("/proc/meminfo"))));
+        } else {
+            Path device = settings.storeDevice().get();
+            LOG.log(System.Logger.Level.INFO, "the image layer store goes to encrypted " + device + " ("
+                    + STORE_DEVICE_SETTING + "), set up at the first pull");
+            store = new EncryptedImageStore(STORE_DEVICE_SETTING, device, encrypted.diskUse(), encrypted::ephemeral,
+                    stateDir.resolve("images-disk"), mount -> new ImageStore.Ready(pullers.open(mount.resolve("store")),
+                    mount.resolve("containers"), options(settings, root, diskLimits(mount))));
+        }
+        return new ImageGuestPullHandler(store, provisioner, Path.of("/pause_bundle/rootfs"), mounter);
+    }
+
+    private static PullOptions options(ImageSettings settings, boolean root, ImageLimits defaults) {
+        PullOptions options = PullOptions.defaults(root, limits(settings, defaults));
         if (settings.parallelLayers().isPresent()) {
             options = options.withParallelLayers(settings.parallelLayers().get());
         }
-        return new ImageGuestPullHandler(puller, provisioner, stateDir.resolve("images/containers"),
-                Path.of("/pause_bundle/rootfs"), mounter, options);
+        return options;
     }
 
     /**
-     * What one image may unpack: derived from the guest's RAM (the store is on tmpfs in the guest,
-     * see {@link ImageLimits#fromMeminfo}), or as init-data's cdh.toml sets it.
+     * On the encrypted disk the file system itself bounds what images fill, and its page cache is
+     * memory the kernel can take back: by default an image may unpack to the file system's size and
+     * an entry per 4 KiB of it.
      */
-    static ImageLimits imageLimits(ImageSettings settings, Path meminfo) throws IOException {
-        ImageLimits limits = ImageLimits.fromMeminfo(meminfo);
+    static ImageLimits diskLimits(Path mount) throws IOException {
+        long size = Math.max(1, Files.getFileStore(mount).getTotalSpace());
+        return new ImageLimits(size, Math.max(1, size / 4096));
+    }
+
+    /**
+     * What one image may unpack: {@code defaults} (from the guest's RAM when the store is on tmpfs,
+     * see {@link ImageLimits#fromMeminfo}; from the disk's size otherwise), or as init-data's
+     * cdh.toml sets it.
+     */
+    private static ImageLimits limits(ImageSettings settings, ImageLimits limits) {
         if (settings.maxUnpackedBytes().isPresent()) {
             limits = limits.withMaxBytes(settings.maxUnpackedBytes().get());
         }
@@ -94,6 +131,19 @@ public final class ImagePullSetup {
                                      java.util.function.Consumer<String> signatures,
                                      java.util.function.BiConsumer<org.cvmagent.image.registry.Digest, String> keySources)
             throws IOException {
+        return pullers(settings, kbs, signatures, keySources).open(store);
+    }
+
+    /** Opens a puller over a layer store; the registry, policy and keys behind it are already checked. */
+    @FunctionalInterface
+    interface Pullers {
+        ImagePuller open(Path store) throws IOException;
+    }
+
+    private static Pullers pullers(ImageSettings settings, ResourceFetcher kbs,
+                                   java.util.function.Consumer<String> signatures,
+                                   java.util.function.BiConsumer<org.cvmagent.image.registry.Digest, String> keySources)
+            throws IOException {
         ResourceLoader resources = new ResourceLoader(kbs);
         RegistryConfig config = RegistryConfig.defaults().withInsecureRegistries(settings.insecureRegistries());
         if (settings.httpsProxy().isPresent()) {
@@ -107,9 +157,10 @@ public final class ImagePullSetup {
             // lookaside signature stores are reached through the same proxy and CAs as registries;
             // they hold no credentials, so redirects are followed as containers/image does
             var lookaside = new HttpClientOnFirstUse(withCas, HttpClient.Redirect.NORMAL);
-            return new ImagePuller(registry, LayerStore.open(store, new NativeFs(), isRoot()),
-                    verifier(settings, registry, lookaside, resources, signatures),
-                    decryption(settings, resources, kbs).reportingKeySources(keySources));
+            ManifestVerifier verifier = verifier(settings, registry, lookaside, resources, signatures);
+            LayerDecryption decryption = decryption(settings, resources, kbs).reportingKeySources(keySources);
+            return (Pullers) store -> new ImagePuller(registry, LayerStore.open(store, new NativeFs(), isRoot()),
+                    verifier, decryption);
         });
     }
 

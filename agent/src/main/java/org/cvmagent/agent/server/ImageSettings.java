@@ -39,18 +39,27 @@ import org.cvmagent.agent.config.KernelCmdline;
  * @param maxUnpackedBytes      ours: bytes of files all of an image's layers may unpack to, when
  *                              configured (otherwise derived from the guest's RAM)
  * @param maxUnpackedEntries    ours: tar entries all of an image's layers may hold, when configured
+ * @param storeDevice           ours: a disk of the host, {@code /dev/NAME}, for the layer store,
+ *                              formatted at the first pull as LUKS2 + dm-integrity under a key of this
+ *                              boot ({@code image_store_device}); only from init-data's cdh.toml.
+ *                              Without it the store is on the agent's tmpfs, in guest RAM
  */
 public record ImageSettings(Optional<String> policy, Optional<String> registriesD, Optional<String> registryAuth,
                             Set<String> insecureRegistries, Optional<URI> httpsProxy, List<String> noProxy,
                             List<String> extraRootCertificates, Optional<Integer> parallelLayers,
                             Optional<String> decryptionKey, boolean requireEncryptedLayers,
-                            Optional<Long> maxUnpackedBytes, Optional<Long> maxUnpackedEntries) {
+                            Optional<Long> maxUnpackedBytes, Optional<Long> maxUnpackedEntries,
+                            Optional<Path> storeDevice) {
     static final String POLICY_PARAMETER = "agent.image_policy_file";
     static final String REGISTRIES_D_PARAMETER = "agent.image_registries_d";
     static final String AUTH_PARAMETER = "agent.image_registry_auth";
     static final String INSECURE_PARAMETER = "agent.image_insecure_registries";
     static final String PROXY_PARAMETER = "agent.https_proxy";
     static final String NO_PROXY_PARAMETER = "agent.no_proxy";
+    /** Ours, in cdh.toml's [image] table: the disk for the encrypted layer store. */
+    static final String STORE_DEVICE = "image_store_device";
+    private static final java.util.regex.Pattern DEVICE_NAME =
+            java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final System.Logger LOG = System.getLogger(ImageSettings.class.getName());
 
     public ImageSettings {
@@ -65,6 +74,17 @@ public record ImageSettings(Optional<String> policy, Optional<String> registries
                          List<String> extraRootCertificates, Optional<Integer> parallelLayers) {
         this(policy, registriesD, registryAuth, insecureRegistries, httpsProxy, noProxy, extraRootCertificates,
                 parallelLayers, Optional.empty(), false, Optional.empty(), Optional.empty());
+    }
+
+    /** Without an image store device: the layer store is in guest RAM. */
+    public ImageSettings(Optional<String> policy, Optional<String> registriesD, Optional<String> registryAuth,
+                         Set<String> insecureRegistries, Optional<URI> httpsProxy, List<String> noProxy,
+                         List<String> extraRootCertificates, Optional<Integer> parallelLayers,
+                         Optional<String> decryptionKey, boolean requireEncryptedLayers,
+                         Optional<Long> maxUnpackedBytes, Optional<Long> maxUnpackedEntries) {
+        this(policy, registriesD, registryAuth, insecureRegistries, httpsProxy, noProxy, extraRootCertificates,
+                parallelLayers, decryptionKey, requireEncryptedLayers, maxUnpackedBytes, maxUnpackedEntries,
+                Optional.empty());
     }
 
     /** Nothing configured: unsigned images accepted (and logged), HTTPS only, no proxy. */
@@ -135,7 +155,22 @@ public record ImageSettings(Optional<String> policy, Optional<String> registries
                 text(image, "image_decryption_key_uri").map(ImageSettings::location),
                 bool(image, "require_encrypted_layers"),
                 positiveLong(image, "max_unpacked_bytes_per_image"),
-                positiveLong(image, "max_unpacked_entries_per_image"));
+                positiveLong(image, "max_unpacked_entries_per_image"),
+                // ours, from init-data only: which host disk holds the (encrypted) layer store
+                text(image, STORE_DEVICE).map(ImageSettings::storeDevice));
+    }
+
+    /**
+     * A whole disk directly in {@code /dev} ({@code /dev/vdc}), as SecureMount's {@code devicePath}:
+     * the guest has no udev, so there are no {@code /dev/disk/by-*} links to name it by.
+     */
+    private static Path storeDevice(String value) {
+        String name = value.startsWith("/dev/") ? value.substring("/dev/".length()) : "";
+        if (value.contains("..") || !DEVICE_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("init-data cdh.toml [image] " + STORE_DEVICE + " = \"" + value
+                    + "\" is not a disk directly in /dev, such as /dev/vdc");
+        }
+        return Path.of(value);
     }
 
     private static boolean bool(JsonNode table, String key) {

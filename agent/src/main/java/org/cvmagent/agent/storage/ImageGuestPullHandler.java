@@ -31,12 +31,10 @@ public final class ImageGuestPullHandler implements StorageHandler {
     private static final System.Logger LOG = System.getLogger(ImageGuestPullHandler.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final ImagePuller puller;
+    private final ImageStore store;
     private final RootfsProvisioner provisioner;
-    private final Path containersDir;
     private final Path pauseRootfs;
     private final Mounter mounter;
-    private final PullOptions options;
 
     /**
      * @param containersDir where each container's rootfs (overlay upper/work or copy) is kept
@@ -44,12 +42,19 @@ public final class ImageGuestPullHandler implements StorageHandler {
      */
     public ImageGuestPullHandler(ImagePuller puller, RootfsProvisioner provisioner, Path containersDir,
                                  Path pauseRootfs, Mounter mounter, PullOptions options) {
-        this.puller = puller;
+        this(ImageStore.fixed(puller, containersDir, options), provisioner, pauseRootfs, mounter);
+    }
+
+    /**
+     * @param store       the layer store, asked for at each pull (and set up at the first, when it
+     *                    lives on an encrypted disk); a sandbox container does not touch it
+     * @param pauseRootfs the rootfs of the pause bundle in the guest image (kata: /pause_bundle/rootfs)
+     */
+    public ImageGuestPullHandler(ImageStore store, RootfsProvisioner provisioner, Path pauseRootfs, Mounter mounter) {
+        this.store = store;
         this.provisioner = provisioner;
-        this.containersDir = containersDir;
         this.pauseRootfs = pauseRootfs;
         this.mounter = mounter;
-        this.options = options;
     }
 
     @Override
@@ -74,15 +79,16 @@ public final class ImageGuestPullHandler implements StorageHandler {
         } catch (IllegalArgumentException e) {
             throw request.invalid("source", "'" + source + "' is not an image reference: " + e.getMessage());
         }
+        ImageStore.Ready ready = store.ready();
         PulledImage image;
         try {
-            image = puller.pull(reference, options, event -> LOG.log(System.Logger.Level.DEBUG,
+            image = ready.puller().pull(reference, ready.options(), event -> LOG.log(System.Logger.Level.DEBUG,
                     "pull " + reference + ": " + event));
         } catch (PullException e) {
             throw status(e, reference);
         }
-        Files.createDirectories(containersDir);
-        Path containerDir = containersDir.resolve(UUID.randomUUID().toString());
+        Files.createDirectories(ready.containersDir());
+        Path containerDir = ready.containersDir().resolve(UUID.randomUUID().toString());
         ContainerRootfs rootfs = provisioner.create(image.layers(), containerDir);
         LOG.log(System.Logger.Level.INFO, "pulled " + reference + " (" + image.manifestDigest() + ", "
                 + LayerCount.of(image.layers().size()) + ") as a " + rootfs.kind() + " rootfs for " + request.owner());

@@ -93,6 +93,30 @@ class ImageGuestPullPodTest {
         }
     }
 
+    /**
+     * init-data names a disk for the layer store that is not there: the agent starts (the disk is
+     * set up at the first pull, not at start), and every pull fails naming the setting and the
+     * reason; nothing is pulled into the state tmpfs instead.
+     */
+    @Test
+    void aMissingImageStoreDeviceFailsEveryPullAndNothingFallsBackToRam() throws Exception {
+        try (PodFixture f = new PodFixture(dir, PolicyEngine.NONE, KernelCmdline.parse(
+                "agent.image_insecure_registries=" + REGISTRY.host()),
+                java.util.Optional.of("[image]\nimage_store_device = \"/dev/cvm-no-such-disk\"\n"))) {
+            f.pod.createSandbox(f.sandboxRequest("pull-pod"));
+            for (String id : List.of("app", "again")) {
+                RpcException refused = assertThrows(RpcException.class, () -> f.pod.createContainer(
+                        pulled(f, id, REGISTRY.host() + "/test/busybox:1")));
+                assertEquals(Code.FAILED_PRECONDITION, refused.code(), refused.getMessage());
+                assertTrue(refused.getMessage().contains("init-data cdh.toml [image] image_store_device = "
+                        + "\"/dev/cvm-no-such-disk\": no block device /dev/cvm-no-such-disk"), refused.getMessage());
+                assertTrue(!f.host.sandbox().containerIds().contains(id), "no container was created");
+            }
+            assertTrue(Files.notExists(f.stateDir.resolve("images/store")), "no layer store in RAM");
+            assertTrue(Files.notExists(f.stateDir.resolve("images-disk")), "nothing was mounted");
+        }
+    }
+
     @Test
     void cvmAgentCtlPullShowsProgressAndTheResult() throws Exception {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();

@@ -49,13 +49,19 @@ final class PodFixture implements AutoCloseable {
 
     /** @param cmdline kata's agent.* options (the image service reads its settings there) */
     PodFixture(Path dir, PolicyEngine policy, org.cvmagent.agent.config.KernelCmdline cmdline) throws IOException {
+        this(dir, policy, cmdline, java.util.Optional.empty());
+    }
+
+    /** @param cdhToml the init-data's cdh.toml, whose [image] table the image service also reads */
+    PodFixture(Path dir, PolicyEngine policy, org.cvmagent.agent.config.KernelCmdline cmdline,
+               java.util.Optional<String> cdhToml) throws IOException {
         this.dir = dir;
         this.sandboxRoot = dir.resolve("kata");
         this.stateDir = dir.resolve("state");
         this.hostShare = dir.resolve("host-share");
         this.requests = new PodRequests(sandboxRoot, hostShare);
         RuntimeConfig runtime = new RuntimeConfig(Path.of("/usr/sbin/runc"), sandboxRoot, stateDir);
-        this.host = ContainerHost.start(runtime, false, ImageSettings.from(cmdline, java.util.Optional.empty()),
+        this.host = ContainerHost.start(runtime, false, ImageSettings.from(cmdline, cdhToml),
                 dir.resolve("guest-components"));
         AgentConfig config = AgentConfig.defaults().withRuntime(runtime);
         this.server = new AgentServer(AgentServices.dispatcher(config, dir, false, policy,

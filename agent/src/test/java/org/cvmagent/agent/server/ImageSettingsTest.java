@@ -130,4 +130,25 @@ class ImageSettingsTest {
             assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
         }
     }
+
+    @Test
+    void theImageStoreDeviceIsADiskDirectlyInDevFromTheInitDataOnly() {
+        assertEquals(Optional.empty(), ImageSettings.from(KernelCmdline.parse(""), Optional.of(CDH)).storeDevice(),
+                "without the setting the store is in guest RAM");
+        ImageSettings s = ImageSettings.from(KernelCmdline.parse("agent.image_store_device=/dev/vdd"),
+                Optional.of("[image]\nimage_store_device = \"/dev/vdc\"\n"));
+        assertEquals(Optional.of(Path.of("/dev/vdc")), s.storeDevice());
+        assertEquals(Optional.empty(), ImageSettings.from(KernelCmdline.parse("agent.image_store_device=/dev/vdd"),
+                Optional.empty()).storeDevice(), "the host's command line never names the disk");
+        for (String bad : List.of("vdc", "/dev/../etc/passwd", "/dev/disk/by-id/virtio-x", "/etc/vdc", "/dev/",
+                "/dev/..", "/dev/vdc/", "/dev/.hidden", "/dev//vdc")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageSettings.from(
+                    KernelCmdline.parse(""), Optional.of("[image]\nimage_store_device = '" + bad + "'\n")), bad);
+            assertTrue(e.getMessage().contains("image_store_device") && e.getMessage().contains("/dev/vdc"),
+                    e.getMessage());
+        }
+        IllegalArgumentException notText = assertThrows(IllegalArgumentException.class, () -> ImageSettings.from(
+                KernelCmdline.parse(""), Optional.of("[image]\nimage_store_device = 3\n")));
+        assertTrue(notText.getMessage().contains("image_store_device is not a string"), notText.getMessage());
+    }
 }

@@ -9,7 +9,8 @@ import java.nio.file.Path;
  * A layer is checked against its digest as it streams, but a digest only says the registry meant
  * those bytes; a small gzip stream can expand a thousandfold. In the guest the layer store is on
  * tmpfs, that is in RAM, so these bounds are what keeps a hostile registry from filling the
- * guest's memory with one pull.
+ * guest's memory with one pull (unless init-data's {@code image_store_device} puts the store on an
+ * encrypted disk: then the agent derives them from that file system's size).
  *
  * @param maxBytes   total size of the regular files of all the image's layers
  * @param maxEntries total number of tar entries of all the image's layers
