@@ -116,7 +116,7 @@ class GuestImagePullTest {
                 byte[] bytes = Files.readAllBytes(storeDisk);
                 assertTrue(java.util.Arrays.equals(LUKS_MAGIC, java.util.Arrays.copyOf(bytes, LUKS_MAGIC.length)),
                         "a LUKS2 header on the image store's disk");
-                assertTrue(indexOf(bytes, MOTD.getBytes(StandardCharsets.UTF_8)) < 0,
+                assertTrue(DiskBytes.indexOf(bytes, MOTD.getBytes(StandardCharsets.UTF_8)) < 0,
                         "the host's disk holds the plaintext of the image's /etc/motd");
             } catch (AssertionError | Exception e) {
                 System.out.println("guest console (" + dir.resolve("console.log") + "):\n" + guest.console());
@@ -145,18 +145,5 @@ class GuestImagePullTest {
         pod.removeContainer("app", 0);
         pod.removeContainer("pull-pod", 0);
         pod.destroySandbox();
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

@@ -79,7 +79,7 @@ class GuestScratchTest {
 
                     byte[] bytes = Files.readAllBytes(disk);
                     assertArrayEquals(LUKS_MAGIC, Arrays.copyOf(bytes, LUKS_MAGIC.length), "a LUKS2 header on the disk");
-                    assertTrue(indexOf(bytes, SECRET.getBytes(StandardCharsets.US_ASCII)) < 0,
+                    assertTrue(DiskBytes.indexOf(bytes, SECRET.getBytes(StandardCharsets.US_ASCII)) < 0,
                             "the host's disk holds the container's plaintext");
 
                     // The host changes the disk under the running guest: a byte in every 4 KiB.
@@ -119,18 +119,5 @@ class GuestScratchTest {
         int exit = pod.waitProcess(id, "");
         pod.removeContainer(id, 0);
         return exit;
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

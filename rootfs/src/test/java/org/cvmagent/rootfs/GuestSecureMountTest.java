@@ -100,13 +100,13 @@ class GuestSecureMountTest {
                 "the writer's exit code"));
         byte[] bytes = Files.readAllBytes(disk);
         assertArrayEquals(LUKS_MAGIC, Arrays.copyOf(bytes, LUKS_MAGIC.length), "a LUKS2 header on the disk");
-        assertTrue(indexOf(bytes, SECRET.getBytes(StandardCharsets.US_ASCII)) < 0, "the disk holds the plaintext");
+        assertTrue(DiskBytes.indexOf(bytes, SECRET.getBytes(StandardCharsets.US_ASCII)) < 0, "the disk holds the plaintext");
         System.out.println("guest (secure mount): boot 1 formatted the volume and wrote the file");
 
         // 2: the same disk and key: the volume re-opens and the file is there
         boot(dir.resolve("boot2"), initData, disk, pod -> assertEquals(0, run(pod, "reader",
                 "grep -c " + SECRET + " /tmp/secret | grep -qx 500"), "the reader found the file"));
-        assertTrue(indexOf(Files.readAllBytes(disk), SECRET.getBytes(StandardCharsets.US_ASCII)) < 0,
+        assertTrue(DiskBytes.indexOf(Files.readAllBytes(disk), SECRET.getBytes(StandardCharsets.US_ASCII)) < 0,
                 "the disk holds the plaintext");
         System.out.println("guest (secure mount): boot 2 re-opened the volume and read the file");
 
@@ -216,18 +216,5 @@ class GuestSecureMountTest {
 
     private static String sha256(Path file) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }
