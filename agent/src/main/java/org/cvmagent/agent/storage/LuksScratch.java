@@ -112,6 +112,12 @@ public final class LuksScratch {
             Files.deleteIfExists(keyFile);
         }
         OpenVolume volume = new OpenVolume(name, Path.of("/dev/mapper", name));
+        makeFileSystem(volume);
+        return volume;
+    }
+
+    /** ext4 on a freshly formatted volume; a failure closes the volume, so no mapping is left behind. */
+    private void makeFileSystem(OpenVolume volume) throws IOException {
         try {
             run("mkfs.ext4 on " + volume.mapper(), List.of(MKFS_EXT4, "-q", "-F", "-E", "nodiscard",
                     volume.mapper().toString()));
@@ -119,7 +125,6 @@ public final class LuksScratch {
             close(volume);
             throw e;
         }
-        return volume;
     }
 
     /** What the requester expects on a persistent volume's disk; the disk itself decides. */
@@ -198,13 +203,7 @@ public final class LuksScratch {
         }
         OpenVolume volume = new OpenVolume(name, Path.of("/dev/mapper", name));
         if (formatted) {
-            try {
-                run("mkfs.ext4 on " + volume.mapper(), List.of(MKFS_EXT4, "-q", "-F", "-E", "nodiscard",
-                        volume.mapper().toString()));
-            } catch (IOException e) {
-                close(volume);
-                throw e;
-            }
+            makeFileSystem(volume);
         }
         return new Persistent(volume, formatted);
     }
