@@ -229,8 +229,8 @@ public final class RegoPolicyEngine implements PolicyEngine, ReplaceablePolicy {
      *              compiled policy the caller has built it already
      */
     private PolicyDecision evaluate(String requestType, Supplier<JsonNode> input) {
+        currentPolicy(); // settles a pending initial policy; the decision's time starts after it
         long start = System.nanoTime();
-        currentPolicy();
         lock.lock();
         try {
             return decide(requestType, input, start);
