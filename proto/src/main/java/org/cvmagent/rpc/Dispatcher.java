@@ -38,7 +38,10 @@ public final class Dispatcher {
                 RpcException.unimplemented(service + "/" + method));
     }
 
-    /** Decodes a request payload; malformed bytes → INVALID_ARGUMENT. */
+    /**
+     * Decodes a request payload; malformed bytes → INVALID_ARGUMENT. The message's {@code bytes}
+     * fields share {@code payload}'s buffer ({@link AliasingParse}): it must never be written again.
+     */
     public Message decode(BoundMethod method, ByteString payload) throws RpcException {
         try {
             return AliasingParse.parse(method.requestParser(), payload);
