@@ -157,8 +157,33 @@ public final class Runc {
         }
     }
 
+    /** {@code runc start}: releases the container {@code runc create} left waiting. */
     public void start(String id) throws IOException {
         run("start", id);
+    }
+
+    /**
+     * Releases the created container {@code id} whose init is {@code initPid}. With runc itself
+     * (the binary is named {@code runc}) and no poststart hooks, the agent does what
+     * {@code runc start} does, saving a runc process: it opens, reads and removes
+     * {@code <root>/<id>/exec.fifo} ({@link ExecFifo}, which also says what runc does and for
+     * which versions). With poststart hooks, which runc newer than 1.4 runs in {@code runc start}
+     * rather than in {@code runc create}, and with any other runtime (crun keeps its own
+     * protocol), it runs {@code <runtime> start}.
+     */
+    public void start(String id, long initPid, boolean poststartHooks) throws IOException {
+        ScopedPath.requireSimpleName(id);
+        if (releasesItself() && !poststartHooks) {
+            ExecFifo.release(id, root.resolve(id), initPid, timeout);
+        } else {
+            start(id);
+        }
+    }
+
+    /** Whether {@link #start(String, long, boolean)} opens runc's exec fifo itself: the runtime is runc. */
+    public boolean releasesItself() {
+        Path name = binary.getFileName();
+        return name != null && name.toString().equals("runc");
     }
 
     /** Signals the container's init, or every process in it with {@code all}. */

@@ -22,15 +22,22 @@ public final class Container {
     private final Path bundle;
     private final ContainerProcess init;
     private final List<String> mountPoints;
+    private final boolean poststartHooks;
     private final Map<String, ContainerProcess> execs = new ConcurrentHashMap<>();
     private final ReentrantLock lifecycle = new ReentrantLock();
     private volatile Status status = Status.CREATED;
 
-    Container(String id, Path bundle, ContainerProcess init, List<String> mountPoints) {
+    Container(String id, Path bundle, ContainerProcess init, List<String> mountPoints, boolean poststartHooks) {
         this.id = id;
         this.bundle = bundle;
         this.init = init;
         this.mountPoints = List.copyOf(mountPoints);
+        this.poststartHooks = poststartHooks;
+    }
+
+    /** Whether the container's config.json has poststart hooks (see {@code Runc.start}). */
+    boolean poststartHooks() {
+        return poststartHooks;
     }
 
     public String id() {

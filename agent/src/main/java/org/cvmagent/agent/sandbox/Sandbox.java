@@ -270,7 +270,9 @@ public final class Sandbox {
             ContainerProcess init = new ContainerProcess(id, id, true, start.pid(), reaper.expect(start.pid()),
                     start.io(), reaper);
             LOG.log(System.Logger.Level.INFO, "container " + id + " created, init pid " + start.pid());
-            return new Container(id, bundle, init, mounts);
+            // What runc sees: its poststart hooks decide how StartContainer releases the container.
+            boolean poststartHooks = !config.path("hooks").path("poststart").isEmpty();
+            return new Container(id, bundle, init, mounts, poststartHooks);
         } catch (IOException e) {
             forceDelete(id);
             deleteTreeQuietly(bundle);
@@ -290,7 +292,7 @@ public final class Sandbox {
                 // Before start, so the counter's baseline is taken before the workload runs.
                 oom.register(id, container.init().pid());
             }
-            runc.start(id);
+            runc.start(id, container.init().pid(), container.poststartHooks());
             container.status(Container.Status.RUNNING);
         } catch (IOException e) {
             throw RpcException.internal("StartContainer " + id + ": " + e.getMessage(), e);

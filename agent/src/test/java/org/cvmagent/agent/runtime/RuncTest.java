@@ -104,4 +104,77 @@ class RuncTest {
         IOException unknown = assertThrows(IOException.class, () -> runc.start("nosuch"));
         assertTrue(unknown.getMessage().contains("runc start nosuch failed"), unknown.getMessage());
     }
+    @Test
+    void startWithoutRuncReleasesTheInitThroughItsFifo() throws Exception {
+        assertTrue(runc.releasesItself());
+        CreatedContainer c = runc.create("f1", bundle("echo released; exit 5"), Stdio.NULL, Stdio.PIPE, Stdio.NULL);
+        CompletableFuture<ExitStatus> exit = reaper.expect(c.initPid());
+        Path fifo = dir.resolve("state").resolve("f1").resolve("exec.fifo");
+        assertTrue(Files.exists(fifo));
+        runc.start("f1", c.initPid(), false);
+        assertTrue(Files.notExists(fifo));
+        assertEquals("released\n", new String(c.stdio().stdout().readAllBytes(), StandardCharsets.UTF_8));
+        assertEquals(5, exit.get(30, TimeUnit.SECONDS).kataCode());
+        assertEquals("stopped", runc.state("f1").status());
+        IOException again = assertThrows(IOException.class, () -> runc.start("f1", c.initPid(), false));
+        assertTrue(again.getMessage().contains("started already"), again.getMessage());
+        runc.delete("f1", false);
+    }
+
+    @Test
+    void startedWithoutRuncItIsRunningAndASecondStartFails() throws Exception {
+        CreatedContainer c = runc.create("f2", bundle("sleep 60"), Stdio.NULL, Stdio.NULL, Stdio.NULL);
+        CompletableFuture<ExitStatus> exit = reaper.expect(c.initPid());
+        assertEquals("created", runc.state("f2").status());
+        runc.start("f2", c.initPid(), false);
+        assertEquals("running", runc.state("f2").status());
+        IOException again = assertThrows(IOException.class, () -> runc.start("f2", c.initPid(), false));
+        assertTrue(again.getMessage().contains("f2") && again.getMessage().contains("started already"),
+                again.getMessage());
+        // runc itself agrees the container is no longer waiting to be started.
+        assertThrows(IOException.class, () -> runc.start("f2"));
+        runc.kill("f2", 9, false);
+        assertEquals(137, exit.get(30, TimeUnit.SECONDS).kataCode());
+        runc.delete("f2", true);
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void startOfAContainerWhoseInitDiedFailsClearlyWithoutHanging() throws Exception {
+        CreatedContainer c = runc.create("f3", bundle("true"), Stdio.NULL, Stdio.NULL, Stdio.NULL);
+        CompletableFuture<ExitStatus> exit = reaper.expect(c.initPid());
+        runc.kill("f3", 9, false);
+        exit.get(30, TimeUnit.SECONDS);
+        long begin = System.nanoTime();
+        IOException dead = assertThrows(IOException.class, () -> runc.start("f3", c.initPid(), false));
+        assertTrue(dead.getMessage().contains("exited before it was started"), dead.getMessage());
+        assertTrue(System.nanoTime() - begin < TimeUnit.SECONDS.toNanos(5), "took too long to notice");
+        runc.delete("f3", true);
+    }
+
+    @Test
+    void startRefusesAnIdThatIsNoSimpleName() {
+        assertThrows(IllegalArgumentException.class, () -> runc.start("../f4", 1, false));
+        assertThrows(IllegalArgumentException.class, () -> runc.start("a/b", 1, false));
+    }
+
+    @Test
+    void anotherRuntimeOrPoststartHooksStillRunTheRuntimesStart() throws Exception {
+        PosixSpawner spawner = new PosixSpawner(reaper);
+        Path calls = dir.resolve("calls");
+        for (String name : new String[] {"crun", "runc"}) {
+            Path bin = Files.createDirectories(dir.resolve("fake-" + name)).resolve(name);
+            Files.writeString(bin, "#!/bin/sh\necho \"$0 $*\" >> " + calls + "\n");
+            Files.setPosixFilePermissions(bin, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            Runc fake = new Runc(spawner, new CommandRunner(spawner), bin, dir.resolve("fake-state"),
+                    Duration.ofSeconds(30));
+            assertEquals(name.equals("runc"), fake.releasesItself());
+            // crun: its own start, even without hooks; runc: its own start when there are poststart hooks.
+            fake.start("x-" + name, 4242, name.equals("runc"));
+        }
+        assertEquals(java.util.List.of(
+                        dir.resolve("fake-crun").resolve("crun") + " --root " + dir.resolve("fake-state") + " start x-crun",
+                        dir.resolve("fake-runc").resolve("runc") + " --root " + dir.resolve("fake-state") + " start x-runc"),
+                Files.readAllLines(calls));
+    }
 }

@@ -1,0 +1,253 @@
+package org.cvmagent.agent.runtime;
+
+import org.cvmagent.transport.Downcall;
+import org.cvmagent.transport.Downcalls;
+import org.cvmagent.transport.ErrnoText;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static org.cvmagent.transport.Downcalls.rethrow;
+import static org.cvmagent.transport.Downcalls.result;
+
+/**
+ * Releases a container that {@code runc create} left waiting, as {@code runc start} does, without
+ * spawning runc.
+ *
+ * <p>What runc does (read in runc's source, {@code start.go} and
+ * {@code libcontainer/container_linux.go}: {@code exec}, {@code awaitFifoOpen}/{@code fifoOpen},
+ * {@code handleFifoResult}, {@code readFromExecFifo}; since 1.5's development {@code handleFifo}
+ * and {@code waitForFifoReady}), the same in 1.1.5 (Debian's, and the guest image's), 1.2.x,
+ * 1.3.x, 1.4.x and main as of 2026-08:
+ * <ul>
+ * <li>{@code runc create} makes the fifo {@code <root>/<id>/exec.fifo}; {@code runc init}, at the
+ *     end of its setup, opens it for writing (blocking until a reader opens it), writes the one
+ *     byte {@code "0"}, runs the startContainer hooks and execs the user's process.</li>
+ * <li>{@code runc start} checks the status is {@code created} (derived from the init being alive
+ *     and the fifo existing: a live init with no fifo is {@code running}), then opens the fifo for
+ *     reading. 1.1–1.4 open it blocking on a goroutine and every 100 ms check the init is alive and
+ *     no zombie ({@code /proc/<pid>/stat}); if it is dead they try once more without blocking and
+ *     otherwise fail with "container process is already dead". main opens it non-blocking and
+ *     polls it together with a pidfd of the init (or every 100 ms with the same /proc check).
+ *     Either way it reads the content (empty is an error: the init died before writing, or the
+ *     fifo was consumed already), then removes the fifo, which turns the status to
+ *     {@code running}.</li>
+ * <li>Besides, {@code runc start} only handles {@code NOTIFY_SOCKET} from its own environment,
+ *     which the agent never sets (it runs runc with {@code PATH} only).</li>
+ * <li>Poststart hooks: 1.1.5 to 1.4.x run them in {@code runc create}, right after the init was
+ *     started; runc main (commit 3cdda464f, 2026-03, "Move poststart hook from runc create to runc
+ *     start", in no release yet) runs them in {@code runc start} after the fifo was read. Releasing
+ *     the container ourselves would skip them with that runc, so {@link Runc} keeps
+ *     {@code runc start} for a spec with poststart hooks.</li>
+ * </ul>
+ * This class does what main does minus the pidfd: a non-blocking open, a poll of the fifo with a
+ * liveness check of the init between rounds, a read that must give exactly {@code "0"}, and the
+ * fifo's removal. No runc code is copied; this follows the behaviour.
+ */
+// Binding native functions is restricted by design; confining it to this class is the point of it.
+@SuppressWarnings("restricted")
+final class ExecFifo {
+
+    /** runc's name for the fifo in a container's state directory (libcontainer's execFifoFilename). */
+    static final String NAME = "exec.fifo";
+
+    private static final int O_RDONLY = 0;
+    private static final int O_NONBLOCK = 0x800;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final short POLLIN = 0x1;
+    private static final short POLLHUP = 0x10;
+    private static final int EINTR = 4;
+    private static final int EAGAIN = 11;
+    private static final int ENOENT = 2;
+    /** How often the init's liveness is checked while the fifo stays silent. */
+    private static final int CHECK_MILLIS = 50;
+    private static final StructLayout CAPTURE = Downcalls.CALL_STATE;
+
+    private static final class Holder {
+        static final ExecFifo INSTANCE = load();
+    }
+
+    private final Downcall open;
+    private final Downcall poll;
+    private final Downcall read;
+    private final Downcall close;
+    private final ErrnoText errors;
+
+    private ExecFifo(Linker linker, SymbolLookup lookup) {
+        Linker.Option errno = Linker.Option.captureCallState("errno");
+        // open(2) is variadic: the mode is the first variadic argument.
+        open = Downcalls.bind(linker, lookup, "open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                errno, Linker.Option.firstVariadicArg(2));
+        poll = Downcalls.bind(linker, lookup, "poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT),
+                errno);
+        read = Downcalls.bind(linker, lookup, "read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
+                errno);
+        close = Downcalls.bind(linker, lookup, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno);
+        errors = new ErrnoText(linker, lookup);
+    }
+
+    private static ExecFifo load() {
+        Linker linker = Linker.nativeLinker();
+        return new ExecFifo(linker, linker.defaultLookup());
+    }
+
+    /**
+     * Releases the container whose state directory is {@code stateDir} ({@code <runc root>/<id>}),
+     * whose init is {@code initPid}; fails, without hanging, if the init is dead or does not write
+     * within {@code timeout}, if the container was started already, or if the init writes anything
+     * but {@code "0"}.
+     */
+    static void release(String id, Path stateDir, long initPid, Duration timeout) throws IOException {
+        Holder.INSTANCE.releaseFifo(id, stateDir.resolve(NAME), initPid, timeout);
+    }
+
+    private void releaseFifo(String id, Path fifo, long initPid, Duration timeout) throws IOException {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(fifo, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            throw new IOException("container " + id + " has no " + fifo + ": it was started already, or never created");
+        }
+        if (!attributes.isOther()) {
+            throw new IOException(fifo + " is no fifo");
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int fd = call(open, arena, state, fifo);
+            if (fd == -ENOENT) {
+                throw new IOException("container " + id + " has no " + fifo + ": it was started already");
+            }
+            if (fd < 0) {
+                throw errors.failure("open " + fifo, fd);
+            }
+            try {
+                byte[] content = readWhenReady(fd, arena, state, id, initPid, deadline, timeout);
+                String text = new String(content, StandardCharsets.UTF_8);
+                if (content.length == 0) {
+                    throw new IOException("container " + id + "'s init (pid " + initPid
+                            + ") exited before it was started, or it was started already: nothing in " + fifo);
+                }
+                if (!"0".equals(text)) {
+                    throw new IOException("container " + id + "'s init wrote \"" + text + "\" to " + fifo
+                            + ", not \"0\"");
+                }
+            } finally {
+                closeQuietly(fd, state);
+            }
+        }
+        // The fifo gone is what makes runc report the container running.
+        Files.deleteIfExists(fifo);
+    }
+
+    /**
+     * Polls the fifo until it can be read (the init wrote, or it opened and closed it, or it is
+     * dead) and reads what is there; empty when the init never wrote.
+     */
+    private byte[] readWhenReady(int fd, Arena arena, MemorySegment state, String id, long initPid, long deadline,
+                                 Duration timeout) throws IOException {
+        MemorySegment pollfd = arena.allocate(8, 4);
+        MemorySegment buffer = arena.allocate(16);
+        boolean initDead = false;
+        while (true) {
+            pollfd.set(JAVA_INT, 0, fd);
+            pollfd.set(JAVA_SHORT, 4, POLLIN);
+            pollfd.set(JAVA_SHORT, 6, (short) 0);
+            int ready;
+            try {
+                ready = result((int) poll.handle().invokeExact(state, pollfd, 1L, initDead ? 0 : CHECK_MILLIS), state);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (ready == -EINTR) {
+                continue;
+            }
+            if (ready < 0) {
+                throw errors.failure("poll " + id + "'s exec fifo", ready);
+            }
+            short revents = pollfd.get(JAVA_SHORT, 6);
+            if (ready > 0 && (revents & (POLLIN | POLLHUP)) != 0 || initDead) {
+                long n;
+                do {
+                    try {
+                        n = result((long) read.handle().invokeExact(state, fd, buffer, buffer.byteSize()), state);
+                    } catch (Throwable t) {
+                        throw rethrow(t);
+                    }
+                } while (n == -EINTR);
+                if (n == -EAGAIN) {
+                    // Nothing yet, and a writer still holds it open: the init is between its open
+                    // and its write (or, once dead, nothing will come).
+                    if (initDead) {
+                        return new byte[0];
+                    }
+                    continue;
+                }
+                if (n < 0) {
+                    throw errors.failure("read " + id + "'s exec fifo", (int) n);
+                }
+                return buffer.asSlice(0, n).toArray(JAVA_BYTE);
+            }
+            // Silent for a round: as runc, see whether the init is still there to write.
+            if (!alive(initPid)) {
+                initDead = true; // one more non-blocking look, in case it wrote just before dying
+                continue;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IOException("container " + id + "'s init (pid " + initPid + ") did not signal through "
+                        + NAME + " within " + timeout);
+            }
+        }
+    }
+
+    /** Alive and not a zombie, per {@code /proc/<pid>/stat}, as runc checks it. */
+    static boolean alive(long pid) {
+        String stat;
+        try {
+            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        } catch (IOException e) {
+            return false;
+        }
+        int end = stat.lastIndexOf(')');
+        if (end < 0 || end + 2 >= stat.length()) {
+            return false;
+        }
+        char s = stat.charAt(end + 2);
+        return s != 'Z' && s != 'X' && s != 'x';
+    }
+
+    private int call(Downcall function, Arena arena, MemorySegment state, Path path) {
+        try {
+            return result((int) function.handle().invokeExact(state, Downcalls.cString(arena, path.toString()),
+                    O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private void closeQuietly(int fd, MemorySegment state) {
+        try {
+            // A close of a fifo fd that was read from cannot fail in a way worth reporting.
+            int unused = (int) close.handle().invokeExact(state, fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+}
