@@ -18,6 +18,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -58,7 +59,8 @@ import static org.cvmagent.transport.Downcalls.result;
  *     {@code runc start} for a spec with poststart hooks.</li>
  * </ul>
  * This class does what main does minus the pidfd: a non-blocking open, a poll of the fifo with a
- * liveness check of the init between rounds, a read that must give exactly {@code "0"}, and the
+ * check between rounds that the init has not exited (asked of the agent's reaper, which collects
+ * it, instead of /proc), a read that must give exactly {@code "0"}, and the
  * fifo's removal. No runc code is copied; this follows the behaviour.
  */
 // Binding native functions is restricted by design; confining it to this class is the point of it.
@@ -110,15 +112,18 @@ final class ExecFifo {
 
     /**
      * Releases the container whose state directory is {@code stateDir} ({@code <runc root>/<id>}),
-     * whose init is {@code initPid}; fails, without hanging, if the init is dead or does not write
+     * whose init is {@code initPid} ({@code initExited}: whether the reaper collected it); fails,
+     * without hanging, if the init is dead or does not write
      * within {@code timeout}, if the container was started already, or if the init writes anything
      * but {@code "0"}.
      */
-    static void release(String id, Path stateDir, long initPid, Duration timeout) throws IOException {
-        Holder.INSTANCE.releaseFifo(id, stateDir.resolve(NAME), initPid, timeout);
+    static void release(String id, Path stateDir, long initPid, BooleanSupplier initExited, Duration timeout)
+            throws IOException {
+        Holder.INSTANCE.releaseFifo(id, stateDir.resolve(NAME), initPid, initExited, timeout);
     }
 
-    private void releaseFifo(String id, Path fifo, long initPid, Duration timeout) throws IOException {
+    private void releaseFifo(String id, Path fifo, long initPid, BooleanSupplier initExited, Duration timeout)
+            throws IOException {
         BasicFileAttributes attributes;
         try {
             attributes = Files.readAttributes(fifo, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -139,7 +144,7 @@ final class ExecFifo {
                 throw errors.failure("open " + fifo, fd);
             }
             try {
-                byte[] content = readWhenReady(fd, arena, state, id, initPid, deadline, timeout);
+                byte[] content = readWhenReady(fd, arena, state, id, initPid, initExited, deadline, timeout);
                 String text = new String(content, StandardCharsets.UTF_8);
                 if (content.length == 0) {
                     throw new IOException("container " + id + "'s init (pid " + initPid
@@ -161,8 +166,8 @@ final class ExecFifo {
      * Polls the fifo until it can be read (the init wrote, or it opened and closed it, or it is
      * dead) and reads what is there; empty when the init never wrote.
      */
-    private byte[] readWhenReady(int fd, Arena arena, MemorySegment state, String id, long initPid, long deadline,
-                                 Duration timeout) throws IOException {
+    private byte[] readWhenReady(int fd, Arena arena, MemorySegment state, String id, long initPid,
+                                 BooleanSupplier initExited, long deadline, Duration timeout) throws IOException {
         MemorySegment pollfd = arena.allocate(8, 4);
         MemorySegment buffer = arena.allocate(16);
         boolean initDead = false;
@@ -205,8 +210,9 @@ final class ExecFifo {
                 }
                 return buffer.asSlice(0, n).toArray(JAVA_BYTE);
             }
-            // Silent for a round: as runc, see whether the init is still there to write.
-            if (!alive(initPid)) {
+            // Silent for a round: as runc, see whether the init is still there to write. The reaper
+            // knows (runc reads /proc/<pid>, which a reused pid would fool).
+            if (initExited.getAsBoolean()) {
                 initDead = true; // one more non-blocking look, in case it wrote just before dying
                 continue;
             }
@@ -215,22 +221,6 @@ final class ExecFifo {
                         + NAME + " within " + timeout);
             }
         }
-    }
-
-    /** Alive and not a zombie, per {@code /proc/<pid>/stat}, as runc checks it. */
-    static boolean alive(long pid) {
-        String stat;
-        try {
-            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        } catch (IOException e) {
-            return false;
-        }
-        int end = stat.lastIndexOf(')');
-        if (end < 0 || end + 2 >= stat.length()) {
-            return false;
-        }
-        char s = stat.charAt(end + 2);
-        return s != 'Z' && s != 'X' && s != 'x';
     }
 
     private int call(Downcall function, Arena arena, MemorySegment state, Path path) {

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -163,7 +164,8 @@ public final class Runc {
     }
 
     /**
-     * Releases the created container {@code id} whose init is {@code initPid}. With runc itself
+     * Releases the created container {@code id} whose init is {@code initPid}, and has exited once
+     * {@code initExited} says so (the reaper's knowledge: no pid reuse). With runc itself
      * (the binary is named {@code runc}) and no poststart hooks, the agent does what
      * {@code runc start} does, saving a runc process: it opens, reads and removes
      * {@code <root>/<id>/exec.fifo} ({@link ExecFifo}, which also says what runc does and for
@@ -171,10 +173,10 @@ public final class Runc {
      * rather than in {@code runc create}, and with any other runtime (crun keeps its own
      * protocol), it runs {@code <runtime> start}.
      */
-    public void start(String id, long initPid, boolean poststartHooks) throws IOException {
+    public void start(String id, long initPid, BooleanSupplier initExited, boolean poststartHooks) throws IOException {
         ScopedPath.requireSimpleName(id);
         if (releasesItself() && !poststartHooks) {
-            ExecFifo.release(id, root.resolve(id), initPid, timeout);
+            ExecFifo.release(id, root.resolve(id), initPid, initExited, timeout);
         } else {
             start(id);
         }

@@ -292,7 +292,7 @@ public final class Sandbox {
                 // Before start, so the counter's baseline is taken before the workload runs.
                 oom.register(id, container.init().pid());
             }
-            runc.start(id, container.init().pid(), container.poststartHooks());
+            runc.start(id, container.init().pid(), container.init()::exited, container.poststartHooks());
             container.status(Container.Status.RUNNING);
         } catch (IOException e) {
             throw RpcException.internal("StartContainer " + id + ": " + e.getMessage(), e);

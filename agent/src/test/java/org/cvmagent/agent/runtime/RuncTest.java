@@ -111,12 +111,12 @@ class RuncTest {
         CompletableFuture<ExitStatus> exit = reaper.expect(c.initPid());
         Path fifo = dir.resolve("state").resolve("f1").resolve("exec.fifo");
         assertTrue(Files.exists(fifo));
-        runc.start("f1", c.initPid(), false);
+        runc.start("f1", c.initPid(), exit::isDone, false);
         assertTrue(Files.notExists(fifo));
         assertEquals("released\n", new String(c.stdio().stdout().readAllBytes(), StandardCharsets.UTF_8));
         assertEquals(5, exit.get(30, TimeUnit.SECONDS).kataCode());
         assertEquals("stopped", runc.state("f1").status());
-        IOException again = assertThrows(IOException.class, () -> runc.start("f1", c.initPid(), false));
+        IOException again = assertThrows(IOException.class, () -> runc.start("f1", c.initPid(), exit::isDone, false));
         assertTrue(again.getMessage().contains("started already"), again.getMessage());
         runc.delete("f1", false);
     }
@@ -126,9 +126,9 @@ class RuncTest {
         CreatedContainer c = runc.create("f2", bundle("sleep 60"), Stdio.NULL, Stdio.NULL, Stdio.NULL);
         CompletableFuture<ExitStatus> exit = reaper.expect(c.initPid());
         assertEquals("created", runc.state("f2").status());
-        runc.start("f2", c.initPid(), false);
+        runc.start("f2", c.initPid(), exit::isDone, false);
         assertEquals("running", runc.state("f2").status());
-        IOException again = assertThrows(IOException.class, () -> runc.start("f2", c.initPid(), false));
+        IOException again = assertThrows(IOException.class, () -> runc.start("f2", c.initPid(), exit::isDone, false));
         assertTrue(again.getMessage().contains("f2") && again.getMessage().contains("started already"),
                 again.getMessage());
         // runc itself agrees the container is no longer waiting to be started.
@@ -146,7 +146,7 @@ class RuncTest {
         runc.kill("f3", 9, false);
         exit.get(30, TimeUnit.SECONDS);
         long begin = System.nanoTime();
-        IOException dead = assertThrows(IOException.class, () -> runc.start("f3", c.initPid(), false));
+        IOException dead = assertThrows(IOException.class, () -> runc.start("f3", c.initPid(), exit::isDone, false));
         assertTrue(dead.getMessage().contains("exited before it was started"), dead.getMessage());
         assertTrue(System.nanoTime() - begin < TimeUnit.SECONDS.toNanos(5), "took too long to notice");
         runc.delete("f3", true);
@@ -154,8 +154,8 @@ class RuncTest {
 
     @Test
     void startRefusesAnIdThatIsNoSimpleName() {
-        assertThrows(IllegalArgumentException.class, () -> runc.start("../f4", 1, false));
-        assertThrows(IllegalArgumentException.class, () -> runc.start("a/b", 1, false));
+        assertThrows(IllegalArgumentException.class, () -> runc.start("../f4", 1, () -> false, false));
+        assertThrows(IllegalArgumentException.class, () -> runc.start("a/b", 1, () -> false, false));
     }
 
     @Test
@@ -170,7 +170,7 @@ class RuncTest {
                     Duration.ofSeconds(30));
             assertEquals(name.equals("runc"), fake.releasesItself());
             // crun: its own start, even without hooks; runc: its own start when there are poststart hooks.
-            fake.start("x-" + name, 4242, name.equals("runc"));
+            fake.start("x-" + name, 4242, () -> false, name.equals("runc"));
         }
         assertEquals(java.util.List.of(
                         dir.resolve("fake-crun").resolve("crun") + " --root " + dir.resolve("fake-state") + " start x-crun",
