@@ -3,6 +3,9 @@ package org.cvmagent.transport;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -17,8 +20,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * end is not connected, {@code poll} reports POLLHUP and no POLLOUT, {@code read} returns 0 and
  * {@code write} blocks. So {@code accept()} waits for POLLOUT — the host is there — before it hands
  * out the port, and a host that goes away shows up as end of stream on {@code input()}: the server
- * closes the connection and accepts again, which reopens the port. kata's former Go agent waited
- * the same way, with edge-triggered epoll on EPOLLOUT.
+ * closes the connection and accepts again. The port itself stays open across host sessions: the
+ * kernel drops a port's unread data when it is released, which would lose a request the next host
+ * sent before the previous session was closed ({@link SerialConnection}); it is reopened only when
+ * a session ended otherwise, or when the device path names another device. kata's former Go agent
+ * waited for the host the same way, with edge-triggered epoll on EPOLLOUT.
  *
  * <p>Waiting and reading are blocking FFM downcalls that pin a virtual thread's carrier: call
  * {@code accept()} and read from platform threads.
@@ -38,7 +44,9 @@ final class SerialListener implements Listener {
     private boolean closed;
     private boolean portInUse;
     private NativeFd opening;
-    private long opened;
+    /** The port, open, between two host sessions; see {@link SerialConnection}. */
+    private NativeFd kept;
+    private long sessions;
 
     SerialListener(Libc libc, AgentAddress.Serial address) {
         this.libc = Objects.requireNonNull(libc, "libc");
@@ -47,20 +55,28 @@ final class SerialListener implements Listener {
 
     @Override
     public Connection accept() throws IOException {
-        long sequence = reservePort();
-        NativeFd fd = openPort(sequence);
-        try {
-            publishOpening(fd);
-            awaitHost(fd);
-            finishOpening(fd);
-            return new NativeConnection(fd);
-        } catch (IOException | RuntimeException e) {
-            fd.close();
-            throw e;
+        while (true) {
+            reservePort();
+            NativeFd kept = takeKeptPort();
+            NativeFd fd = kept != null ? kept : openPort();
+            try {
+                publishOpening(fd);
+                boolean samePort = awaitHost(fd, kept != null);
+                finishOpening(fd);
+                if (samePort) {
+                    return new SerialConnection(fd, address + "#" + nextSession(), this::keepPort);
+                }
+                // The kept port's device was replaced (a new host side, as a test's pty pair):
+                // closing it releases the reservation, and the next round opens the device anew.
+                fd.close();
+            } catch (IOException | RuntimeException e) {
+                fd.close();
+                throw e;
+            }
         }
     }
 
-    private long reservePort() throws IOException {
+    private void reservePort() throws IOException {
         lock.lock();
         try {
             while (portInUse && !closed) {
@@ -70,7 +86,6 @@ final class SerialListener implements Listener {
                 throw new ClosedChannelException();
             }
             portInUse = true;
-            return ++opened;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for " + address + " to be released");
@@ -79,7 +94,17 @@ final class SerialListener implements Listener {
         }
     }
 
-    private NativeFd openPort(long sequence) throws IOException {
+    /** Numbers the sessions handed out, for logs: {@code serial:///dev/...#N}. */
+    private long nextSession() {
+        lock.lock();
+        try {
+            return ++sessions;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private NativeFd openPort() throws IOException {
         // O_NOCTTY: if the device is a tty it must never become our controlling terminal.
         int raw = libc.open(address.device().toString(),
                 Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
@@ -87,20 +112,72 @@ final class SerialListener implements Listener {
             releasePort();
             throw libc.failure("open " + address, raw);
         }
-        return NativeFd.adopt(libc, raw, false, address + "#" + sequence, this::releasePort);
+        return NativeFd.adopt(libc, raw, false, address.toString(), this::releasePort);
     }
 
-    private void awaitHost(NativeFd fd) throws IOException {
+    /**
+     * Waits until the host is connected; false if {@code kept} and, while the host was absent, the
+     * device path came to name another device than the port held open.
+     */
+    private boolean awaitHost(NativeFd fd, boolean kept) throws IOException {
         while (true) {
+            // A kept port's identity is checked first: a pty whose other side is gone (a test's
+            // host double) reports POLLOUT although nobody is there.
+            if (kept && !stillTheDevice(fd)) {
+                return false;
+            }
             short revents = fd.await(Libc.POLLOUT, -1);
             if ((revents & Libc.POLLOUT) != 0) {
-                return;
+                return true;
             }
             if ((revents & (Libc.POLLERR | Libc.POLLNVAL)) != 0) {
                 throw new IOException("serial port " + address + " reports an error (poll events 0x"
                         + Integer.toHexString(revents & 0xFFFF) + ")");
             }
             fd.pause(HOST_ABSENT_RECHECK_MILLIS);
+        }
+    }
+
+    /**
+     * Whether the device path still resolves to the file {@code fd} has open. A virtio-serial port
+     * is one device for the guest's life; a test's pty pair is replaced by a new one per host.
+     */
+    private boolean stillTheDevice(NativeFd fd) throws IOException {
+        String held = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd.call(raw -> raw))).toString();
+        try {
+            return address.device().toRealPath().toString().equals(held);
+        } catch (NoSuchFileException e) {
+            return false; // opening it again fails clearly, and the server retries
+        }
+    }
+
+    /** Where a session whose host left returns the open port (see {@link SerialConnection}). */
+    private void keepPort(NativeFd fd) {
+        boolean stopped;
+        lock.lock();
+        try {
+            stopped = closed;
+            if (!stopped) {
+                kept = fd;
+                portInUse = false;
+                portReleased.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (stopped) {
+            fd.close();
+        }
+    }
+
+    private NativeFd takeKeptPort() {
+        lock.lock();
+        try {
+            NativeFd fd = kept;
+            kept = null;
+            return fd;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -161,17 +238,23 @@ final class SerialListener implements Listener {
     @Override
     public void close() {
         NativeFd beingOpened;
+        NativeFd idle;
         lock.lock();
         try {
             closed = true;
             beingOpened = opening;
             opening = null;
+            idle = kept;
+            kept = null;
             portReleased.signalAll();
         } finally {
             lock.unlock();
         }
         if (beingOpened != null) {
             beingOpened.close();
+        }
+        if (idle != null) {
+            idle.close();
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
@@ -79,6 +80,52 @@ class SerialListenerTest {
                     exchange(secondConnection, in, out, threads, 64 * 1024);
                 }
             }
+        }
+    }
+
+    @Test
+    void aSessionWhoseHostLeftKeepsThePortOpenForTheNextHost() throws Exception {
+        // The guest kernel drops a virtio-serial port's unread data when the port is released, so
+        // a request the next host wrote before the server closed the previous session would be
+        // lost: a session that ended at the host's hang-up hands the open port back instead.
+        try (Listener listener = transports.listen(address());
+             TestThreads threads = new TestThreads(2);
+             SocatPtyPair host = pair("host-1")) {
+            Connection first = listener.accept();
+            Path port = address().device().toRealPath();
+            host.hangUp();
+            assertEquals(-1, await(threads.submit(() -> first.input().read())));
+            first.close();
+            assertEquals(1, fdsOpenOn(port), "the port must stay open between host sessions");
+            assertThrows(ClosedChannelException.class, () -> first.output().write(1),
+                    "a late write of the old session must not reach the next host");
+            listener.close();
+            assertEquals(0, fdsOpenOn(port), "closing the listener closes the kept port");
+        }
+    }
+
+    @Test
+    void aSessionClosedWhileItsHostIsThereReleasesThePort() throws Exception {
+        try (Listener listener = transports.listen(address()); SocatPtyPair host = pair("host-1")) {
+            Connection connection = listener.accept();
+            Path port = address().device().toRealPath();
+            assertEquals(1, fdsOpenOn(port));
+            connection.close();
+            assertEquals(0, fdsOpenOn(port), "a session that did not end at the host's hang-up releases the port");
+        }
+    }
+
+    /** How many of this process's fds have {@code file} open. */
+    private static long fdsOpenOn(Path file) throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    // a pty whose other side is gone reads as "/dev/pts/N (deleted)"
+                    return Files.readSymbolicLink(fd).toString().startsWith(file.toString());
+                } catch (IOException e) {
+                    return false; // the listing's own directory fd, closed by now
+                }
+            }).count();
         }
     }
 
