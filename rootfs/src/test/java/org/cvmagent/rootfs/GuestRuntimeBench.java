@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * crun against runc in the guest (issue 16): boots the test image ({@code rootfs-test.img}, whose
- * measured agent.toml names runc) and the bench-only variant {@code rootfs-bench-crun.img} (the same
- * files, its agent.toml naming crun; {@code rootfs/build --bench-crun}), and in each runs a sandbox
+ * crun against runc in the guest (issue 16): boots the bench-only variants of the test image
+ * {@code rootfs-bench-runc.img} and {@code rootfs-bench-crun.img} (the same files, their measured
+ * agent.toml naming runc, and crun; {@code rootfs/build --bench-runtimes}), and in each runs a sandbox
  * container, then N lifecycles of {@code /bin/true}: CreateContainer, StartContainer, WaitProcess,
  * RemoveContainer, under the image's confidential default policy, timed from the host over
  * virtio-serial. Prints p50/p90 per step and runtime; never judges them. The runtime is never
@@ -49,7 +49,7 @@ public final class GuestRuntimeBench {
         }
         GuestImage image = GuestImage.ofCheckout();
         Map<String, String> images = new LinkedHashMap<>();
-        images.put("runc", "rootfs-test.img");
+        images.put("runc", "rootfs-bench-runc.img");
         images.put("crun", "rootfs-bench-crun.img");
         Map<String, List<long[]>> results = new LinkedHashMap<>();
         Path work = Files.createTempDirectory("cvm-bench-guest-runtime");
@@ -111,6 +111,10 @@ public final class GuestRuntimeBench {
                     }
                 }
                 pod.destroySandbox();
+                String runtime = runtimeBinary(imageName);
+                if (!guest.console().contains("containers run with the OCI runtime " + runtime)) {
+                    throw new IllegalStateException(imageName + ": the agent did not say it runs " + runtime);
+                }
             } catch (Exception e) {
                 System.out.println(imageName + " console (" + dir.resolve("console.log") + "):\n" + guest.console());
                 throw e;
@@ -120,6 +124,10 @@ public final class GuestRuntimeBench {
             }
         }
         return times;
+    }
+
+    private static String runtimeBinary(String imageName) {
+        return imageName.contains("crun") ? "/usr/bin/crun" : "/usr/sbin/runc";
     }
 
     private static long[] lifecycle(PodClient pod, String id) throws Exception {
