@@ -125,6 +125,7 @@ public final class Main {
         if (start.confidential()) {
             new ImageFile(Path.of("/")).check(config.runtime().ociRuntime(), true, "oci_runtime");
         }
+        LOG.log(System.Logger.Level.INFO, "containers run with the OCI runtime " + config.runtime().ociRuntime());
         ContainerHost containers = ContainerHost.start(config.runtime(), initDaemon, images, trusted.guestComponentsDir());
         CountDownLatch stop = new CountDownLatch(1);
         // As the guest's init, DestroySandbox ends the agent and with it the VM (kata's init mode);

@@ -77,10 +77,27 @@ class GuestPodTest {
         String console = guest.console();
         assertTrue(console.contains("reboot: Power down"), "no power-off on the console");
         assertEquals(Optional.of(0), guest.exitCode(), "QEMU's exit code after the guest powered off");
+        // The pod ran on the runtime the image's measured agent.toml names (crun since issue 16).
+        String runtime = imageRuntime();
+        assertTrue(console.contains("containers run with the OCI runtime " + runtime),
+                "the agent did not say it runs containers with " + runtime + ", the runtime of rootfs/agent.toml");
+        System.out.println("guest: containers ran with " + runtime);
         Matcher stopped = STOPPED.matcher(console);
         if (stopped.find()) {
             System.out.println("guest: agent RSS after the pod: " + stopped.group(1) + " KiB");
         }
+    }
+
+    /** The OCI runtime rootfs/agent.toml names, as the agent resolves it. */
+    private static String imageRuntime() throws java.io.IOException {
+        Path toml = GuestImage.ofCheckout().root().resolve("rootfs/agent.toml");
+        Matcher m = Pattern.compile("(?m)^oci_runtime = \"([^\"]+)\"").matcher(java.nio.file.Files.readString(toml));
+        assertTrue(m.find(), "rootfs/agent.toml names no oci_runtime");
+        return switch (m.group(1)) {
+            case "runc" -> "/usr/sbin/runc";
+            case "crun" -> "/usr/bin/crun";
+            default -> m.group(1);
+        };
     }
 
     private static void awaitServing(Guest guest, AgentClient client) throws Exception {

@@ -73,7 +73,7 @@ class GuestTrustTest {
                     awaitServing(guest, client);
                     PodClient pod = new PodClient(client, CALL_TIMEOUT);
                     pod.createSandbox(GuestPodRequests.sandbox("trust-pod"));
-                    // runc ran it: agent.oci_runtime=/bin/false would have failed every container
+                    // the image's runtime ran it: agent.oci_runtime=/bin/false would have failed every container
                     pod.createContainer(GuestPodRequests.container("trust-pod",
                             GuestPodRequests.process("sh", "-c", "exit 3")));
                     pod.startContainer("trust-pod");

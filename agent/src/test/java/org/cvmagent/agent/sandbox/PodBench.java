@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.cvmagent.agent.oci.OciSpecTranslator;
 import org.cvmagent.agent.process.CommandResult;
 import org.cvmagent.agent.process.CommandRunner;
+import org.cvmagent.agent.process.ExitStatus;
 import org.cvmagent.agent.process.PosixSpawner;
+import org.cvmagent.agent.process.SpawnSpec;
+import org.cvmagent.agent.process.SpawnedProcess;
 import org.cvmagent.agent.process.Stdio;
 import org.cvmagent.agent.runtime.CreatedContainer;
 import org.cvmagent.agent.runtime.Runc;
@@ -17,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Container benchmarks through the agent over ttRPC (unix socket), with real runc; prints figures,
@@ -25,7 +29,9 @@ import java.util.List;
  * <ul>
  *   <li>lifecycle of {@code /bin/true}: CreateContainer + StartContainer + WaitProcess +
  *       RemoveContainer, against {@code runc run} of the same bundle;</li>
- *   <li>ExecProcess + WaitProcess of {@code true} in a running container;</li>
+ *   <li>ExecProcess + WaitProcess of {@code true} in a running container, against {@code runc exec}
+ *       of the same process into the same container by hand ({@code --detach} as the agent runs it,
+ *       and in the foreground);</li>
  *   <li>ReadStdout throughput from a process writing zeros, at two read sizes.</li>
  * </ul>
  */
@@ -157,21 +163,87 @@ public final class PodBench {
         return elapsed;
     }
 
+    /**
+     * ExecProcess + WaitProcess of {@code true} through the agent, interleaved with the same exec
+     * by hand into the same running container (the agent's runc root): {@code runc exec --detach
+     * --pid-file --process} with the agent's flags ({@code --log}, {@code --log-format json}) and
+     * stdio pipes, then the exit of the pid it names collected by the reaper — the agent's own
+     * steps, so the fair comparison — and, for reference, a foreground {@code runc exec --process},
+     * where runc itself waits for the process and exits with its code.
+     */
     private static void exec(PodFixture fixture, int iterations) throws Exception {
-        fixture.run("bench-exec", "sleep", "100000");
-        long[] times = new long[iterations];
+        String container = "bench-exec";
+        fixture.run(container, "sleep", "100000");
+        Path runcRoot = fixture.stateDir.resolve("runc");
+        Path processJson = fixture.dir.resolve("bench-exec-process.json");
+        new ObjectMapper().writeValue(processJson.toFile(),
+                new OciSpecTranslator().translateProcess(PodFixture.process(false, "true")));
+        PosixSpawner spawner = new PosixSpawner(fixture.host.reaper());
+        long[] agent = new long[iterations];
+        long[] detached = new long[iterations];
+        long[] foreground = new long[iterations];
         for (int i = -3; i < iterations; i++) {
+            String execId = "e" + (i + 3);
             long start = System.nanoTime();
-            fixture.pod.exec("bench-exec", "e" + (i + 3), PodFixture.process(false, "true"));
-            int code = fixture.pod.waitProcess("bench-exec", "e" + (i + 3));
+            fixture.pod.exec(container, execId, PodFixture.process(false, "true"));
+            int code = fixture.pod.waitProcess(container, execId);
+            long agentTime = System.nanoTime() - start;
             if (code != 0) {
                 throw new IllegalStateException("exec exited " + code);
             }
+            long detachedTime = bareExecDetached(fixture, spawner, runcRoot, container, processJson);
+            long foregroundTime = bareExecForeground(spawner, runcRoot, container, processJson);
             if (i >= 0) {
-                times[i] = System.nanoTime() - start;
+                agent[i] = agentTime;
+                detached[i] = detachedTime;
+                foreground[i] = foregroundTime;
             }
         }
-        print("ExecProcess + WaitProcess (true)", times);
+        print("ExecProcess + WaitProcess (true)", agent);
+        print("runc exec --detach + wait (true)", detached);
+        print("runc exec, foreground (true)", foreground);
+        System.out.printf("  ratio agent/runc exec --detach + wait, the same steps (median): %.2fx%n",
+                (double) median(agent) / median(detached));
+        System.out.printf("  ratio agent/runc exec foreground (median): %.2fx%n",
+                (double) median(agent) / median(foreground));
+    }
+
+    /** The agent's runc exec by hand: detached, pid file, JSON log, stdio pipes; the pid's exit from the reaper. */
+    private static long bareExecDetached(PodFixture fixture, PosixSpawner spawner, Path runcRoot, String container,
+                                         Path processJson) throws Exception {
+        Path pidFile = fixture.dir.resolve("bench-exec.pid");
+        Path log = fixture.dir.resolve("bench-exec.log");
+        Files.deleteIfExists(pidFile);
+        long start = System.nanoTime();
+        SpawnedProcess runc = spawner.spawn(SpawnSpec.of("/usr/sbin/runc", "--root", runcRoot.toString(),
+                "--log", log.toString(), "--log-format", "json", "exec", "--detach", "--pid-file", pidFile.toString(),
+                "--process", processJson.toString(), container).withStdio(Stdio.PIPE, Stdio.PIPE, Stdio.PIPE));
+        ExitStatus runcExit = runc.exit().get(60, TimeUnit.SECONDS);
+        if (runcExit.kataCode() != 0) {
+            throw new IllegalStateException("runc exec --detach: " + runcExit + ", log " + Files.readString(log));
+        }
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        ExitStatus exit = fixture.host.reaper().expect(pid).get(60, TimeUnit.SECONDS);
+        long elapsed = System.nanoTime() - start;
+        runc.closeStreams();
+        if (exit.kataCode() != 0) {
+            throw new IllegalStateException("runc exec --detach: true exited " + exit);
+        }
+        return elapsed;
+    }
+
+    /** {@code runc exec --process} in the foreground: runc waits for the process and exits with its code. */
+    private static long bareExecForeground(PosixSpawner spawner, Path runcRoot, String container, Path processJson)
+            throws Exception {
+        long start = System.nanoTime();
+        CommandResult result = new CommandRunner(spawner).run(List.of("/usr/sbin/runc", "--root", runcRoot.toString(),
+                "exec", "--process", processJson.toString(), container), List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin"),
+                Duration.ofSeconds(60));
+        long elapsed = System.nanoTime() - start;
+        if (!result.succeeded()) {
+            throw new IllegalStateException("runc exec: " + result.status() + " " + result.stderrText());
+        }
+        return elapsed;
     }
 
     private static void readStdout(PodFixture fixture, int megabytes, int readSize) throws Exception {
