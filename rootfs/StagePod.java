@@ -25,11 +25,13 @@ import java.util.List;
  * image's /opt/pod-share standing in for the shim's share, as GuestPodTest does), a pause container
  * and an app container on the image's busybox root file system (real runc), the app's output
  * (ReadStdout) and exit code (WaitProcess), an exec into the pause container with its output and
- * exit code, StatsContainer, RemoveContainer, DestroySandbox. Every answer is checked; anything
+ * exit code; with IMAGE, a third container on that image, pulled by the agent (kata's
+ * image_guest_pull storage), with its output and exit code; StatsContainer, RemoveContainer,
+ * DestroySandbox. Every answer is checked; anything
  * unexpected exits 1 naming the step. Prints "STEP MS" per step: the call's round trip, measured in
  * this client (one JVM, one connection, so no CLI start in it). Used by rootfs/build's AOT training
  * run and by scripts/bench-native (the first pod's step latencies). Run as a source file:
- * {@code java -cp AGENT_JAR:LIB/* rootfs/StagePod.java ADDRESS}, or {@code --policy-rules} for the
+ * {@code java -cp AGENT_JAR:LIB/* rootfs/StagePod.java ADDRESS [IMAGE]}, or {@code --policy-rules} for the
  * Rego rules that allow this pod (its ids start with "cvm-aot-training"; rootfs/build adds them to
  * the training run's genpolicy policy).
  */
@@ -60,8 +62,8 @@ public final class StagePod {
             System.out.print(POLICY_RULES);
             return;
         }
-        if (args.length != 1) {
-            System.err.println("usage: java -cp AGENT_JAR:LIB/* rootfs/StagePod.java ADDRESS | --policy-rules");
+        if (args.length != 1 && args.length != 2) {
+            System.err.println("usage: java -cp AGENT_JAR:LIB/* rootfs/StagePod.java ADDRESS [IMAGE] | --policy-rules");
             System.exit(2);
         }
         Duration timeout = Duration.ofSeconds(120);
@@ -85,6 +87,26 @@ public final class StagePod {
             step("ReadStdout2", () -> expect("the exec's output", POD + "\n",
                     new String(pod.readAll(POD, "hostname", true), StandardCharsets.UTF_8)));
             step("WaitProcess2", () -> expect("the exec's exit code", 0, pod.waitProcess(POD, "hostname")));
+            if (args.length == 2) {
+                // A container on an image the agent pulls (kata's image_guest_pull storage, as CoCo's
+                // shim sends it): the registry client, the manifest and layer checks, the unpack and
+                // the overlay mount. The image has busybox at /bin.
+                String pulled = POD + "-pulled";
+                String rootfs = "/run/kata-containers/" + pulled + "/rootfs";
+                CreateContainerRequest request = container(pulled, "sh", "-c", "echo pulled");
+                step("CreateContainerPull", () -> pod.createContainer(request.toBuilder()
+                        .setOCI(request.getOCI().toBuilder().setRoot(Root.newBuilder().setPath(rootfs)))
+                        .addStorages(Storage.newBuilder().setDriver("image_guest_pull").setSource(args[1])
+                                .addDriverOptions("image_guest_pull={\"metadata\":{\"io.kubernetes.cri.container-type\":"
+                                        + "\"container\"}}")
+                                .setFstype("overlay").setMountPoint(rootfs))
+                        .build()));
+                step("StartContainerPull", () -> pod.startContainer(pulled));
+                step("ReadStdoutPull", () -> expect("the pulled container's output", "pulled\n",
+                        new String(pod.readAll(pulled, "", true), StandardCharsets.UTF_8)));
+                step("WaitProcessPull", () -> expect("the pulled container's exit code", 0, pod.waitProcess(pulled, "")));
+                step("RemoveContainerPull", () -> pod.removeContainer(pulled, 0));
+            }
             step("StatsContainer", () -> pod.stats(POD));
             step("RemoveContainer", () -> pod.removeContainer(POD + "-app", 0));
             step("DestroySandbox", pod::destroySandbox);
