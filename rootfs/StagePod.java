@@ -39,6 +39,13 @@ public final class StagePod {
 
     static final String POD = "cvm-aot-training";
     static final String SHARED = "/run/kata-containers/shared/containers";
+    /**
+     * The pod's cgroup parent, in the host's cgroup tree (the agent runs in the host's cgroup
+     * namespace): one per run, so that two builds on one machine do not share containers' cgroups.
+     * runc removes each container's on delete; the callers remove what a failed run leaves
+     * (/sys/fs/cgroup/cvm-stage-pod-*).
+     */
+    static final String CGROUP_PARENT = "/cvm-stage-pod-" + ProcessHandle.current().pid();
 
     static final String POLICY_RULES = """
 
@@ -137,7 +144,7 @@ public final class StagePod {
 
     /** A container on the image's busybox root file system, with kata's usual namespaces and mounts. */
     static CreateContainerRequest container(String id, String... args) {
-        Linux.Builder linux = Linux.newBuilder().setCgroupsPath("/" + POD + "/" + id)
+        Linux.Builder linux = Linux.newBuilder().setCgroupsPath(CGROUP_PARENT + "/" + id)
                 .addMaskedPaths("/proc/kcore").addReadonlyPaths("/proc/sys");
         for (String ns : new String[] {"pid", "ipc", "uts", "mount"}) {
             linux.addNamespaces(LinuxNamespace.newBuilder().setType(ns));
