@@ -30,6 +30,7 @@ import org.cvmagent.agent.server.ContainerHost;
 import org.cvmagent.agent.server.GuestComponentsLauncher;
 import org.cvmagent.agent.server.ImageSettings;
 import org.cvmagent.attestation.service.GuestComponentsServer;
+import org.cvmagent.rpc.ServiceBinding;
 import org.cvmagent.agent.service.AgentVersion;
 import org.cvmagent.transport.Transports;
 
@@ -39,6 +40,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -114,42 +116,37 @@ public final class Main {
         Trusted trusted = trustedInputs(start);
         PolicyEngine policy = AgentServices.policyEngine(config.policyFile(), RegoCompilers.installed(),
                 trusted.initData(), start.mode());
-        ImageSettings images;
-        try {
-            images = ImageSettings.from(start.confidential() ? KernelCmdline.parse("") : start.host().cmdline(),
-                    trusted.initData().flatMap(d -> d.entry("cdh.toml")), start.confidential()
-                            ? Optional.of(new ImageFile(Path.of("/"))) : Optional.empty());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("image settings: " + e.getMessage(), e);
-        }
-        if (start.confidential()) {
-            new ImageFile(Path.of("/")).check(config.runtime().ociRuntime(), true, "oci_runtime");
-        }
-        LOG.log(System.Logger.Level.INFO, "containers run with the OCI runtime " + config.runtime().ociRuntime());
-        ContainerHost containers = ContainerHost.start(config.runtime(), initDaemon, images, trusted.guestComponentsDir());
         CountDownLatch stop = new CountDownLatch(1);
         // As the guest's init, DestroySandbox ends the agent and with it the VM (kata's init mode);
         // as a service the agent keeps serving until it is told to stop.
         Runnable afterDestroy = initDaemon ? stop::countDown : () -> { };
-        AgentServer server = new AgentServer(AgentServices.dispatcher(config,
-                Path.of("/sys/devices/system/memory"), initDaemon, policy,
-                Optional.of(containers.handlers(afterDestroy))), new Transports());
-        try {
-            server.start(config.serverAddr(), config.grpcServerAddr());
-        } catch (IOException e) {
-            containers.close();
-            throw e;
-        }
+        // Health is served as soon as the listener is up; kata's AgentService once the container
+        // host, the image settings and the guest components below are ready (its calls pass the
+        // policy gate, then wait). The first Health/Check needs none of them, and under TCG they
+        // cost about two seconds of the boot.
+        CompletableFuture<ServiceBinding> agentService = new CompletableFuture<>();
+        AgentServer server = new AgentServer(AgentServices.deferredDispatcher(config, policy, agentService),
+                new Transports());
+        server.start(config.serverAddr(), config.grpcServerAddr());
+        ContainerHost containers;
         Optional<GuestComponentsServer> guestComponents;
         try {
-            guestComponents = new GuestComponentsLauncher(start.host().cmdline(), trusted.initData(), trusted.tee())
-                    .launch(trusted.guestComponentsDir(), Optional.empty(), new Transports(),
-                            Optional.of(containers.secureVolumes()));
-        } catch (IllegalArgumentException | IOException e) {
+            containers = startContainerHost(start, config, trusted, initDaemon);
+            try {
+                guestComponents = new GuestComponentsLauncher(start.host().cmdline(), trusted.initData(), trusted.tee())
+                        .launch(trusted.guestComponentsDir(), Optional.empty(), new Transports(),
+                                Optional.of(containers.secureVolumes()));
+            } catch (IllegalArgumentException | IOException e) {
+                containers.close();
+                throw new ConfigException("guest components: " + e.getMessage(), e);
+            }
+        } catch (ConfigException | IOException | RuntimeException e) {
+            agentService.completeExceptionally(e);
             server.shutdown(Duration.ZERO);
-            containers.close();
-            throw new ConfigException("guest components: " + e.getMessage(), e);
+            throw e;
         }
+        agentService.complete(AgentServices.agentService(Path.of("/sys/devices/system/memory"), initDaemon, policy,
+                Optional.of(containers.handlers(afterDestroy))));
         TerminationSignals.onTermination(stop::countDown);
         LOG.log(System.Logger.Level.INFO, "cvm-agent " + AgentVersion.fromBuild().agentVersion() + " serving ttrpc on "
                 + config.serverAddr() + config.grpcServerAddr().map(g -> " and grpc on " + g).orElse("")
@@ -162,6 +159,24 @@ public final class Main {
         containers.close();
         LOG.log(System.Logger.Level.INFO, "agent stopped; " + footprint());
         return 0;
+    }
+
+    /** The image settings (init-data's cdh.toml), the OCI runtime's check, and the container host. */
+    private static ContainerHost startContainerHost(StartConfig start, AgentConfig config, Trusted trusted,
+                                                    boolean initDaemon) throws ConfigException, IOException {
+        ImageSettings images;
+        try {
+            images = ImageSettings.from(start.confidential() ? KernelCmdline.parse("") : start.host().cmdline(),
+                    trusted.initData().flatMap(d -> d.entry("cdh.toml")), start.confidential()
+                            ? Optional.of(new ImageFile(Path.of("/"))) : Optional.empty());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("image settings: " + e.getMessage(), e);
+        }
+        if (start.confidential()) {
+            new ImageFile(Path.of("/")).check(config.runtime().ociRuntime(), true, "oci_runtime");
+        }
+        LOG.log(System.Logger.Level.INFO, "containers run with the OCI runtime " + config.runtime().ociRuntime());
+        return ContainerHost.start(config.runtime(), initDaemon, images, trusted.guestComponentsDir());
     }
 
     /**

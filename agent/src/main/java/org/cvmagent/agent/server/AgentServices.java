@@ -19,9 +19,12 @@ import org.cvmagent.agent.service.GuestMemoryInfo;
 import org.cvmagent.agent.service.HealthService;
 import org.cvmagent.agent.service.SandboxHandlers;
 import org.cvmagent.agent.service.SetPolicyHandler;
+import org.cvmagent.proto.agent.AgentServiceGrpc;
 import org.cvmagent.rpc.CallGate;
 import org.cvmagent.rpc.CallGates;
+import org.cvmagent.rpc.DeferredBinding;
 import org.cvmagent.rpc.Dispatcher;
+import org.cvmagent.rpc.ServiceBinding;
 import org.cvmagent.rpc.ServiceRegistry;
 
 import java.io.IOException;
@@ -31,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Assembles the agent's services and gates into the one {@link Dispatcher} both protocols use.
@@ -54,6 +58,23 @@ public final class AgentServices {
      */
     public static Dispatcher dispatcher(AgentConfig config, Path memorySysfs, boolean initDaemon,
                                         PolicyEngine policy, Optional<SandboxHandlers> sandbox) {
+        return dispatcher(config, policy, agentService(memorySysfs, initDaemon, policy, sandbox));
+    }
+
+    /**
+     * The dispatcher of an agent that serves Health at once and kata's AgentService once
+     * {@code agentService} is completed ({@link DeferredBinding}): calls meanwhile pass the gates,
+     * then wait.
+     */
+    public static Dispatcher deferredDispatcher(AgentConfig config, PolicyEngine policy,
+                                                CompletableFuture<ServiceBinding> agentService) {
+        return dispatcher(config, policy, DeferredBinding.of(AgentServiceGrpc.getServiceDescriptor(),
+                SandboxHandlers.REDACTABLE_METHODS, agentService));
+    }
+
+    /** kata's AgentService with these handlers; see {@link #dispatcher(AgentConfig, Path, boolean, PolicyEngine, Optional)}. */
+    public static ServiceBinding agentService(Path memorySysfs, boolean initDaemon, PolicyEngine policy,
+                                              Optional<SandboxHandlers> sandbox) {
         AgentVersion version = AgentVersion.fromBuild();
         var guestDetails = new GuestDetailsHandler(new GuestMemoryInfo(memorySysfs), version, initDaemon,
                 List.of(), sandbox.map(SandboxHandlers::storageDrivers).orElse(List.of()));
@@ -61,9 +82,12 @@ public final class AgentServices {
         // UNIMPLEMENTED, like every method this agent does not serve
         Optional<SetPolicyHandler> setPolicy = policy instanceof ReplaceablePolicy replaceable
                 ? Optional.of(new SetPolicyHandler(replaceable)) : Optional.empty();
-        ServiceRegistry registry = new ServiceRegistry(List.of(
-                new AgentServiceBinding(guestDetails, sandbox, setPolicy).binding(),
-                new HealthService(version).binding()));
+        return new AgentServiceBinding(guestDetails, sandbox, setPolicy).binding();
+    }
+
+    private static Dispatcher dispatcher(AgentConfig config, PolicyEngine policy, ServiceBinding agentService) {
+        ServiceRegistry registry = new ServiceRegistry(List.of(agentService,
+                new HealthService(AgentVersion.fromBuild()).binding()));
         List<CallGate> gates = new ArrayList<>();
         config.allowedEndpoints().ifPresent(allowed -> gates.add(new EndpointGate(allowed)));
         gates.add(new PolicyGate(policy));

@@ -24,6 +24,8 @@ public final class SandboxHandlers {
 
     /** The largest read kata's shim asks for is far below this; a bound keeps one reply in a frame. */
     static final int MAX_READ = 1024 * 1024;
+    /** The methods bound with {@code redactable} below, for a binding that must know them up front. */
+    public static final java.util.Set<String> REDACTABLE_METHODS = java.util.Set.of("ReadStdout", "ReadStderr");
 
     private final Sandbox sandbox;
     private final Path mountinfo;
