@@ -43,6 +43,8 @@ import java.util.function.BooleanSupplier;
 final class OutputPump {
 
     static final int CAPACITY = 4 * 1024 * 1024;
+    /** Room a read must make before a stream paused on a full buffer is read again; see {@link #canTake}. */
+    static final int RESUME_ROOM = 1024 * 1024;
     static final Duration DRAIN_AFTER_EXIT = Duration.ofMillis(500);
     private static final System.Logger LOG = System.getLogger("org.cvmagent.agent.sandbox");
 
@@ -206,9 +208,17 @@ final class OutputPump {
         return false;
     }
 
-    /** Whether output read now would be kept or deliberately discarded. Called with the lock. */
+    /**
+     * Whether output read now would be kept or deliberately discarded. A stream paused on a full
+     * buffer is read again only once {@link #RESUME_ROOM} is free: a reader taking 64 KiB at a time
+     * then wakes the poller once per megabyte rather than once per read, and the poller reads that
+     * megabyte in a row. Called with the lock.
+     */
     private boolean canTake() {
-        return !endOfStream && (buffered < CAPACITY || discarding());
+        if (endOfStream) {
+            return false;
+        }
+        return discarding() || buffered < (sourcePaused ? CAPACITY - RESUME_ROOM + 1 : CAPACITY);
     }
 
     /** The process has exited: readers stop waiting after the drain window. */

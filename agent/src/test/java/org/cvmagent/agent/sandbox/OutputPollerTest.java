@@ -84,9 +84,13 @@ class OutputPollerTest {
             assertTrue(blockedAt >= OutputPump.CAPACITY, "the buffer filled: " + blockedAt);
             assertTrue(blockedAt <= OutputPump.CAPACITY + OutputPoller.CHUNK + PIPE_BYTES,
                     "the writer was held back at the buffer's capacity plus the pipe: " + blockedAt);
-            assertEquals(1 << 20, pump.read(1 << 20).size());
+            assertEquals(OutputPoller.CHUNK, pump.read(OutputPoller.CHUNK).size());
+            Thread.sleep(200);
+            assertEquals(blockedAt, written.get(), "less than RESUME_ROOM was read: the stream stays paused");
+            int room = OutputPump.RESUME_ROOM + OutputPoller.CHUNK;
+            assertEquals(room, pump.read(room).size());
             long resumedAt = awaitSteady(written);
-            assertTrue(resumedAt >= blockedAt + (1 << 20) - OutputPoller.CHUNK,
+            assertTrue(resumedAt >= blockedAt + room - OutputPoller.CHUNK,
                     "room made by the read let the writer go on: " + blockedAt + " -> " + resumedAt);
             pump.close();
             writer.get(10, TimeUnit.SECONDS);
