@@ -125,6 +125,50 @@ public final class NativeFd implements Closeable {
         }
     }
 
+    /**
+     * Holds a use of the fd until the lease is closed, for code that waits on many fds in one
+     * poll(2) and so needs their numbers: while a lease is open the number cannot be released by
+     * {@link #close()} and reused by another file. Close the lease once the number is no longer
+     * used; a {@link #close()} that came meanwhile takes effect then.
+     *
+     * @throws ClosedChannelException when the fd was closed already
+     */
+    public Lease lease() throws ClosedChannelException {
+        return new Lease(enter());
+    }
+
+    /** One use of a {@link NativeFd}'s number; see {@link #lease()}. */
+    public final class Lease implements AutoCloseable {
+        private final int number;
+        private boolean released;
+
+        private Lease(int number) {
+            this.number = number;
+        }
+
+        /** The fd number, valid until {@link #close()}. */
+        public int fd() {
+            return number;
+        }
+
+        /** Gives the use back; idempotent. */
+        @Override
+        public void close() {
+            synchronized (this) {
+                if (released) {
+                    return;
+                }
+                released = true;
+            }
+            exit();
+        }
+
+        @Override
+        public String toString() {
+            return description;
+        }
+    }
+
     /** Sleeps for {@code millis} unless the fd gets closed first, which ends the sleep with an exception. */
     void pause(int millis) throws IOException {
         enter();

@@ -53,10 +53,22 @@ public final class FrameWriter {
      * intermediate array for the payload (a ReadStdout answer is 64 KiB or more).
      */
     public void write(int streamId, byte type, byte flags, MessageLite message) throws IOException {
-        int size = message.getSerializedSize();
+        write(streamId, type, flags, message.getSerializedSize(), message::writeTo);
+    }
+
+    /** What encodes a frame's payload of a size known in advance. */
+    public interface Payload {
+        void writeTo(CodedOutputStream out) throws IOException;
+    }
+
+    /**
+     * Encodes a payload of exactly {@code size} bytes straight after the header in the one buffer
+     * that is written, for a caller that can encode without building the message first.
+     */
+    public void write(int streamId, byte type, byte flags, int size, Payload payload) throws IOException {
         byte[] wire = new byte[Frame.HEADER_LENGTH + size];
         CodedOutputStream encoder = CodedOutputStream.newInstance(wire, Frame.HEADER_LENGTH, size);
-        message.writeTo(encoder);
+        payload.writeTo(encoder);
         encoder.checkNoSpaceLeft();
         putInt(wire, 0, size);
         putInt(wire, 4, streamId);

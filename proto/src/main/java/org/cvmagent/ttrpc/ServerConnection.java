@@ -2,6 +2,7 @@ package org.cvmagent.ttrpc;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.MessageLite;
 import io.grpc.Status.Code;
 import org.cvmagent.proto.ttrpc.KeyValue;
 import org.cvmagent.proto.ttrpc.Request;
@@ -205,6 +206,18 @@ final class ServerConnection {
         writer.write(streamId, Frame.TYPE_RESPONSE, (byte) 0, response);
     }
 
+    /** Sends a successful response, {@code Response{payload = result}}, without copying the result first. */
+    private void replyPayload(int streamId, MessageLite result) throws IOException {
+        PayloadResponse response = new PayloadResponse(result);
+        int size = response.size();
+        if (size > options.maxPayload()) {
+            reply(streamId, error(Code.RESOURCE_EXHAUSTED, "response of " + size
+                    + " bytes is over the limit of " + options.maxPayload()));
+            return;
+        }
+        writer.write(streamId, Frame.TYPE_RESPONSE, (byte) 0, size, response);
+    }
+
     private static Response error(Code code, String message) {
         return Response.newBuilder().setStatus(WireStatus.of(code, message)).build();
     }
@@ -221,6 +234,11 @@ final class ServerConnection {
         // Nobody can receive these answers any more; stop the work, as containerd cancels contexts.
         calls.values().forEach(Call::cancel);
         onClosed.accept(this);
+    }
+
+    /** Writes one answer frame. */
+    private interface Answer {
+        void send() throws IOException;
     }
 
     /** One request being served. Exactly one response is sent, by the handler or the deadline. */
@@ -261,14 +279,14 @@ final class ServerConnection {
         }
 
         private void serve(long deadlineNanos) {
-            Response response;
+            Response response = null;
+            Message result = null;
             try {
                 BoundMethod method = dispatcher.resolve(request.getService(), request.getMethod());
                 Message decoded = dispatcher.decode(method, request.getPayload(), memory);
                 CallContext context = new CallContext("ttrpc", connection.describe(), method.fullName(),
                         metadata(request.getMetadataList()), deadlineNanos, memory);
-                Message result = dispatcher.invoke(context, method, decoded);
-                response = Response.newBuilder().setPayload(result.toByteString()).build();
+                result = dispatcher.invoke(context, method, decoded);
             } catch (RpcException e) {
                 response = Response.newBuilder().setStatus(WireStatus.of(e)).build();
             } catch (MemoryBudgetExceededException e) {
@@ -283,6 +301,22 @@ final class ServerConnection {
                 LOG.log(ERROR, "connection " + id + ": " + request.getService() + "/" + request.getMethod()
                         + " failed", e);
                 response = error(Code.INTERNAL, request.getService() + "/" + request.getMethod() + " failed: " + e);
+            }
+            if (result != null) {
+                Message payload = result;
+                answer(() -> {
+                    try {
+                        replyPayload(streamId, payload);
+                    } catch (RuntimeException e) {
+                        // Encoding failed before anything was written (the frame is built first):
+                        // the call still gets an answer.
+                        LOG.log(ERROR, "connection " + id + ": encoding the answer of " + request.getService()
+                                + "/" + request.getMethod() + " failed", e);
+                        reply(streamId, error(Code.INTERNAL, request.getService() + "/" + request.getMethod()
+                                + " failed: " + e));
+                    }
+                });
+                return;
             }
             answer(response);
         }
@@ -301,6 +335,11 @@ final class ServerConnection {
 
         /** Sends the response unless one was sent already; returns whether this one was. */
         private boolean answer(Response response) {
+            return answer(() -> reply(streamId, response));
+        }
+
+        /** Sends an answer unless one was sent already; returns whether this one was. */
+        private boolean answer(Answer send) {
             if (!answered.compareAndSet(false, true)) {
                 return false;
             }
@@ -310,7 +349,7 @@ final class ServerConnection {
             }
             try {
                 if (!closed.get()) {
-                    reply(streamId, response);
+                    send.send();
                 }
             } catch (IOException e) {
                 LOG.log(DEBUG, () -> "connection " + id + ": cannot send response: " + e);

@@ -54,6 +54,16 @@ public final class SpawnedProcess {
         return new NativeFdInputStream(pipe(stderr, "stderr"));
     }
 
+    /** The agent's end of the child's stdout pipe, for a poller that reads many fds at once. */
+    public NativeFd stdoutFd() {
+        return pipe(stdout, "stdout");
+    }
+
+    /** The agent's end of the child's stderr pipe, for a poller that reads many fds at once. */
+    public NativeFd stderrFd() {
+        return pipe(stderr, "stderr");
+    }
+
     /** Completes when the reaper collected the child's exit. */
     public CompletableFuture<ExitStatus> exit() {
         return exit;

@@ -1,10 +1,7 @@
 package org.cvmagent.agent.sandbox;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -13,19 +10,20 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 /**
- * Copies one output stream of a container process (a pipe or a pty master) into memory, on a
- * platform thread of its own, so that {@code ReadStdout}/{@code ReadStderr} handlers — virtual
- * threads — only ever wait on a lock and never pin a carrier in a blocking read.
+ * One output stream of a container process (a pipe or a pty master) as the stream RPCs read it:
+ * the {@link OutputPoller}'s one thread reads the fd into this buffer, so that
+ * {@code ReadStdout}/{@code ReadStderr} handlers — virtual threads — only ever wait on a lock and
+ * never pin a carrier in a blocking read, and no stream costs a thread of its own.
  *
  * <p><b>Buffer.</b> At most {@link #CAPACITY} bytes are held. For a reader the policy allows,
- * a full buffer stops the pump and the process blocks in write, as on a full pipe: a slow shim
+ * a full buffer takes the fd out of the poll (until a read made room) and the process blocks in write, as on a full pipe: a slow shim
  * slows the workload down, as with kata. Once a read has been denied by the policy
- * ({@link #readRedacted}), the pump goes on reading and discards what does not fit, so a workload
+ * ({@link #readRedacted}), the poller goes on reading and discards what does not fit, so a workload
  * whose output is hidden is never blocked by it and memory stays bounded; the buffered start of
  * the output stays for a reader the policy allows later (after SetPolicy). Marking on the first
  * denied read is enough because kata's shim always reads a process's output; a stream nobody
  * ever asks for keeps the backpressure of a pipe nobody reads. After end of stream was answered
- * the pump discards as well: nobody can read it any more, and a background process that
+ * the poller discards as well: nobody can read it any more, and a background process that
  * inherited the stream must not block on it.
  *
  * <p><b>End of stream, for both kata generations.</b> kata before Feb 2026: kata-agent answered a
@@ -45,16 +43,25 @@ import java.util.function.BooleanSupplier;
 final class OutputPump {
 
     static final int CAPACITY = 4 * 1024 * 1024;
+    /** Room a read must make before a stream paused on a full buffer is read again; see {@link #canTake}. */
+    static final int RESUME_ROOM = 1024 * 1024;
     static final Duration DRAIN_AFTER_EXIT = Duration.ofMillis(500);
-    private static final int CHUNK = 64 * 1024;
     private static final System.Logger LOG = System.getLogger("org.cvmagent.agent.sandbox");
 
-    private final InputStream source;
+    /** Where the bytes come from: the poller's registration of the fd. */
+    interface Source {
+        /** The pump can take output again (room was made, or it started discarding). */
+        void wake();
+
+        /** Stops reading and releases the fd; returns once the poller no longer uses it. */
+        void close() throws InterruptedException;
+    }
+
     private final String name;
+    private final Source source;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<ByteString> chunks = new ArrayDeque<>();
-    private final Thread thread;
     // all guarded by lock
     private int buffered;
     /** Bytes read from the source, kept or discarded: what a denied reader waits on. */
@@ -69,17 +76,13 @@ final class OutputPump {
     private long redactedSeen;
     private boolean endAnswered;
     private boolean redactedEndAnswered;
+    /** The poller was told the buffer is full: a reader that makes room must wake it. */
+    private boolean sourcePaused;
 
-    OutputPump(InputStream source, String name) {
-        this.source = source;
+    /** @param source what {@link #close()} releases and room wakes; see {@link OutputPoller#open} */
+    OutputPump(String name, Source source) {
         this.name = name;
-        this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this::pump);
-    }
-
-    /** Starts copying; separate from the constructor so no thread sees a half-built pump. */
-    OutputPump start() {
-        thread.start();
-        return this;
+        this.source = source;
     }
 
     /**
@@ -90,6 +93,8 @@ final class OutputPump {
      * @throws InterruptedException when the calling handler is cancelled (deadline)
      */
     ByteString read(int max) throws OutputEndedException, InterruptedException {
+        ByteString out;
+        boolean wake;
         lock.lock();
         try {
             // An allowed reader is back: the output is theirs again, with a pipe's backpressure.
@@ -101,14 +106,20 @@ final class OutputPump {
                 return ByteString.EMPTY;
             }
             if (awaitOutput(() -> buffered > 0)) {
-                return take(Math.min(max, buffered));
+                out = take(Math.min(max, buffered));
+            } else {
+                endAnswered = true;
+                changed.signalAll();
+                out = ByteString.EMPTY;
             }
-            endAnswered = true;
-            changed.signalAll();
-            return ByteString.EMPTY;
+            wake = resumeSource();
         } finally {
             lock.unlock();
         }
+        if (wake) {
+            source.wake();
+        }
+        return out;
     }
 
     /**
@@ -123,7 +134,11 @@ final class OutputPump {
         try {
             if (!redacted) {
                 redacted = true;
-                changed.signalAll(); // a pump waiting for room starts discarding
+                changed.signalAll();
+                if (resumeSource()) {
+                    // A stream paused on a full buffer is read again, and discarded beyond it.
+                    source.wake();
+                }
             }
             if (redactedEndAnswered) {
                 throw new OutputEndedException(name);
@@ -178,8 +193,32 @@ final class OutputPump {
             out = out.concat(head);
         }
         buffered -= count;
-        changed.signalAll();
         return out;
+    }
+
+    /**
+     * Whether a poller that paused this stream on a full buffer must be woken because it may read
+     * again; clears the pause, so one wake is sent per pause. Called with the lock.
+     */
+    private boolean resumeSource() {
+        if (sourcePaused && canTake()) {
+            sourcePaused = false;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Whether output read now would be kept or deliberately discarded. A stream paused on a full
+     * buffer is read again only once {@link #RESUME_ROOM} is free: a reader taking 64 KiB at a time
+     * then wakes the poller once per megabyte rather than once per read, and the poller reads that
+     * megabyte in a row. Called with the lock.
+     */
+    private boolean canTake() {
+        if (endOfStream) {
+            return false;
+        }
+        return discarding() || buffered < (sourcePaused ? CAPACITY - RESUME_ROOM + 1 : CAPACITY);
     }
 
     /** The process has exited: readers stop waiting after the drain window. */
@@ -217,7 +256,7 @@ final class OutputPump {
         }
     }
 
-    /** Closes the stream (which wakes the pump thread) and waits for the thread to end. */
+    /** Stops the reading of the stream and releases its fd; readers see its end. */
     void close() throws InterruptedException {
         lock.lock();
         try {
@@ -226,58 +265,67 @@ final class OutputPump {
         } finally {
             lock.unlock();
         }
-        try {
-            source.close();
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "closing " + name + ": " + e.getMessage());
-        }
-        thread.join();
+        source.close();
     }
 
-    private void pump() {
-        try {
-            while (awaitRoom()) {
-                // A fresh array per read: it is handed out without copying and never written again.
-                byte[] buffer = new byte[CHUNK];
-                int n = source.read(buffer, 0, buffer.length);
-                if (n < 0) {
-                    return;
-                }
-                if (n > 0) {
-                    append(buffer, n);
-                }
-            }
-        } catch (IOException e) {
-            // A pty master reports EIO once the last slave closed: that is its end of stream; a
-            // closed pipe end means we are shutting the process down.
-            LOG.log(System.Logger.Level.DEBUG, name + " ended: " + e.getMessage());
-        } finally {
-            long thrownAway;
-            lock.lock();
-            try {
-                endOfStream = true;
-                thrownAway = discarded;
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-            if (thrownAway > 0) {
-                LOG.log(System.Logger.Level.DEBUG, name + ": " + thrownAway + " bytes no reader could have were discarded");
-            }
-        }
-    }
+    // ------------------------------------------------------------- the poller's side
 
-    /** Whether to read on: waits while the buffer is full for a reader that will empty it. */
-    private boolean awaitRoom() {
+    /**
+     * Whether the poller should wait for output on the fd: false while the buffer is full for an
+     * allowed reader (the process then blocks on its pipe, as kata's does) and after the end. A
+     * false answer for a full buffer is remembered, so that the read which makes room wakes the
+     * poller.
+     */
+    boolean wantsInput() {
         lock.lock();
         try {
-            while (buffered >= CAPACITY && !discarding() && !endOfStream) {
-                changed.awaitUninterruptibly();
-            }
-            return !endOfStream;
+            boolean wants = canTake();
+            sourcePaused = !wants && !endOfStream;
+            return wants;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Output read from the fd: kept, or discarded when no reader can have it (see the class
+     * comment). The chunk is never written again by the poller, so it is handed out without a copy.
+     *
+     * @return whether to go on reading ({@link #wantsInput()})
+     */
+    boolean append(ByteString chunk) {
+        lock.lock();
+        try {
+            int n = chunk.size();
+            received += n;
+            if (endAnswered || (redacted && buffered >= CAPACITY)) {
+                discarded += n;
+            } else {
+                chunks.addLast(chunk);
+                buffered += n;
+            }
+            changed.signalAll();
+            boolean wants = canTake();
+            sourcePaused = !wants && !endOfStream;
+            return wants;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The stream ended: end of file, a pty's hang-up (EIO), a read error, or the poller stopped. */
+    void ended(String why) {
+        long thrownAway;
+        lock.lock();
+        try {
+            endOfStream = true;
+            thrownAway = discarded;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        LOG.log(System.Logger.Level.DEBUG, () -> name + " ended: " + why + (thrownAway > 0
+                ? "; " + thrownAway + " bytes no reader could have were discarded" : ""));
     }
 
     /** Nobody will read beyond the buffer: the reader is denied, or was told the stream ended. */
@@ -285,20 +333,8 @@ final class OutputPump {
         return redacted || endAnswered;
     }
 
-    private void append(byte[] buffer, int n) {
-        lock.lock();
-        try {
-            received += n;
-            if (endAnswered || (redacted && buffered >= CAPACITY)) {
-                discarded += n;
-            } else {
-                chunks.addLast(n < CHUNK / 4 ? ByteString.copyFrom(buffer, 0, n)
-                        : UnsafeByteOperations.unsafeWrap(buffer, 0, n));
-                buffered += n;
-            }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+    @Override
+    public String toString() {
+        return name;
     }
 }

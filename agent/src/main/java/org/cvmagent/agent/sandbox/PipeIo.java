@@ -6,7 +6,8 @@ import java.io.IOException;
 
 /**
  * Pipes as stdio: the agent's ends of the three pipes runc's child inherited (see
- * {@code Runc#create}); output is pumped, input written through an {@link InputChannel}.
+ * {@code Runc#create}); output is read by the agent's {@link OutputPoller}, input written through
+ * an {@link InputChannel}.
  */
 final class PipeIo implements ProcessIo {
 
@@ -16,11 +17,38 @@ final class PipeIo implements ProcessIo {
     private final OutputPump stderr;
     private boolean closed;
 
-    PipeIo(SpawnedProcess pipes, String name) {
+    private PipeIo(SpawnedProcess pipes, InputChannel stdin, OutputPump stdout, OutputPump stderr) {
         this.pipes = pipes;
-        this.stdin = new InputChannel(pipes.stdin(), name + "-stdin");
-        this.stdout = new OutputPump(pipes.stdout(), name + "-stdout").start();
-        this.stderr = new OutputPump(pipes.stderr(), name + "-stderr").start();
+        this.stdin = stdin;
+        this.stdout = stdout;
+        this.stderr = stderr;
+    }
+
+    /** Starts reading the process's stdout and stderr; on failure the pipes are closed. */
+    static PipeIo open(SpawnedProcess pipes, String name, OutputPoller poller) throws IOException {
+        OutputPump stdout = null;
+        try {
+            stdout = poller.open(pipes.stdoutFd(), name + "-stdout");
+            OutputPump stderr = poller.open(pipes.stderrFd(), name + "-stderr");
+            return new PipeIo(pipes, new InputChannel(pipes.stdin(), name + "-stdin"), stdout, stderr);
+        } catch (IOException | RuntimeException e) {
+            pipes.closeStreams();
+            if (stdout != null) {
+                closeAfterFailure(stdout, e);
+            }
+            throw e;
+        }
+    }
+
+    /** Releases a pump of a half-opened stdio; an interrupt stays set for the caller. */
+    private static void closeAfterFailure(OutputPump pump, Exception cause) {
+        try {
+            pump.close();
+        } catch (InterruptedException interrupted) {
+            // The poller releases the fd on its own once it sees the close; only the wait was cut.
+            Thread.currentThread().interrupt();
+            cause.addSuppressed(interrupted);
+        }
     }
 
     @Override

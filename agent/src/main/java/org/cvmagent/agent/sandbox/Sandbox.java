@@ -72,6 +72,7 @@ public final class Sandbox {
     private final GuestDns dns;
     private final SignalDisposition signals;
     private final Duration consoleTimeout;
+    private final OutputPoller outputs;
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicLong consoles = new AtomicLong();
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
@@ -81,9 +82,10 @@ public final class Sandbox {
     private Optional<Path> sandboxPidns = Optional.empty();
     private boolean created;
 
+    /** @param outputs the agent's one reader of every process's output fds (its owner closes it) */
     public Sandbox(SandboxLayout layout, Runc runc, Reaper reaper, StorageManager storages,
                    ContainerStats stats, OomMonitor oom, CommandRunner commands, Path proc,
-                   Duration consoleTimeout) {
+                   Duration consoleTimeout, OutputPoller outputs) {
         this.layout = layout;
         this.runc = runc;
         this.reaper = reaper;
@@ -97,6 +99,7 @@ public final class Sandbox {
         this.dns = new GuestDns(layout.resolvConf());
         this.signals = new SignalDisposition(proc);
         this.consoleTimeout = consoleTimeout;
+        this.outputs = outputs;
     }
 
     // ---------------------------------------------------------------- sandbox
@@ -691,7 +694,7 @@ public final class Sandbox {
 
     private ProcessStart startWithPipes(PipedStart start, String name) throws IOException {
         Started started = start.start();
-        return new ProcessStart(started.pid(), new PipeIo(started.runc(), name));
+        return new ProcessStart(started.pid(), PipeIo.open(started.runc(), name, outputs));
     }
 
     private ProcessStart startWithTerminal(String id, String execId, TerminalStart start) throws IOException {
@@ -699,8 +702,8 @@ public final class Sandbox {
         try (ConsoleSocket console = ConsoleSocket.listen(socketPath)) {
             Started started = start.start(socketPath);
             PtyMaster master = console.receiveMaster(consoleTimeout);
-            return new ProcessStart(started.pid(), new TerminalIo(master,
-                    id + (execId.isEmpty() ? "" : "-" + execId)));
+            return new ProcessStart(started.pid(), TerminalIo.open(master,
+                    id + (execId.isEmpty() ? "" : "-" + execId), outputs));
         }
     }
 

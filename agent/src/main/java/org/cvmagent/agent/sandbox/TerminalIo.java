@@ -7,9 +7,9 @@ import java.io.IOException;
 
 /**
  * A terminal as stdio: the pty master runc handed over on the console socket. Output (stdout and
- * stderr share the terminal, so both reads take from it, as in kata) is pumped; input is written
- * to the master. Closing stdin only stops further writes: the master is also the output, and the
- * process sees its terminal's end when it exits.
+ * stderr share the terminal, so both reads take from it, as in kata) is read by the agent's
+ * {@link OutputPoller}; input is written to the master. Closing stdin only stops further writes:
+ * the master is also the output, and the process sees its terminal's end when it exits.
  */
 final class TerminalIo implements ProcessIo {
 
@@ -18,9 +18,22 @@ final class TerminalIo implements ProcessIo {
     private final OutputPump output;
     private boolean closed;
 
-    TerminalIo(PtyMaster master, String name) {
+    private TerminalIo(PtyMaster master, InputChannel input, OutputPump output) {
         this.master = master;
-        this.input = new InputChannel(new FilterOutputStream(master.output()) {
+        this.input = input;
+        this.output = output;
+    }
+
+    /** Starts reading the terminal's output; on failure the master is closed. */
+    static TerminalIo open(PtyMaster master, String name, OutputPoller poller) throws IOException {
+        OutputPump output;
+        try {
+            output = poller.open(master.fd(), name + "-tty-out");
+        } catch (IOException | RuntimeException e) {
+            master.close();
+            throw e;
+        }
+        InputChannel input = new InputChannel(new FilterOutputStream(master.output()) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 out.write(b, off, len);
@@ -31,7 +44,7 @@ final class TerminalIo implements ProcessIo {
                 // The master stays open for output; see the class comment.
             }
         }, name + "-tty-in");
-        this.output = new OutputPump(master.input(), name + "-tty-out").start();
+        return new TerminalIo(master, input, output);
     }
 
     @Override

@@ -12,6 +12,7 @@ import org.cvmagent.agent.process.PosixSpawner;
 import org.cvmagent.agent.process.Reaper;
 import org.cvmagent.agent.runtime.Runc;
 import org.cvmagent.agent.sandbox.ContainerStats;
+import org.cvmagent.agent.sandbox.OutputPoller;
 import org.cvmagent.agent.sandbox.Sandbox;
 import org.cvmagent.agent.sandbox.SandboxLayout;
 import org.cvmagent.agent.service.GuestHandlers;
@@ -35,6 +36,7 @@ import org.cvmagent.proto.agent.StatsContainerResponse;
 import org.cvmagent.transport.Transports;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -59,16 +61,18 @@ public final class ContainerHost implements AutoCloseable {
 
     private final Reaper reaper;
     private final OomMonitor oom;
+    private final OutputPoller outputs;
     private final Sandbox sandbox;
     private final List<String> storageDrivers;
     private final GuestHandlers guest;
     private final SecureVolumes secureVolumes;
 
-    private ContainerHost(Reaper reaper, OomMonitor oom, Sandbox sandbox, List<String> storageDrivers,
+    private ContainerHost(Reaper reaper, OomMonitor oom, OutputPoller outputs, Sandbox sandbox, List<String> storageDrivers,
                           GuestHandlers guest, SecureVolumes secureVolumes) {
         this.secureVolumes = secureVolumes;
         this.reaper = reaper;
         this.oom = oom;
+        this.outputs = outputs;
         this.sandbox = sandbox;
         this.storageDrivers = storageDrivers;
         this.guest = guest;
@@ -89,6 +93,7 @@ public final class ContainerHost implements AutoCloseable {
     public static ContainerHost start(RuntimeConfig config, boolean initDaemon, ImageSettings images,
                                       Path guestComponentsDir) throws IOException {
         Reaper reaper = Reaper.start();
+        OutputPoller outputs = null;
         try {
             if (!initDaemon) {
                 reaper.becomeSubreaper();
@@ -110,8 +115,9 @@ public final class ContainerHost implements AutoCloseable {
                     List.of(ImagePullSetup.handler(images, config.stateDir(), mounter, commands, cdh,
                             encrypted)));
             StorageManager storages = new StorageManager(layout.root(), handlers);
+            outputs = OutputPoller.start("output-poller");
             Sandbox sandbox = new Sandbox(layout, runc, reaper, storages, stats(locator), oom, commands,
-                    Path.of("/proc"), CONSOLE_TIMEOUT);
+                    Path.of("/proc"), CONSOLE_TIMEOUT, outputs);
             GuestNetwork network = new GuestNetwork(new NetworkCommands(commands, null, NETWORK_TIMEOUT),
                     BlockDevices.system());
             GuestHandlers guest = new GuestHandlers(new NetworkHandlers(network),
@@ -119,10 +125,13 @@ public final class ContainerHost implements AutoCloseable {
                     new GuestManagement(Path.of("/sys"), Path.of("/dev/random")), new GuestMetrics(Path.of("/proc")),
                     new VolumeResizer(commands, Path.of("/proc/self/mountinfo")), BlockDevices.system(), commands,
                     sandbox);
-            return new ContainerHost(reaper, oom, sandbox, handlers.drivers(), guest,
+            return new ContainerHost(reaper, oom, outputs, sandbox, handlers.drivers(), guest,
                     new AgentSecureVolumes(storages, encrypted));
         } catch (IOException | RuntimeException e) {
             reaper.close();
+            if (outputs != null) {
+                stop(outputs);
+            }
             throw e;
         }
     }
@@ -166,5 +175,16 @@ public final class ContainerHost implements AutoCloseable {
     public void close() throws IOException {
         oom.close();
         reaper.close();
+        stop(outputs);
+    }
+
+    /** Stops the output poller's thread; the process streams it still read end. */
+    private static void stop(OutputPoller outputs) throws InterruptedIOException {
+        try {
+            outputs.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while stopping the output poller");
+        }
     }
 }

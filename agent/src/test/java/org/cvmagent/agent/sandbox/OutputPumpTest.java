@@ -1,16 +1,18 @@
 package org.cvmagent.agent.sandbox;
 
 import com.google.protobuf.ByteString;
+import org.cvmagent.transport.NativeFdOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
+import java.io.OutputStream;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,14 +20,39 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** The pump's reader-side semantics, fed by a real pipe through the {@link OutputPoller}. */
 class OutputPumpTest {
 
+    private static final TestFds FDS = new TestFds();
+    private static OutputPoller poller;
+
+    @BeforeAll
+    static void startPoller() throws IOException {
+        poller = OutputPoller.start("test-poller");
+    }
+
+    @AfterAll
+    static void stopPoller() throws InterruptedException {
+        poller.close();
+    }
+
+    /** A pump reading a new pipe, and the process's end of that pipe. */
+    private record Piped(OutputPump pump, OutputStream writer) {
+    }
+
+    private static Piped piped() throws Throwable {
+        TestFds.Pipe pipe = FDS.pipe("test-pump");
+        return new Piped(poller.open(pipe.read(), "test-pump"), new NativeFdOutputStream(pipe.write()));
+    }
+
+
     @Test
-    void readsReturnAtMostTheAskedBytesInOrderThenEmptyAtEof() throws Exception {
+    void readsReturnAtMostTheAskedBytesInOrderThenEmptyAtEof() throws Throwable {
         byte[] data = new byte[3 * OutputPump.CAPACITY / 2];
         new Random(1).nextBytes(data);
-        PipedOutputStream writer = new PipedOutputStream();
-        OutputPump pump = new OutputPump(new PipedInputStream(writer, 1 << 16), "test-pump").start();
+        Piped piped = piped();
+        OutputPump pump = piped.pump();
+        OutputStream writer = piped.writer();
         CompletableFuture<Void> written = CompletableFuture.runAsync(() -> {
             try (writer) {
                 writer.write(data);
@@ -52,10 +79,22 @@ class OutputPumpTest {
     }
 
     @Test
-    void deniedReadsAnswerEmptyWhileThePumpDrainsEverythingInBoundedMemory() throws Exception {
-        long total = 256L * 1024 * 1024;
-        CountingSource source = new CountingSource(total);
-        OutputPump pump = new OutputPump(source, "test-pump").start();
+    void deniedReadsAnswerEmptyWhileThePumpDrainsEverythingInBoundedMemory() throws Throwable {
+        long total = 64L * 1024 * 1024;
+        Piped piped = piped();
+        OutputPump pump = piped.pump();
+        AtomicLong served = new AtomicLong();
+        CompletableFuture<Void> written = CompletableFuture.runAsync(() -> {
+            byte[] block = new byte[1 << 20];
+            try (OutputStream writer = piped.writer()) {
+                while (served.get() < total) {
+                    writer.write(block);
+                    served.addAndGet(block.length);
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
         int reads = 0;
         while (true) {
             ByteString answer;
@@ -67,17 +106,19 @@ class OutputPumpTest {
             assertTrue(answer.isEmpty(), "a denied read returns no data");
             reads++;
         }
-        assertEquals(total, source.served(), "the writer was never blocked: all of it was read");
-        assertTrue(pump.discarded() >= total - OutputPump.CAPACITY - 64 * 1024,
+        written.get(30, TimeUnit.SECONDS);
+        assertEquals(total, served.get(), "the writer was never blocked: all of it was read");
+        assertTrue(pump.discarded() >= total - OutputPump.CAPACITY - OutputPoller.CHUNK,
                 "beyond the buffer the output was discarded: " + pump.discarded());
         assertTrue(reads >= 2 && pump.finished(), "empty answers, the last of them the end: " + reads);
         pump.close();
     }
 
     @Test
-    void deniedReadsWaitForNewOutputInsteadOfSpinning() throws Exception {
-        PipedOutputStream writer = new PipedOutputStream();
-        OutputPump pump = new OutputPump(new PipedInputStream(writer), "test-pump").start();
+    void deniedReadsWaitForNewOutputInsteadOfSpinning() throws Throwable {
+        Piped piped = piped();
+        OutputPump pump = piped.pump();
+        OutputStream writer = piped.writer();
         writer.write("hidden".getBytes());
         writer.flush();
         assertEquals(0, pump.readRedacted().size(), "output arrived: answered at once");
@@ -97,16 +138,17 @@ class OutputPumpTest {
         writer.close();
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!pump.finished() && System.nanoTime() < until) {
-            Thread.sleep(10); // a piped stream's reader notices the close between polls
+            Thread.sleep(10);
         }
         assertTrue(pump.finished(), "a denied reader that stopped early is owed nothing once the stream ended");
         pump.close();
     }
 
     @Test
-    void aReadAllowedAfterDenialsGetsTheBufferedOutputAndThenTheEnd() throws Exception {
-        PipedOutputStream writer = new PipedOutputStream();
-        OutputPump pump = new OutputPump(new PipedInputStream(writer), "test-pump").start();
+    void aReadAllowedAfterDenialsGetsTheBufferedOutputAndThenTheEnd() throws Throwable {
+        Piped piped = piped();
+        OutputPump pump = piped.pump();
+        OutputStream writer = piped.writer();
         writer.write("kept for a reader the policy allows".getBytes());
         writer.close();
         assertEquals(0, pump.readRedacted().size());
@@ -118,9 +160,10 @@ class OutputPumpTest {
     }
 
     @Test
-    void afterTheProcessExitedAnOpenStreamReadsAsEofOnceDrained() throws Exception {
-        PipedOutputStream writer = new PipedOutputStream();
-        OutputPump pump = new OutputPump(new PipedInputStream(writer), "test-pump").start();
+    void afterTheProcessExitedAnOpenStreamReadsAsEofOnceDrained() throws Throwable {
+        Piped piped = piped();
+        OutputPump pump = piped.pump();
+        OutputStream writer = piped.writer();
         writer.write("late".getBytes());
         writer.flush();
         assertEquals("late", pump.read(100).toStringUtf8());
@@ -129,69 +172,30 @@ class OutputPumpTest {
         assertEquals(0, pump.read(100).size());
         long waited = System.nanoTime() - start;
         assertTrue(waited >= OutputPump.DRAIN_AFTER_EXIT.toNanos() / 2, "did not wait for late output");
-        writer.close(); // a piped stream's reader only notices its own close between polls
+        writer.close();
         pump.close();
     }
 
     @Test
-    void closeEndsAPumpBlockedOnAFullBuffer() throws Exception {
-        InputStream endless = new InputStream() {
-            private volatile boolean closed;
-
-            @Override
-            public int read() {
-                return 0;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (closed) {
-                    throw new IOException("closed");
+    void closeEndsAPumpWhoseBufferIsFullAndReleasesTheFd() throws Throwable {
+        Piped piped = piped();
+        OutputPump pump = piped.pump();
+        CompletableFuture<Void> endless = CompletableFuture.runAsync(() -> {
+            byte[] block = new byte[1 << 16];
+            try (OutputStream writer = piped.writer()) {
+                while (true) {
+                    writer.write(block);
                 }
-                return len;
+            } catch (IOException e) {
+                // EPIPE: the pump's close released the read end, which is what this test waits for
+                return;
             }
-
-            @Override
-            public void close() {
-                closed = true;
-            }
-        };
-        OutputPump pump = new OutputPump(endless, "test-pump").start();
+        });
         assertEquals(100, pump.read(100).size());
-        Thread.sleep(100); // the pump fills its buffer and waits for room
+        Thread.sleep(100); // the poller fills the buffer and stops reading the pipe
         assertFalse(pump.finished());
+        assertFalse(endless.isDone(), "the writer is blocked on the full pipe");
         pump.close();
-    }
-
-    /** {@code total} bytes, served as fast as asked for, counting what was taken. */
-    private static final class CountingSource extends InputStream {
-        private final long total;
-        private final java.util.concurrent.atomic.AtomicLong served = new java.util.concurrent.atomic.AtomicLong();
-
-        CountingSource(long total) {
-            this.total = total;
-        }
-
-        long served() {
-            return served.get();
-        }
-
-        @Override
-        public int read() {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            long left = total - served.get();
-            if (left <= 0) {
-                return -1;
-            }
-            int n = (int) Math.min(len, left);
-            java.util.Arrays.fill(b, off, off + n, (byte) 'x');
-            served.addAndGet(n);
-            return n;
-        }
+        endless.get(10, TimeUnit.SECONDS);
     }
 }
