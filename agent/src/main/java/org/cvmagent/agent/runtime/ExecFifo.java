@@ -29,8 +29,9 @@ import static org.cvmagent.transport.Downcalls.rethrow;
 import static org.cvmagent.transport.Downcalls.result;
 
 /**
- * Releases a container that {@code runc create} left waiting, as {@code runc start} does, without
- * spawning runc.
+ * Releases a container that {@code runc create} or {@code crun create} left waiting, as
+ * {@code runc start} or {@code crun start} does, without spawning the runtime. The two runtimes
+ * name the fifo alike ({@code <root>/<id>/exec.fifo}) but use it in opposite directions.
  *
  * <p>What runc does (read in runc's source, {@code start.go} and
  * {@code libcontainer/container_linux.go}: {@code exec}, {@code awaitFifoOpen}/{@code fifoOpen},
@@ -58,10 +59,27 @@ import static org.cvmagent.transport.Downcalls.result;
  *     the container ourselves would skip them with that runc, so {@link Runc} keeps
  *     {@code runc start} for a spec with poststart hooks.</li>
  * </ul>
- * This class does what main does minus the pidfd: a non-blocking open, a poll of the fifo with a
+ * {@link #release} does what main does minus the pidfd: a non-blocking open, a poll of the fifo with a
  * check between rounds that the init has not exited (asked of the agent's reaper, which collects
  * it, instead of /proc), a read that must give exactly {@code "0"}, and the
- * fifo's removal. No runc code is copied; this follows the behaviour.
+ * fifo's removal.
+ *
+ * <p>What crun does (read in crun's {@code src/libcrun/status.c} and {@code container.c}:
+ * {@code libcrun_status_create_exec_fifo}, {@code libcrun_status_write_exec_fifo},
+ * {@code libcrun_container_start}, the init's wait in {@code container_init}; the same from 1.8.1,
+ * the guest image's, to main as of 2026-12):
+ * <ul>
+ * <li>{@code crun create} makes the fifo and opens it for reading, non-blocking; the init keeps
+ *     that descriptor and, at the end of its setup, waits until one byte can be read from it,
+ *     whatever the byte.</li>
+ * <li>{@code crun start} checks the init is alive, opens the fifo for writing, removes it (its
+ *     absence is what makes crun report the container running), writes one NUL byte and closes
+ *     it; then it runs the poststart hooks, so {@link Runc} keeps {@code crun start} for a spec
+ *     that has some.</li>
+ * </ul>
+ * {@link #signal} does the same, but opens non-blocking: with no reader (the init died) the open
+ * fails at once with ENXIO instead of blocking for ever, as crun's blocking open would.
+ * No runtime code is copied; this follows the behaviour.
  */
 // Binding native functions is restricted by design; confining it to this class is the point of it.
 @SuppressWarnings("restricted")
@@ -71,6 +89,7 @@ final class ExecFifo {
     static final String NAME = "exec.fifo";
 
     private static final int O_RDONLY = 0;
+    private static final int O_WRONLY = 1;
     private static final int O_NONBLOCK = 0x800;
     private static final int O_CLOEXEC = 0x80000;
     private static final short POLLIN = 0x1;
@@ -78,6 +97,7 @@ final class ExecFifo {
     private static final int EINTR = 4;
     private static final int EAGAIN = 11;
     private static final int ENOENT = 2;
+    private static final int ENXIO = 6;
     /** How often the init's liveness is checked while the fifo stays silent. */
     private static final int CHECK_MILLIS = 50;
     private static final StructLayout CAPTURE = Downcalls.CALL_STATE;
@@ -89,6 +109,7 @@ final class ExecFifo {
     private final Downcall open;
     private final Downcall poll;
     private final Downcall read;
+    private final Downcall write;
     private final Downcall close;
     private final ErrnoText errors;
 
@@ -100,6 +121,8 @@ final class ExecFifo {
         poll = Downcalls.bind(linker, lookup, "poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT),
                 errno);
         read = Downcalls.bind(linker, lookup, "read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
+                errno);
+        write = Downcalls.bind(linker, lookup, "write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
                 errno);
         close = Downcalls.bind(linker, lookup, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno);
         errors = new ErrnoText(linker, lookup);
@@ -122,8 +145,57 @@ final class ExecFifo {
         Holder.INSTANCE.releaseFifo(id, stateDir.resolve(NAME), initPid, initExited, timeout);
     }
 
-    private void releaseFifo(String id, Path fifo, long initPid, BooleanSupplier initExited, Duration timeout)
-            throws IOException {
+    /**
+     * Releases the container {@code crun create} left waiting in the state directory
+     * {@code stateDir} ({@code <crun root>/<id>}), whose init is {@code initPid}
+     * ({@code initExited}: whether the reaper collected it): crun's protocol, see above. Fails,
+     * without hanging, if the init is dead or the container was started already.
+     */
+    static void signal(String id, Path stateDir, long initPid, BooleanSupplier initExited) throws IOException {
+        Holder.INSTANCE.signalFifo(id, stateDir.resolve(NAME), initPid, initExited);
+    }
+
+    private void signalFifo(String id, Path fifo, long initPid, BooleanSupplier initExited) throws IOException {
+        requireFifo(id, fifo);
+        if (initExited.getAsBoolean()) {
+            throw new IOException("container " + id + "'s init (pid " + initPid + ") exited before it was started");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int fd = call(open, arena, state, fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+            if (fd == -ENOENT) {
+                throw new IOException("container " + id + " has no " + fifo + ": it was started already");
+            }
+            if (fd == -ENXIO) {
+                // Nobody holds the reading end: the init is gone (or dying) without having been released.
+                throw new IOException("container " + id + "'s init (pid " + initPid
+                        + ") exited before it was started: nothing reads " + fifo);
+            }
+            if (fd < 0) {
+                throw errors.failure("open " + fifo, fd);
+            }
+            try {
+                // Removed before the byte goes, as crun does: once the init runs, the container reads as running.
+                Files.delete(fifo);
+                MemorySegment nul = arena.allocate(1);
+                long n;
+                do {
+                    try {
+                        n = result((long) write.handle().invokeExact(state, fd, nul, 1L), state);
+                    } catch (Throwable t) {
+                        throw rethrow(t);
+                    }
+                } while (n == -EINTR);
+                if (n < 0) {
+                    throw errors.failure("write to " + id + "'s exec fifo", (int) n);
+                }
+            } finally {
+                closeQuietly(fd, state);
+            }
+        }
+    }
+
+    private static void requireFifo(String id, Path fifo) throws IOException {
         BasicFileAttributes attributes;
         try {
             attributes = Files.readAttributes(fifo, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -133,10 +205,15 @@ final class ExecFifo {
         if (!attributes.isOther()) {
             throw new IOException(fifo + " is no fifo");
         }
+    }
+
+    private void releaseFifo(String id, Path fifo, long initPid, BooleanSupplier initExited, Duration timeout)
+            throws IOException {
+        requireFifo(id, fifo);
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int fd = call(open, arena, state, fifo);
+            int fd = call(open, arena, state, fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
             if (fd == -ENOENT) {
                 throw new IOException("container " + id + " has no " + fifo + ": it was started already");
             }
@@ -223,10 +300,10 @@ final class ExecFifo {
         }
     }
 
-    private int call(Downcall function, Arena arena, MemorySegment state, Path path) {
+    private int call(Downcall function, Arena arena, MemorySegment state, Path path, int flags) {
         try {
             return result((int) function.handle().invokeExact(state, Downcalls.cString(arena, path.toString()),
-                    O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0), state);
+                    flags, 0), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -165,27 +165,49 @@ public final class Runc {
 
     /**
      * Releases the created container {@code id} whose init is {@code initPid}, and has exited once
-     * {@code initExited} says so (the reaper's knowledge: no pid reuse). With runc itself
-     * (the binary is named {@code runc}) and no poststart hooks, the agent does what
-     * {@code runc start} does, saving a runc process: it opens, reads and removes
-     * {@code <root>/<id>/exec.fifo} ({@link ExecFifo}, which also says what runc does and for
-     * which versions). With poststart hooks, which runc newer than 1.4 runs in {@code runc start}
-     * rather than in {@code runc create}, and with any other runtime (crun keeps its own
-     * protocol), it runs {@code <runtime> start}.
+     * {@code initExited} says so (the reaper's knowledge: no pid reuse). With runc or crun (the
+     * binary is named so) and no poststart hooks, the agent does what {@code runc start} or
+     * {@code crun start} does, saving a runtime process: it reads (runc) or writes (crun) and
+     * removes {@code <root>/<id>/exec.fifo} ({@link ExecFifo}, which also says what each runtime
+     * does and for which versions). With poststart hooks, which crun and runc newer than 1.4 run
+     * in their {@code start}, and with any other runtime, it runs {@code <runtime> start}.
      */
     public void start(String id, long initPid, BooleanSupplier initExited, boolean poststartHooks) throws IOException {
         ScopedPath.requireSimpleName(id);
-        if (releasesItself() && !poststartHooks) {
-            ExecFifo.release(id, root.resolve(id), initPid, initExited, timeout);
-        } else {
+        if (poststartHooks) {
             start(id);
+            return;
+        }
+        switch (fifoProtocol()) {
+            case RUNC -> ExecFifo.release(id, root.resolve(id), initPid, initExited, timeout);
+            case CRUN -> ExecFifo.signal(id, root.resolve(id), initPid, initExited);
+            case NONE -> start(id);
         }
     }
 
-    /** Whether {@link #start(String, long, boolean)} opens runc's exec fifo itself: the runtime is runc. */
-    public boolean releasesItself() {
+    /** How the runtime's create leaves a container waiting, as far as the agent can release it itself. */
+    enum FifoProtocol {
+        /** runc: the init writes {@code "0"} to the exec fifo, start reads it. */
+        RUNC,
+        /** crun: the init reads one byte from the exec fifo, start writes it. */
+        CRUN,
+        /** Another runtime: only its own {@code start} releases the container. */
+        NONE
+    }
+
+    /** Which exec fifo protocol {@link #start(String, long, BooleanSupplier, boolean)} follows: by the binary's name. */
+    FifoProtocol fifoProtocol() {
         Path name = binary.getFileName();
-        return name != null && name.toString().equals("runc");
+        return switch (name == null ? "" : name.toString()) {
+            case "runc" -> FifoProtocol.RUNC;
+            case "crun" -> FifoProtocol.CRUN;
+            default -> FifoProtocol.NONE;
+        };
+    }
+
+    /** Whether {@link #start(String, long, BooleanSupplier, boolean)} can release a container without the runtime. */
+    public boolean releasesItself() {
+        return fifoProtocol() != FifoProtocol.NONE;
     }
 
     /** Signals the container's init, or every process in it with {@code all}. */
