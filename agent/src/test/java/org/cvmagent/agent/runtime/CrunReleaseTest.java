@@ -3,6 +3,9 @@ package org.cvmagent.agent.runtime;
 import org.cvmagent.agent.process.CommandRunner;
 import org.cvmagent.agent.process.PosixSpawner;
 import org.cvmagent.agent.process.Reaper;
+import org.cvmagent.agent.process.SpawnSpec;
+import org.cvmagent.agent.process.SpawnedProcess;
+import org.cvmagent.agent.process.Stdio;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,6 +43,7 @@ class CrunReleaseTest {
     Path dir;
 
     private Reaper reaper;
+    private PosixSpawner spawner;
     private Runc crun;
     private Path calls;
     private Path state;
@@ -47,7 +51,7 @@ class CrunReleaseTest {
     @BeforeEach
     void setUp() throws IOException {
         reaper = Reaper.start();
-        PosixSpawner spawner = new PosixSpawner(reaper);
+        spawner = new PosixSpawner(reaper);
         calls = dir.resolve("calls");
         Path bin = Files.createDirectories(dir.resolve("bin")).resolve("crun");
         Files.writeString(bin, "#!/bin/sh\necho \"$*\" >> " + calls + "\n");
@@ -64,21 +68,22 @@ class CrunReleaseTest {
     /** What {@code crun create} leaves: {@code <root>/<id>/exec.fifo}. */
     private Path fifo(String id) throws Exception {
         Path fifo = Files.createDirectories(state.resolve(id)).resolve("exec.fifo");
-        Process mkfifo = new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).inheritIO().start();
-        assertEquals(0, mkfifo.waitFor());
+        SpawnedProcess mkfifo = spawner.spawn(SpawnSpec.of("mkfifo", "-m", "600", fifo.toString()));
+        assertEquals(0, mkfifo.exit().get(30, TimeUnit.SECONDS).kataCode());
         return fifo;
     }
 
     /**
      * crun's init at the end of its setup: holds the fifo's reading end, then waits for one byte,
-     * which it writes to {@code got} (one process, so killing it leaves no reader behind).
+     * which it writes to {@code got} (one process, so killing it leaves no reader behind). Spawned
+     * through the agent's spawner: java.lang.Process must not run beside a {@link Reaper}.
      */
-    private Process waitingInit(Path fifo) throws IOException {
-        Process init = new ProcessBuilder("sh", "-c",
-                "exec 3<>\"$1\"; echo holding; exec dd bs=1 count=1 of=\"$2\" <&3 2>/dev/null",
-                "init", fifo.toString(), got(fifo).toString())
-                .redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(init.getInputStream(), StandardCharsets.UTF_8));
+    private SpawnedProcess waitingInit(Path fifo) throws IOException {
+        SpawnedProcess init = spawner.spawn(SpawnSpec.of("sh", "-c",
+                        "exec 3<>\"$1\"; echo holding; exec dd bs=1 count=1 of=\"$2\" <&3 2>/dev/null",
+                        "init", fifo.toString(), got(fifo).toString())
+                .withStdio(Stdio.NULL, Stdio.PIPE, Stdio.NULL));
+        BufferedReader out = new BufferedReader(new InputStreamReader(init.stdout(), StandardCharsets.UTF_8));
         assertEquals("holding", out.readLine());
         return init;
     }
@@ -88,9 +93,9 @@ class CrunReleaseTest {
     }
 
     /** What the init read, once it has exited. */
-    private static byte[] received(Process init, Path fifo) throws Exception {
-        assertTrue(init.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, init.exitValue());
+    private static byte[] received(SpawnedProcess init, Path fifo) throws Exception {
+        assertEquals(0, init.exit().get(30, TimeUnit.SECONDS).kataCode());
+        init.closeStreams();
         return Files.readAllBytes(got(fifo));
     }
 
@@ -98,8 +103,8 @@ class CrunReleaseTest {
     void startWritesOneNulByteRemovesTheFifoAndSpawnsNoCrun() throws Exception {
         assertTrue(crun.releasesItself());
         Path fifo = fifo("c1");
-        Process init = waitingInit(fifo);
-        crun.start("c1", init.pid(), () -> !init.isAlive(), false);
+        SpawnedProcess init = waitingInit(fifo);
+        crun.start("c1", init.pid(), init.exit()::isDone, false);
         assertArrayEquals(new byte[] {0}, received(init, fifo), "the init got crun's byte");
         assertFalse(Files.exists(fifo), "the fifo's absence is what crun reads as running");
         assertFalse(Files.exists(calls), "crun was spawned");
@@ -108,8 +113,8 @@ class CrunReleaseTest {
     @Test
     void aSecondStartFailsAsStartedAlready() throws Exception {
         Path fifo = fifo("c2");
-        Process init = waitingInit(fifo);
-        crun.start("c2", init.pid(), () -> !init.isAlive(), false);
+        SpawnedProcess init = waitingInit(fifo);
+        crun.start("c2", init.pid(), init.exit()::isDone, false);
         received(init, fifo);
         IOException again = assertThrows(IOException.class, () -> crun.start("c2", init.pid(), () -> false, false));
         assertTrue(again.getMessage().contains("started already"), again.getMessage());
@@ -119,9 +124,11 @@ class CrunReleaseTest {
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void anInitThatDiedFailsTheStartAtOnceInsteadOfBlocking() throws Exception {
         Path fifo = fifo("c3");
-        Process init = waitingInit(fifo);
-        init.destroyForcibly().waitFor();
-        // The reaper has not noticed yet: the fifo with no reader says it.
+        SpawnedProcess init = waitingInit(fifo);
+        init.signal(9);
+        init.exit().get(30, TimeUnit.SECONDS);
+        init.closeStreams();
+        // As if the reaper had not noticed yet: the fifo with no reader says it.
         IOException noReader = assertThrows(IOException.class, () -> crun.start("c3", init.pid(), () -> false, false));
         assertTrue(noReader.getMessage().contains("exited before it was started"), noReader.getMessage());
         // The reaper has: no open is tried.
@@ -144,7 +151,6 @@ class CrunReleaseTest {
         Path other = Files.createDirectories(dir.resolve("other")).resolve("youki");
         Files.writeString(other, "#!/bin/sh\necho \"youki $*\" >> " + calls + "\n");
         Files.setPosixFilePermissions(other, PosixFilePermissions.fromString("rwxr-xr-x"));
-        PosixSpawner spawner = new PosixSpawner(reaper);
         Runc youki = new Runc(spawner, new CommandRunner(spawner), other, state, Duration.ofSeconds(30));
         assertFalse(youki.releasesItself());
         youki.start("h2", 4242, () -> false, false);
