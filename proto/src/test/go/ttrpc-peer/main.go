@@ -11,6 +11,8 @@
 //	pod    --socket PATH --plan FILE --generation old|new [--denied-by-policy]
 //	       [--read-len N] [--max-empty-reads N] [--timeout D] [--deadline D]
 //	                                                         a whole pod, as kata's runtime drives it
+//	read   --socket PATH --container ID [--exec ID] [--stderr] [--read-len N] [--timeout D]
+//	                                                         one stream copied to nothing, as a shim copies it
 //
 // Every subcommand but serve prints exactly one JSON object on stdout.
 // Exit codes: 0 done (RPC error statuses are data), 1 transport failure,
@@ -46,6 +48,8 @@
 // the steps and their order are listed at the top of pod.go. A stream copy's step is
 // one loop of reads: the last call's fields, elapsed_us for the whole copy, and as
 // response {"bytes","sha256","data","reads","empty_reads","max_consecutive_empty","ended_by"}.
+//
+// read: {"bytes","reads","seconds","mb_per_sec","ended_by","end_message"(if an error answer)}.
 //
 // serve prints READY once listening and stops on SIGTERM/SIGINT or stdin EOF.
 //
@@ -92,6 +96,8 @@ func main() {
 		os.Exit(runBench(args))
 	case "pod":
 		os.Exit(runPod(args))
+	case "read":
+		os.Exit(runRead(args))
 	case "-h", "--help", "help":
 		usage()
 	default:
@@ -101,7 +107,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: ttrpc-peer check|call|serve|bench|pod --socket PATH [options]  (ttrpc-peer SUBCOMMAND -h for options)")
+	fmt.Fprintln(os.Stderr, "usage: ttrpc-peer check|call|serve|bench|pod|read --socket PATH [options]  (ttrpc-peer SUBCOMMAND -h for options)")
 	os.Exit(exitUsage)
 }
 

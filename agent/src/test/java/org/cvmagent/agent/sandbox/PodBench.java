@@ -1,5 +1,6 @@
 package org.cvmagent.agent.sandbox;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.cvmagent.agent.oci.OciSpecTranslator;
 import org.cvmagent.agent.process.CommandResult;
@@ -14,17 +15,19 @@ import org.cvmagent.agent.runtime.Runc;
 import org.cvmagent.proto.agent.CreateContainerRequest;
 import org.cvmagent.proto.agent.LinuxResources;
 import org.cvmagent.proto.agent.Spec;
+import org.cvmagent.testing.GoPeer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Container benchmarks through the agent over ttRPC (unix socket), with real runc; prints figures,
- * never judges them. Run with {@code bin/bench pod [--iterations N] [--megabytes M]}.
+ * never judges them. Run with {@code bin/bench pod [--iterations N] [--megabytes M] [--split-cores]}.
  *
  * <ul>
  *   <li>lifecycle of {@code /bin/true}: CreateContainer + StartContainer + WaitProcess +
@@ -32,7 +35,13 @@ import java.util.concurrent.TimeUnit;
  *   <li>ExecProcess + WaitProcess of {@code true} in a running container, against {@code runc exec}
  *       of the same process into the same container by hand ({@code --detach} as the agent runs it,
  *       and in the foreground);</li>
- *   <li>ReadStdout throughput from a process writing zeros, at two read sizes.</li>
+ *   <li>ReadStdout throughput from a process writing zeros: read as kata's shim reads, one call at a
+ *       time, by the Go client ({@code ttrpc-peer read}: containerd's ttRPC, in its own process) at
+ *       32 KiB (the shim's io.Copy buffer) and 64 KiB, and by this JVM's own client at 64 KiB and 1 MiB
+ *       (that client shares the agent's cores and JIT, so it understates what a shim sees). With
+ *       {@code --split-cores} the agent and the workload run on CPU 0 and the Go client on CPU 1: a
+ *       1-vCPU guest (kata's default) with the shim on the host, where the client's CPU is not the
+ *       guest's.</li>
  * </ul>
  */
 public final class PodBench {
@@ -43,14 +52,18 @@ public final class PodBench {
     public static void main(String[] args) throws Exception {
         int iterations = 50;
         int megabytes = 1024;
+        boolean splitCores = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--iterations" -> iterations = Integer.parseInt(args[++i]);
                 case "--megabytes" -> megabytes = Integer.parseInt(args[++i]);
+                case "--split-cores" -> splitCores = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (expected --iterations N, --megabytes M)");
+                        + " (expected --iterations N, --megabytes M, --split-cores)");
             }
         }
+        // Built before the fixture starts its Reaper: go build runs through java.lang.Process.
+        Path goPeer = GoPeer.get().binary();
         Path dir = Files.createTempDirectory("cvm-agent-podbench");
         try (PodFixture fixture = new PodFixture(dir)) {
             fixture.pod.createSandbox(fixture.sandboxRequest("bench-pod"));
@@ -59,6 +72,11 @@ public final class PodBench {
                     runcVersion(fixture), Runtime.getRuntime().availableProcessors());
             lifecycle(fixture, iterations);
             exec(fixture, iterations);
+            // Split: bin/bench pinned this JVM (the agent, and so runc and the workload) to CPU 0, and
+            // the client goes to CPU 1, as a 1-vCPU guest's agent and a shim on the host.
+            List<String> clientPrefix = splitCores ? List.of("taskset", "-c", "1") : List.of();
+            readStdoutGo(fixture, goPeer, clientPrefix, megabytes, 32 * 1024);
+            readStdoutGo(fixture, goPeer, clientPrefix, megabytes, 64 * 1024);
             readStdout(fixture, megabytes, 64 * 1024);
             readStdout(fixture, megabytes, 1024 * 1024);
         }
@@ -263,8 +281,32 @@ public final class PodBench {
         if (total != (long) megabytes << 20) {
             throw new IllegalStateException("read " + total + " bytes, expected " + ((long) megabytes << 20));
         }
-        System.out.printf("ReadStdout, %d KiB reads: %d MiB in %.2f s = %.0f MB/s%n", readSize / 1024, megabytes,
-                elapsed / 1e9, total / 1e6 / (elapsed / 1e9));
+        System.out.printf("ReadStdout, %d KiB reads, in-JVM client: %d MiB in %.2f s = %.0f MB/s%n", readSize / 1024,
+                megabytes, elapsed / 1e9, total / 1e6 / (elapsed / 1e9));
+    }
+
+    /** The Go client reads the stream in its own process; spawned as the agent spawns, beside the Reaper. */
+    private static void readStdoutGo(PodFixture fixture, Path goPeer, List<String> prefix, int megabytes,
+                                     int readSize) throws Exception {
+        String id = "bench-zeros-go-" + readSize;
+        fixture.run(id, "dd", "if=/dev/zero", "bs=1048576", "count=" + megabytes);
+        List<String> argv = new ArrayList<>(prefix);
+        argv.addAll(List.of(goPeer.toString(), "read", "--socket", fixture.dir.resolve("agent.sock").toString(),
+                "--container", id, "--read-len", Integer.toString(readSize)));
+        CommandResult result = new CommandRunner(new PosixSpawner(fixture.host.reaper())).run(argv, List.of(),
+                Duration.ofMinutes(10));
+        fixture.pod.waitProcess(id, "");
+        if (!result.succeeded()) {
+            throw new IllegalStateException("ttrpc-peer read failed: " + result.status() + " " + result.stderrText());
+        }
+        JsonNode out = new ObjectMapper().readTree(result.stdoutText());
+        long total = out.path("bytes").asLong();
+        if (total != (long) megabytes << 20) {
+            throw new IllegalStateException("the Go client read " + total + " bytes, expected " + ((long) megabytes << 20));
+        }
+        System.out.printf("ReadStdout, %d KiB reads, Go client%s: %d MiB in %.2f s = %.0f MB/s (%d calls)%n",
+                readSize / 1024, prefix.isEmpty() ? "" : " on CPU 1, agent on CPU 0", megabytes, out.path("seconds").asDouble(), out.path("mb_per_sec").asDouble(),
+                out.path("reads").asLong());
     }
 
     private static void print(String what, long[] nanos) {
