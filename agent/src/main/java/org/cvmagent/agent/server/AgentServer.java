@@ -33,6 +33,9 @@ public final class AgentServer {
         AgentAddress address = parse(ttrpcAddress, "agent.server_addr");
         Optional<AgentAddress> grpcParsed = grpcAddress.isPresent()
                 ? Optional.of(parse(grpcAddress.get(), "grpc_server_addr")) : Optional.empty();
+        if (grpcParsed.isPresent()) {
+            GrpcTransport.requireAvailable(AgentServer.class.getClassLoader());
+        }
         try {
             ttrpc.serve(transports.listen(address));
         } catch (IllegalArgumentException e) {
