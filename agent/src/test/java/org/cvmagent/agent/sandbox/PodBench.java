@@ -281,8 +281,8 @@ public final class PodBench {
         if (total != (long) megabytes << 20) {
             throw new IllegalStateException("read " + total + " bytes, expected " + ((long) megabytes << 20));
         }
-        System.out.printf("ReadStdout, %d KiB reads, in-JVM client: %d MiB in %.2f s = %.0f MB/s%n", readSize / 1024,
-                megabytes, elapsed / 1e9, total / 1e6 / (elapsed / 1e9));
+        System.out.printf("ReadStdout, %d KiB reads, in-JVM client: %d MiB in %.2f s = %.0f MB/s%n",
+                readSize / 1024, megabytes, elapsed / 1e9, total / 1e6 / (elapsed / 1e9));
     }
 
     /** The Go client reads the stream in its own process; spawned as the agent spawns, beside the Reaper. */
@@ -302,11 +302,13 @@ public final class PodBench {
         JsonNode out = new ObjectMapper().readTree(result.stdoutText());
         long total = out.path("bytes").asLong();
         if (total != (long) megabytes << 20) {
-            throw new IllegalStateException("the Go client read " + total + " bytes, expected " + ((long) megabytes << 20));
+            throw new IllegalStateException("the Go client read " + total + " bytes, expected "
+                    + ((long) megabytes << 20));
         }
+        String where = prefix.isEmpty() ? "" : " on CPU 1, agent on CPU 0";
         System.out.printf("ReadStdout, %d KiB reads, Go client%s: %d MiB in %.2f s = %.0f MB/s (%d calls)%n",
-                readSize / 1024, prefix.isEmpty() ? "" : " on CPU 1, agent on CPU 0", megabytes, out.path("seconds").asDouble(), out.path("mb_per_sec").asDouble(),
-                out.path("reads").asLong());
+                readSize / 1024, where, megabytes, out.path("seconds").asDouble(),
+                out.path("mb_per_sec").asDouble(), out.path("reads").asLong());
     }
 
     private static void print(String what, long[] nanos) {
